@@ -1,0 +1,5 @@
+package dev.polardbbackup.app;
+
+public class Main {
+  public static void main(String[] args) {}
+}
