@@ -1,0 +1,73 @@
+package dev.polardbbackup.controller;
+
+import dev.polardbbackup.model.Phase;
+import dev.polardbbackup.model.PolarDBBackup;
+import java.util.Comparator;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+/**
+ * Fair access to a cluster's manual-backup slots. Backups waiting for quota on the same cluster
+ * are served oldest first (creation time, then name): a younger one does not call CreateBackup
+ * while an older one waits, so a freed slot goes to the oldest and the others do not stampede.
+ * And within this process at most one CreateBackup per cluster is in flight.
+ */
+final class ClusterQueue {
+
+  private static final Comparator<PolarDBBackup> AGE =
+      Comparator.comparing((PolarDBBackup b) -> b.getMetadata().getCreationTimestamp(), Comparator.nullsLast(Comparator.naturalOrder()))
+          .thenComparing(b -> b.getMetadata().getNamespace())
+          .thenComparing(b -> b.getMetadata().getName());
+
+  private final ConcurrentHashMap<String, ReentrantLock> inFlight = new ConcurrentHashMap<>();
+
+  static String key(String regionId, String dbClusterId) {
+    return regionId + "/" + dbClusterId;
+  }
+
+  /**
+   * The oldest other backup of the same cluster that is waiting for quota and older than {@code
+   * me}, if any; {@code me} must wait behind it.
+   */
+  static Optional<PolarDBBackup> olderWaiter(PolarDBBackup me, Stream<PolarDBBackup> all) {
+    String mine = clusterKey(me);
+    return all.filter(other -> !sameObject(me, other))
+        .filter(other -> other.getMetadata().getDeletionTimestamp() == null)
+        .filter(other -> other.getStatus() != null && other.getStatus().getPhase() == Phase.WaitingForQuota)
+        .filter(other -> mine.equals(clusterKey(other)))
+        .filter(other -> AGE.compare(other, me) < 0)
+        .min(AGE);
+  }
+
+  /** Runs {@code call} holding the cluster's lock; empty when the lock was busy for too long. */
+  <T> Optional<T> exclusively(String clusterKey, long timeoutMillis, java.util.function.Supplier<T> call)
+      throws InterruptedException {
+    ReentrantLock lock = inFlight.computeIfAbsent(clusterKey, k -> new ReentrantLock(true));
+    if (!lock.tryLock(timeoutMillis, TimeUnit.MILLISECONDS)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(call.get());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static String clusterKey(PolarDBBackup b) {
+    var status = b.getStatus();
+    if (status != null && status.getAcceptedDbClusterId() != null) {
+      return key(status.getAcceptedRegionId(), status.getAcceptedDbClusterId());
+    }
+    return b.getSpec() == null ? "" : key(b.getSpec().regionId(), b.getSpec().dbClusterId());
+  }
+
+  private static boolean sameObject(PolarDBBackup a, PolarDBBackup b) {
+    return Objects.equals(a.getMetadata().getUid(), b.getMetadata().getUid())
+        && Objects.equals(a.getMetadata().getNamespace(), b.getMetadata().getNamespace())
+        && Objects.equals(a.getMetadata().getName(), b.getMetadata().getName());
+  }
+}

@@ -1,0 +1,47 @@
+package dev.polardbbackup.controller;
+
+import java.time.Duration;
+
+/**
+ * How patient the controller is. The defaults suit real PolarDB; tests shrink them.
+ *
+ * @param quotaBackoff between CreateBackup attempts while the manual-backup quota is used up
+ * @param errorBackoff after throttling, 5xx and lost replies
+ * @param authRetry after an auth failure or a missing/invalid Secret (a Secret change retries at
+ *     once)
+ * @param clusterWaitTimeout how long a missing or non-Running cluster is waited for before Failed
+ * @param queueRecheck how often a backup queued behind an older one of the same cluster looks again
+ *     (no API call is made for it)
+ * @param pollMin shortest interval between progress checks of a running backup
+ * @param pollMax longest interval between progress checks of a running backup
+ * @param backupNotFoundTimeout how long a finished job may have no visible backup set before Failed
+ * @param deletionTimeout how long deletion of the cloud backup is tried before the finalizer is
+ *     released anyway (with a Warning event)
+ * @param deletionRetry interval between deletion attempts
+ */
+public record ControllerSettings(
+    Backoff quotaBackoff,
+    Backoff errorBackoff,
+    Duration authRetry,
+    Duration clusterWaitTimeout,
+    Duration queueRecheck,
+    Duration pollMin,
+    Duration pollMax,
+    Duration backupNotFoundTimeout,
+    Duration deletionTimeout,
+    Duration deletionRetry) {
+
+  public static ControllerSettings defaults() {
+    return new ControllerSettings(
+        new Backoff(Duration.ofMinutes(1), Duration.ofMinutes(15), 0.2),
+        new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(5), 0.2),
+        Duration.ofMinutes(5),
+        Duration.ofMinutes(30),
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(5),
+        Duration.ofMinutes(2),
+        Duration.ofMinutes(30),
+        Duration.ofHours(1),
+        Duration.ofSeconds(15));
+  }
+}

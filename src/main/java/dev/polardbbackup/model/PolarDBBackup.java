@@ -1,0 +1,46 @@
+package dev.polardbbackup.model;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** One manual backup of one PolarDB cluster. */
+@Group(PolarDBBackup.GROUP)
+@Version(PolarDBBackup.VERSION)
+@ShortNames("pdbb")
+@AdditionalPrinterColumn(name = "Cluster", jsonPath = ".spec.dbClusterId", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Backup", jsonPath = ".status.backupId", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Progress", jsonPath = ".status.progress", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.reason", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Message", jsonPath = ".status.message", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
+public class PolarDBBackup extends CustomResource<PolarDBBackupSpec, PolarDBBackupStatus>
+    implements Namespaced {
+  public static final String GROUP = "polardbbackup.dev";
+  public static final String VERSION = "v1alpha1";
+
+  /** Set to "true" to let a stuck deletion finish without deleting the cloud backup. */
+  public static final String FORCE_DELETE_ANNOTATION = GROUP + "/force-delete";
+
+  public PolarDBBackup() {}
+
+  public PolarDBBackup(String namespace, String name, PolarDBBackupSpec spec) {
+    getMetadata().setNamespace(namespace);
+    getMetadata().setName(name);
+    setSpec(spec);
+  }
+
+  @Override
+  protected PolarDBBackupSpec initSpec() {
+    return null;
+  }
+
+  @Override
+  protected PolarDBBackupStatus initStatus() {
+    return null;
+  }
+}

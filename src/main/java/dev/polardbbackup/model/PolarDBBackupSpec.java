@@ -1,0 +1,45 @@
+package dev.polardbbackup.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/**
+ * What to back up. The whole spec is immutable: one resource is one backup, and a changed cluster
+ * id would orphan the backup already made.
+ */
+@ValidationRule(value = "self == oldSelf", message = "spec is immutable; create a new PolarDBBackup instead")
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record PolarDBBackupSpec(
+    @Required
+        @Size(max = 64)
+        @Pattern("^pc-[a-z0-9]{1,61}$")
+        @JsonPropertyDescription("The PolarDB cluster to back up, e.g. pc-bp1abcdefghij1234.")
+        String dbClusterId,
+    @Required
+        @Size(max = 64)
+        @Pattern("^[a-z]{2}(-[a-z0-9]+)+$")
+        @JsonPropertyDescription("The cluster's region, e.g. cn-hangzhou.")
+        String regionId,
+    @Default("Retain")
+        @JsonPropertyDescription(
+            "Retain (default) keeps the PolarDB backup when this resource is deleted; Delete"
+                + " deletes it too.")
+        DeletionPolicy deletionPolicy,
+    @JsonPropertyDescription(
+            "Credentials for this backup. When absent the operator's own credentials are used.")
+        SecretReference credentialsSecretRef) {
+
+  public PolarDBBackupSpec(String dbClusterId, String regionId) {
+    this(dbClusterId, regionId, DeletionPolicy.Retain, null);
+  }
+
+  /** The deletion policy, defaulted where an API server did not apply the schema default. */
+  public DeletionPolicy effectiveDeletionPolicy() {
+    return deletionPolicy == null ? DeletionPolicy.Retain : deletionPolicy;
+  }
+}

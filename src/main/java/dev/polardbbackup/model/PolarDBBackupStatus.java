@@ -1,0 +1,390 @@
+package dev.polardbbackup.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What the operator knows about the backup. Every change goes through the transition methods
+ * below, which refuse to move the phase backwards or out of a final phase.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class PolarDBBackupStatus {
+  public static final String READY = "Ready";
+
+  @JsonPropertyDescription("Pending, WaitingForQuota, Running, Succeeded or Failed.")
+  private Phase phase;
+
+  @JsonPropertyDescription("Why the backup is where it is: the Ready condition's reason.")
+  private String reason;
+
+  @JsonPropertyDescription("The Ready condition's message.")
+  private String message;
+
+  @JsonPropertyDescription(
+      "The ClientToken of the current CreateBackup attempt: the resource's UID, then"
+          + " <uid>-<attempt> after a definite refusal.")
+  private String clientToken;
+
+  @JsonPropertyDescription("The CreateBackup attempt number; a new attempt uses a new token.")
+  private Integer attempt;
+
+  @JsonPropertyDescription("The BackupJobId that CreateBackup returned.")
+  private String backupJobId;
+
+  @JsonPropertyDescription("The id of the backup set, once known.")
+  private String backupId;
+
+  @JsonPropertyDescription("RequestId of the last PolarDB API reply, for support tickets.")
+  private String lastRequestId;
+
+  private String startTime;
+  private String completionTime;
+
+  @JsonPropertyDescription("Backup progress in percent, as PolarDB reports it.")
+  private Integer progress;
+
+  @JsonPropertyDescription("PolarDB's BackupProgressStatus of the job.")
+  private String progressStatus;
+
+  @JsonPropertyDescription("Size of the backup set in bytes.")
+  private Long backupSetSize;
+
+  @JsonPropertyDescription("Point in time the backup is consistent to.")
+  private String consistentTime;
+
+  @JsonPropertyDescription("When the operator will next try, while waiting.")
+  private String nextAttemptTime;
+
+  private Long observedGeneration;
+
+  @JsonPropertyDescription("The cluster and region this backup was created for (spec is immutable).")
+  private String acceptedDbClusterId;
+
+  private String acceptedRegionId;
+
+  @JsonPropertyDescription("Consecutive quota refusals; drives the backoff.")
+  private Integer quotaWaits;
+
+  @JsonPropertyDescription("Consecutive retryable errors; drives the backoff.")
+  private Integer consecutiveErrors;
+
+  @JsonPropertyDescription("Since when the cluster has been missing or not Running.")
+  private String clusterWaitSince;
+
+  private List<Condition> conditions = new ArrayList<>();
+
+  public PolarDBBackupStatus() {}
+
+  /** A new backup: Pending, first attempt with the resource's UID as ClientToken. */
+  public static PolarDBBackupStatus accept(
+      String uid, PolarDBBackupSpec spec, long generation, Instant now) {
+    PolarDBBackupStatus status = new PolarDBBackupStatus();
+    status.phase = Phase.Pending;
+    status.clientToken = uid;
+    status.attempt = 1;
+    status.acceptedDbClusterId = spec.dbClusterId();
+    status.acceptedRegionId = spec.regionId();
+    status.observedGeneration = generation;
+    status.setReady(false, Reasons.PENDING, "Backup accepted; about to ask PolarDB for it.", now);
+    return status;
+  }
+
+  /** A deep copy, to change without touching the cached object. */
+  public PolarDBBackupStatus copy() {
+    PolarDBBackupStatus c = new PolarDBBackupStatus();
+    c.phase = phase;
+    c.reason = reason;
+    c.message = message;
+    c.clientToken = clientToken;
+    c.attempt = attempt;
+    c.backupJobId = backupJobId;
+    c.backupId = backupId;
+    c.lastRequestId = lastRequestId;
+    c.startTime = startTime;
+    c.completionTime = completionTime;
+    c.progress = progress;
+    c.progressStatus = progressStatus;
+    c.backupSetSize = backupSetSize;
+    c.consistentTime = consistentTime;
+    c.nextAttemptTime = nextAttemptTime;
+    c.observedGeneration = observedGeneration;
+    c.acceptedDbClusterId = acceptedDbClusterId;
+    c.acceptedRegionId = acceptedRegionId;
+    c.quotaWaits = quotaWaits;
+    c.consecutiveErrors = consecutiveErrors;
+    c.clusterWaitSince = clusterWaitSince;
+    c.conditions = new ArrayList<>();
+    if (conditions != null) {
+      conditions.forEach(cond -> c.conditions.add(new ConditionBuilder(cond).build()));
+    }
+    return c;
+  }
+
+  // ---- transitions ----
+
+  private void moveTo(Phase next) {
+    if (phase != null && !phase.canMoveTo(next)) {
+      throw new IllegalStateException("phase cannot move from " + phase + " to " + next);
+    }
+    phase = next;
+  }
+
+  /**
+   * PolarDB definitely refused for quota: wait, and prepare the next attempt's new token now, so
+   * that it is persisted before the call that uses it.
+   */
+  public void waitForQuota(String uid, String why, Instant nextAttempt, String requestId, Instant now) {
+    moveTo(Phase.WaitingForQuota);
+    attempt = (attempt == null ? 1 : attempt) + 1;
+    clientToken = uid + "-" + attempt;
+    quotaWaits = (quotaWaits == null ? 0 : quotaWaits) + 1;
+    consecutiveErrors = null;
+    clusterWaitSince = null;
+    nextAttemptTime = timestamp(nextAttempt);
+    lastRequestId = requestIdOr(requestId);
+    setReady(false, Reasons.WAITING_FOR_QUOTA, why, now);
+  }
+
+  /** Still queued behind an older backup of the same cluster; no call was made. */
+  public void queued(String why, Instant nextAttempt, Instant now) {
+    nextAttemptTime = timestamp(nextAttempt);
+    setReady(false, Reasons.QUEUED, why, now);
+  }
+
+  /** PolarDB accepted the backup. */
+  public void started(String jobId, String requestId, Instant now) {
+    moveTo(Phase.Running);
+    backupJobId = jobId;
+    startTime = timestamp(now);
+    progress = 0;
+    lastRequestId = requestIdOr(requestId);
+    nextAttemptTime = null;
+    quotaWaits = null;
+    consecutiveErrors = null;
+    clusterWaitSince = null;
+    setReady(false, Reasons.BACKUP_RUNNING, "PolarDB is making backup job " + jobId + ".", now);
+  }
+
+  /** Progress as reported; it never goes down. */
+  public void progressed(int percent, String progressStatus, String requestId, Instant now) {
+    progress = Math.max(progress == null ? 0 : progress, percent);
+    this.progressStatus = progressStatus;
+    lastRequestId = requestIdOr(requestId);
+    consecutiveErrors = null;
+    setReady(
+        false,
+        Reasons.BACKUP_RUNNING,
+        "PolarDB is making backup job " + backupJobId + " (" + progressStatus + ", " + progress + "%).",
+        now);
+  }
+
+  /** The backup set is known (its id may differ from the job id). */
+  public void identified(String id) {
+    backupId = id;
+  }
+
+  public void succeeded(
+      String id,
+      Optional<Long> size,
+      Optional<Instant> consistent,
+      Optional<Instant> ended,
+      String requestId,
+      Instant now) {
+    moveTo(Phase.Succeeded);
+    backupId = id;
+    progress = 100;
+    progressStatus = "Finished";
+    backupSetSize = size.orElse(backupSetSize);
+    consistentTime = consistent.map(PolarDBBackupStatus::timestamp).orElse(consistentTime);
+    completionTime = timestamp(ended.orElse(now));
+    lastRequestId = requestIdOr(requestId);
+    nextAttemptTime = null;
+    consecutiveErrors = null;
+    setReady(true, Reasons.BACKUP_SUCCEEDED, "Backup " + id + " is complete.", now);
+  }
+
+  public void failed(String why, String text, String requestId, Instant now) {
+    moveTo(Phase.Failed);
+    completionTime = timestamp(now);
+    lastRequestId = requestIdOr(requestId);
+    nextAttemptTime = null;
+    setReady(false, why, text, now);
+  }
+
+  /**
+   * A retryable problem: the phase stays; the reason says what is wrong and when the next try is.
+   */
+  public void retrying(String why, String text, Instant nextAttempt, String requestId, Instant now) {
+    consecutiveErrors = (consecutiveErrors == null ? 0 : consecutiveErrors) + 1;
+    nextAttemptTime = timestamp(nextAttempt);
+    lastRequestId = requestIdOr(requestId);
+    setReady(false, why, text, now);
+  }
+
+  /** The cluster is missing or not Running; remember since when, to bound the wait. */
+  public Instant waitingForClusterSince(Instant now) {
+    if (clusterWaitSince == null) {
+      clusterWaitSince = timestamp(now);
+    }
+    return Instant.parse(clusterWaitSince);
+  }
+
+  public void observed(long generation) {
+    observedGeneration = generation;
+  }
+
+  private String requestIdOr(String requestId) {
+    return requestId != null ? requestId : lastRequestId;
+  }
+
+  private void setReady(boolean ready, String why, String text, Instant now) {
+    reason = why;
+    message = text;
+    setCondition(READY, ready, why, text, now);
+  }
+
+  /**
+   * Sets a condition; its lastTransitionTime changes only when its status does, as Kubernetes
+   * conventions ask.
+   */
+  public void setCondition(String type, boolean value, String why, String text, Instant now) {
+    String statusText = value ? "True" : "False";
+    Optional<Condition> existing = condition(type);
+    String transition =
+        existing
+            .filter(c -> statusText.equals(c.getStatus()))
+            .map(Condition::getLastTransitionTime)
+            .orElse(timestamp(now));
+    Condition condition =
+        new ConditionBuilder()
+            .withType(type)
+            .withStatus(statusText)
+            .withReason(why)
+            .withMessage(text)
+            .withLastTransitionTime(transition)
+            .withObservedGeneration(observedGeneration)
+            .build();
+    if (conditions == null) {
+      conditions = new ArrayList<>();
+    }
+    conditions.removeIf(c -> type.equals(c.getType()));
+    conditions.add(condition);
+  }
+
+  public void removeCondition(String type) {
+    if (conditions != null) {
+      conditions.removeIf(c -> type.equals(c.getType()));
+    }
+  }
+
+  public Optional<Condition> condition(String type) {
+    return conditions == null
+        ? Optional.empty()
+        : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  static String timestamp(Instant instant) {
+    return instant.truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  @JsonIgnore
+  public Optional<Instant> startInstant() {
+    return Optional.ofNullable(startTime).map(Instant::parse);
+  }
+
+  @JsonIgnore
+  public boolean isTerminal() {
+    return phase != null && phase.isTerminal();
+  }
+
+  // ---- accessors (Jackson and the CRD generator read these) ----
+
+  @JsonProperty public Phase getPhase() { return phase; }
+  public void setPhase(Phase phase) { this.phase = phase; }
+  public String getReason() { return reason; }
+  public void setReason(String reason) { this.reason = reason; }
+  public String getMessage() { return message; }
+  public void setMessage(String message) { this.message = message; }
+  public String getClientToken() { return clientToken; }
+  public void setClientToken(String clientToken) { this.clientToken = clientToken; }
+  public Integer getAttempt() { return attempt; }
+  public void setAttempt(Integer attempt) { this.attempt = attempt; }
+  public String getBackupJobId() { return backupJobId; }
+  public void setBackupJobId(String backupJobId) { this.backupJobId = backupJobId; }
+  public String getBackupId() { return backupId; }
+  public void setBackupId(String backupId) { this.backupId = backupId; }
+  public String getLastRequestId() { return lastRequestId; }
+  public void setLastRequestId(String lastRequestId) { this.lastRequestId = lastRequestId; }
+  public String getStartTime() { return startTime; }
+  public void setStartTime(String startTime) { this.startTime = startTime; }
+  public String getCompletionTime() { return completionTime; }
+  public void setCompletionTime(String completionTime) { this.completionTime = completionTime; }
+  public Integer getProgress() { return progress; }
+  public void setProgress(Integer progress) { this.progress = progress; }
+  public String getProgressStatus() { return progressStatus; }
+  public void setProgressStatus(String progressStatus) { this.progressStatus = progressStatus; }
+  public Long getBackupSetSize() { return backupSetSize; }
+  public void setBackupSetSize(Long backupSetSize) { this.backupSetSize = backupSetSize; }
+  public String getConsistentTime() { return consistentTime; }
+  public void setConsistentTime(String consistentTime) { this.consistentTime = consistentTime; }
+  public String getNextAttemptTime() { return nextAttemptTime; }
+  public void setNextAttemptTime(String nextAttemptTime) { this.nextAttemptTime = nextAttemptTime; }
+  public Long getObservedGeneration() { return observedGeneration; }
+  public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
+  public String getAcceptedDbClusterId() { return acceptedDbClusterId; }
+  public void setAcceptedDbClusterId(String v) { this.acceptedDbClusterId = v; }
+  public String getAcceptedRegionId() { return acceptedRegionId; }
+  public void setAcceptedRegionId(String v) { this.acceptedRegionId = v; }
+  public Integer getQuotaWaits() { return quotaWaits; }
+  public void setQuotaWaits(Integer quotaWaits) { this.quotaWaits = quotaWaits; }
+  public Integer getConsecutiveErrors() { return consecutiveErrors; }
+  public void setConsecutiveErrors(Integer v) { this.consecutiveErrors = v; }
+  public String getClusterWaitSince() { return clusterWaitSince; }
+  public void setClusterWaitSince(String v) { this.clusterWaitSince = v; }
+  public List<Condition> getConditions() { return conditions; }
+  public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof PolarDBBackupStatus s)) {
+      return false;
+    }
+    return phase == s.phase
+        && Objects.equals(reason, s.reason)
+        && Objects.equals(message, s.message)
+        && Objects.equals(clientToken, s.clientToken)
+        && Objects.equals(attempt, s.attempt)
+        && Objects.equals(backupJobId, s.backupJobId)
+        && Objects.equals(backupId, s.backupId)
+        && Objects.equals(lastRequestId, s.lastRequestId)
+        && Objects.equals(startTime, s.startTime)
+        && Objects.equals(completionTime, s.completionTime)
+        && Objects.equals(progress, s.progress)
+        && Objects.equals(progressStatus, s.progressStatus)
+        && Objects.equals(backupSetSize, s.backupSetSize)
+        && Objects.equals(consistentTime, s.consistentTime)
+        && Objects.equals(nextAttemptTime, s.nextAttemptTime)
+        && Objects.equals(observedGeneration, s.observedGeneration)
+        && Objects.equals(acceptedDbClusterId, s.acceptedDbClusterId)
+        && Objects.equals(acceptedRegionId, s.acceptedRegionId)
+        && Objects.equals(quotaWaits, s.quotaWaits)
+        && Objects.equals(consecutiveErrors, s.consecutiveErrors)
+        && Objects.equals(clusterWaitSince, s.clusterWaitSince)
+        && Objects.equals(conditions, s.conditions);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(phase, backupJobId, backupId, attempt, progress, reason);
+  }
+}

@@ -1,0 +1,27 @@
+package dev.polardbbackup.model;
+
+/**
+ * The reasons used on the {@code Ready} condition, in events and in {@code status.reason}. README
+ * explains each and what a user should do about it.
+ */
+public final class Reasons {
+  public static final String PENDING = "Pending";
+  public static final String WAITING_FOR_QUOTA = "WaitingForQuota";
+  public static final String BACKUP_RUNNING = "BackupRunning";
+  public static final String BACKUP_SUCCEEDED = "BackupSucceeded";
+  public static final String BACKUP_FAILED = "BackupFailed";
+  public static final String BACKUP_NOT_FOUND = "BackupNotFound";
+  public static final String INVALID_REQUEST = "InvalidRequest";
+  public static final String CLUSTER_NOT_FOUND = "ClusterNotFound";
+  public static final String CLUSTER_NOT_READY = "ClusterNotReady";
+  public static final String SECRET_NOT_FOUND = "SecretNotFound";
+  public static final String SECRET_INVALID = "SecretInvalid";
+  public static final String AUTH_FAILED = "AuthFailed";
+  public static final String API_THROTTLED = "ApiThrottled";
+  public static final String API_UNAVAILABLE = "ApiUnavailable";
+  public static final String OUTCOME_UNKNOWN = "OutcomeUnknown";
+  public static final String QUEUED = "QueuedBehindOlderBackup";
+  public static final String SPEC_CHANGE_IGNORED = "SpecChangeIgnored";
+
+  private Reasons() {}
+}
