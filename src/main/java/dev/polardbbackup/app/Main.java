@@ -1,5 +1,43 @@
 package dev.polardbbackup.app;
 
-public class Main {
-  public static void main(String[] args) {}
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code java -jar polardb-backup-operator.jar <command>}. */
+@Command(
+    name = "polardb-backup-operator",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Declarative Alibaba Cloud PolarDB backups for Kubernetes.",
+    subcommands = {RunCommand.class, EmulatorCommand.class})
+public final class Main implements Runnable {
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    // Bad input: one readable line, not a stack trace or the whole usage text.
+    cli.setParameterExceptionHandler(
+        (ex, args) -> {
+          ex.getCommandLine().getErr().println("error: " + ex.getMessage());
+          ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+          return 2;
+        });
+    return cli;
+  }
+
+  @Override
+  public void run() {
+    CommandLine.usage(this, System.out);
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"polardb-backup-operator " + (v == null ? "dev" : v)};
+    }
+  }
 }

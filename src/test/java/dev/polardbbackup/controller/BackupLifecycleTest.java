@@ -1,0 +1,332 @@
+package dev.polardbbackup.controller;
+
+import static dev.polardbbackup.controller.OperatorHarness.CLUSTER;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.polardbbackup.emulator.BackupRecord;
+import dev.polardbbackup.emulator.FaultSpec;
+import dev.polardbbackup.emulator.Ledger;
+import dev.polardbbackup.model.DeletionPolicy;
+import dev.polardbbackup.model.Phase;
+import dev.polardbbackup.model.PolarDBBackup;
+import dev.polardbbackup.model.PolarDBBackupSpec;
+import dev.polardbbackup.model.PolarDBBackupStatus;
+import dev.polardbbackup.model.Reasons;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+@EnableKubernetesMockClient(crud = true)
+class BackupLifecycleTest {
+  KubernetesClient client;
+  private OperatorHarness harness;
+
+  @AfterEach
+  void stop() {
+    if (harness != null) {
+      harness.close();
+    }
+  }
+
+  private OperatorHarness start(dev.polardbbackup.emulator.PolarDbEmulator.Builder emulator) throws Exception {
+    harness = new OperatorHarness(client, emulator.build(), OperatorHarness.fastSettings()).start();
+    return harness;
+  }
+
+  private static long liveBackups(Ledger ledger) {
+    return ledger.backups().stream().filter(b -> !b.deleted()).count();
+  }
+
+  @ParameterizedTest(name = "jobIdEqualsBackupId={0}")
+  @ValueSource(booleans = {false, true})
+  void backupReachesSucceededAndReady(boolean jobIdEqualsBackupId) throws Exception {
+    start(OperatorHarness.emulator().jobIdEqualsBackupId(jobIdEqualsBackupId));
+    String uid = harness.create("nightly").getMetadata().getUid();
+
+    PolarDBBackup done = harness.awaitPhase("nightly", Phase.Succeeded);
+
+    PolarDBBackupStatus status = done.getStatus();
+    Ledger ledger = harness.emulator.ledger();
+    assertEquals(1, ledger.backups().size());
+    BackupRecord cloud = ledger.backups().get(0);
+    assertEquals(uid, status.getClientToken());
+    assertEquals(1, ledger.backupsCreatedWithToken(uid));
+    assertEquals(cloud.backupJobId(), status.getBackupJobId());
+    assertEquals(cloud.backupId(), status.getBackupId());
+    assertEquals(100, status.getProgress());
+    assertNotNull(status.getCompletionTime());
+    assertNotNull(status.getBackupSetSize());
+    assertNotNull(status.getLastRequestId());
+    Condition ready = status.condition("Ready").orElseThrow();
+    assertEquals("True", ready.getStatus());
+    assertEquals(Reasons.BACKUP_SUCCEEDED, ready.getReason());
+    assertTrue(harness.hasEvent("nightly", Reasons.BACKUP_RUNNING));
+    assertTrue(harness.hasEvent("nightly", Reasons.BACKUP_SUCCEEDED));
+  }
+
+  @Test
+  void lostResponseOnCreateBackupStillCreatesExactlyOneBackup() throws Exception {
+    start(OperatorHarness.emulator());
+    harness.emulator.setFault("CreateBackup", new FaultSpec(Duration.ZERO, 0, 0, 1.0));
+    String uid = harness.create("lost").getMetadata().getUid();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> harness.emulator.ledger().callsByAction().getOrDefault("CreateBackup", 0L) >= 2);
+    harness.emulator.clearFaults();
+    PolarDBBackup done = harness.awaitPhase("lost", Phase.Succeeded);
+
+    Ledger ledger = harness.emulator.ledger();
+    assertEquals(1, ledger.backups().size(), "a lost reply must not make a second backup");
+    assertEquals(1, ledger.backupsCreatedWithToken(uid));
+    assertEquals(uid, done.getStatus().getClientToken(), "an unknown outcome retries the same token");
+    assertTrue(harness.hasEvent("lost", Reasons.OUTCOME_UNKNOWN));
+  }
+
+  @Test
+  void restartedOperatorResumesFromStatusWithoutASecondBackup() throws Exception {
+    start(OperatorHarness.emulator().backupDuration(Duration.ofSeconds(3)));
+    harness.create("restart");
+    harness.awaitPhase("restart", Phase.Running);
+    harness.stopOperator();
+    long createsBefore = harness.emulator.ledger().callsByAction().getOrDefault("CreateBackup", 0L);
+
+    harness.start();
+    harness.awaitPhase("restart", Phase.Succeeded);
+
+    Ledger ledger = harness.emulator.ledger();
+    assertEquals(1, ledger.backups().size());
+    assertEquals(createsBefore, ledger.callsByAction().getOrDefault("CreateBackup", 0L),
+        "the new operator follows the recorded job instead of calling CreateBackup again");
+  }
+
+  @Test
+  void throttlingAndServerErrorStormsEndInOneBackup() throws Exception {
+    start(OperatorHarness.emulator());
+    harness.emulator.setFault("*", new FaultSpec(Duration.ZERO, 0.3, 0.3, 0));
+    String uid = harness.create("storm").getMetadata().getUid();
+
+    PolarDBBackup done = harness.awaitPhase("storm", Phase.Succeeded);
+
+    assertEquals(1, harness.emulator.ledger().backups().size());
+    assertEquals(1, harness.emulator.ledger().backupsCreatedWithToken(uid));
+    assertEquals(Phase.Succeeded, done.getStatus().getPhase());
+  }
+
+  @Test
+  void missingSecretWaitsThenSecretCreationStartsTheBackup() throws Exception {
+    ControllerSettings slowAuth =
+        new ControllerSettings(
+            new Backoff(Duration.ofMillis(200), Duration.ofMillis(800), 0.2),
+            new Backoff(Duration.ofMillis(50), Duration.ofMillis(300), 0.2),
+            Duration.ofMinutes(10), // only the Secret event can wake it in time
+            Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofMillis(50),
+            Duration.ofMillis(300), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMillis(100));
+    harness = new OperatorHarness(client, OperatorHarness.emulator().build(), slowAuth).start();
+    harness.createWithSecret("with-secret", "polardb-creds");
+
+    PolarDBBackup waiting = harness.awaitReason("with-secret", Reasons.SECRET_NOT_FOUND);
+    assertEquals(Phase.Pending, waiting.getStatus().getPhase());
+    assertTrue(harness.hasEvent("with-secret", Reasons.SECRET_NOT_FOUND));
+
+    client.resource(new SecretBuilder().withNewMetadata().withName("polardb-creds").withNamespace(OperatorHarness.NAMESPACE).endMetadata()
+        .withStringData(Map.of("accessKeyId", OperatorHarness.KEY_ID)).build()).create();
+    harness.awaitReason("with-secret", Reasons.SECRET_INVALID);
+
+    client.resource(new SecretBuilder().withNewMetadata().withName("polardb-creds").withNamespace(OperatorHarness.NAMESPACE).endMetadata()
+        .withStringData(Map.of("accessKeyId", OperatorHarness.KEY_ID, "accessKeySecret", OperatorHarness.KEY_SECRET + "\n")).build()).update();
+    harness.awaitPhase("with-secret", Phase.Succeeded);
+
+    String everything = harness.events("with-secret").toString() + harness.get("with-secret").getStatus();
+    assertFalse(everything.contains(OperatorHarness.KEY_SECRET), "a secret value leaked into status or events");
+  }
+
+  @Test
+  void wrongSecretKeyIsReportedAsAuthFailure() throws Exception {
+    start(OperatorHarness.emulator());
+    client.resource(new SecretBuilder().withNewMetadata().withName("bad-creds").withNamespace(OperatorHarness.NAMESPACE).endMetadata()
+        .withStringData(Map.of("accessKeyId", OperatorHarness.KEY_ID, "accessKeySecret", "wrong-secret")).build()).create();
+    harness.createWithSecret("bad", "bad-creds");
+
+    PolarDBBackup waiting = harness.awaitReason("bad", Reasons.AUTH_FAILED);
+
+    assertEquals(Phase.Pending, waiting.getStatus().getPhase());
+    assertTrue(waiting.getStatus().getMessage().contains("SignatureDoesNotMatch"), waiting.getStatus().getMessage());
+    assertFalse(waiting.getStatus().toString().contains("wrong-secret"));
+    assertEquals(0, harness.emulator.ledger().backups().size());
+  }
+
+  @Test
+  void unknownClusterWaitsThenFails() throws Exception {
+    start(OperatorHarness.emulator());
+    harness.create("nowhere", new PolarDBBackupSpec("pc-doesnotexist", OperatorHarness.REGION));
+
+    harness.awaitReason("nowhere", Reasons.CLUSTER_NOT_FOUND);
+    PolarDBBackup failed = harness.awaitPhase("nowhere", Phase.Failed);
+
+    assertEquals(Reasons.CLUSTER_NOT_FOUND, failed.getStatus().getReason());
+    assertEquals("False", failed.getStatus().condition("Ready").orElseThrow().getStatus());
+  }
+
+  @Test
+  void clusterThatBecomesRunningInTimeGetsItsBackup() throws Exception {
+    start(OperatorHarness.emulator().cluster("pc-resizing", OperatorHarness.REGION, "ClassChanging"));
+    harness.create("patient", new PolarDBBackupSpec("pc-resizing", OperatorHarness.REGION));
+
+    harness.awaitReason("patient", Reasons.CLUSTER_NOT_READY);
+    harness.emulator.setClusterStatus("pc-resizing", "Running");
+
+    harness.awaitPhase("patient", Phase.Succeeded);
+  }
+
+  @Test
+  void backupFailedByTheServiceIsTerminal() throws Exception {
+    start(OperatorHarness.emulator());
+    harness.emulator.failBackups(CLUSTER, "disk full");
+    harness.create("doomed");
+
+    PolarDBBackup failed = harness.awaitPhase("doomed", Phase.Failed);
+
+    assertEquals(Reasons.BACKUP_FAILED, failed.getStatus().getReason());
+    assertTrue(harness.hasEvent("doomed", Reasons.BACKUP_FAILED));
+    assertEquals(1, harness.emulator.ledger().backups().size());
+  }
+
+  @Test
+  void retainPolicyKeepsTheCloudBackup() throws Exception {
+    start(OperatorHarness.emulator());
+    harness.create("keep", DeletionPolicy.Retain);
+    harness.awaitPhase("keep", Phase.Succeeded);
+
+    harness.delete("keep");
+    harness.awaitGone("keep");
+
+    assertEquals(1, liveBackups(harness.emulator.ledger()));
+  }
+
+  @Test
+  void deletePolicyDeletesTheCloudBackup() throws Exception {
+    start(OperatorHarness.emulator());
+    harness.create("drop", DeletionPolicy.Delete);
+    harness.awaitPhase("drop", Phase.Succeeded);
+
+    harness.delete("drop");
+    harness.awaitGone("drop");
+
+    assertEquals(0, liveBackups(harness.emulator.ledger()));
+    assertEquals(1, harness.emulator.ledger().callsByAction().getOrDefault("DeleteBackup", 0L));
+  }
+
+  @Test
+  void deletePolicyWaitsForARunningBackupThenDeletesIt() throws Exception {
+    start(OperatorHarness.emulator().backupDuration(Duration.ofSeconds(2)));
+    harness.create("early", DeletionPolicy.Delete);
+    harness.awaitPhase("early", Phase.Running);
+
+    harness.delete("early");
+    assertNotNull(harness.get("early"), "the finalizer holds the resource while the backup runs");
+    harness.awaitGone("early");
+
+    List<BackupRecord> backups = harness.emulator.ledger().backups();
+    assertEquals(1, backups.size());
+    assertTrue(backups.get(0).deleted());
+  }
+
+  @Test
+  void deletePolicyTreatsAnAlreadyDeletedBackupAsDone() throws Exception {
+    start(OperatorHarness.emulator());
+    harness.create("gone", DeletionPolicy.Delete);
+    PolarDBBackup done = harness.awaitPhase("gone", Phase.Succeeded);
+    assertTrue(harness.polarDb().deleteBackup(CLUSTER, done.getStatus().getBackupId()).isOk());
+
+    harness.delete("gone");
+    harness.awaitGone("gone");
+  }
+
+  @Test
+  void deletingABackupThatNeverStartedIsImmediate() throws Exception {
+    start(OperatorHarness.emulator());
+    harness.create("never", new PolarDBBackupSpec("pc-doesnotexist", OperatorHarness.REGION, DeletionPolicy.Delete, null));
+    harness.awaitReason("never", Reasons.CLUSTER_NOT_FOUND);
+
+    harness.delete("never");
+    harness.awaitGone("never");
+    assertEquals(0, harness.emulator.ledger().callsByAction().getOrDefault("DeleteBackup", 0L));
+  }
+
+  @Test
+  void forceDeleteAnnotationReleasesAStuckDeletion() throws Exception {
+    start(OperatorHarness.emulator());
+    harness.create("stuck", DeletionPolicy.Delete);
+    harness.awaitPhase("stuck", Phase.Succeeded);
+    harness.emulator.setClusterStatus(CLUSTER, "Stopped"); // DeleteBackup now refused
+
+    harness.delete("stuck");
+    await().atMost(Duration.ofSeconds(10)).until(() -> harness.hasEvent("stuck", "DeletionRetrying"));
+    assertNotNull(harness.get("stuck"));
+    client.resources(PolarDBBackup.class).inNamespace(OperatorHarness.NAMESPACE).withName("stuck")
+        .edit(b -> { b.getMetadata().setAnnotations(Map.of(PolarDBBackup.FORCE_DELETE_ANNOTATION, "true")); return b; });
+
+    harness.awaitGone("stuck");
+    assertEquals(1, liveBackups(harness.emulator.ledger()), "force removal leaves the cloud backup alone");
+  }
+
+  @Test
+  void specEditIsIgnored() throws Exception {
+    start(OperatorHarness.emulator().cluster("pc-other", OperatorHarness.REGION).backupDuration(Duration.ofSeconds(1)));
+    harness.create("fixed");
+    harness.awaitPhase("fixed", Phase.Running);
+
+    // The mock server does not run CEL, like an API server older than 1.25.
+    client.resources(PolarDBBackup.class).inNamespace(OperatorHarness.NAMESPACE).withName("fixed")
+        .edit(b -> { b.setSpec(new PolarDBBackupSpec("pc-other", OperatorHarness.REGION)); return b; });
+    PolarDBBackup done = harness.awaitPhase("fixed", Phase.Succeeded);
+
+    harness.awaitThat("fixed", b -> b.getStatus().condition(Reasons.SPEC_CHANGE_IGNORED).isPresent(), Duration.ofSeconds(10));
+    assertEquals(CLUSTER, done.getStatus().getAcceptedDbClusterId());
+    assertTrue(harness.emulator.ledger().backups().stream().allMatch(b -> b.dbClusterId().equals(CLUSTER)));
+    assertEquals(1, harness.emulator.ledger().backups().size());
+  }
+
+  @Test
+  void observedPhasesNeverMoveBackwards() throws Exception {
+    start(OperatorHarness.emulator().backupDuration(Duration.ofSeconds(1)));
+    harness.emulator.setFault("*", new FaultSpec(Duration.ZERO, 0.2, 0.2, 0));
+    List<Phase> seen = new CopyOnWriteArrayList<>();
+    var watch = client.resources(PolarDBBackup.class).inNamespace(OperatorHarness.NAMESPACE).watch(new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, PolarDBBackup resource) {
+        if (resource.getStatus() != null && resource.getStatus().getPhase() != null && "mono".equals(resource.getMetadata().getName())) {
+          seen.add(resource.getStatus().getPhase());
+        }
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {}
+    });
+    try {
+      harness.create("mono");
+      harness.awaitPhase("mono", Phase.Succeeded);
+      await().atMost(Duration.ofSeconds(5)).until(() -> !seen.isEmpty() && seen.get(seen.size() - 1) == Phase.Succeeded);
+    } finally {
+      watch.close();
+    }
+    for (int i = 1; i < seen.size(); i++) {
+      assertTrue(seen.get(i - 1).canMoveTo(seen.get(i)), "phase moved backwards: " + seen);
+    }
+    assertTrue(seen.contains(Phase.Running), seen.toString());
+  }
+}

@@ -1,0 +1,85 @@
+package dev.polardbbackup.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.polardbbackup.model.PolarDBBackup;
+import dev.polardbbackup.model.PolarDBBackupSpec;
+import dev.polardbbackup.model.PolarDBBackupStatus;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+class ClusterQueueTest {
+
+  private static PolarDBBackup backup(String name, String created, String cluster, boolean waiting) {
+    PolarDBBackup b = new PolarDBBackup("ns", name, new PolarDBBackupSpec(cluster, "cn-hangzhou"));
+    b.getMetadata().setUid("uid-" + name);
+    b.getMetadata().setCreationTimestamp(created);
+    PolarDBBackupStatus s = PolarDBBackupStatus.accept("uid-" + name, b.getSpec(), 1, Instant.EPOCH);
+    if (waiting) {
+      s.waitForQuota("uid-" + name, "full", Instant.EPOCH, null, Instant.EPOCH);
+    }
+    b.setStatus(s);
+    return b;
+  }
+
+  @Test
+  void aYoungerBackupWaitsBehindTheOldestWaiterOfItsCluster() {
+    PolarDBBackup oldest = backup("a", "2026-01-01T00:00:01Z", "pc-1", true);
+    PolarDBBackup middle = backup("b", "2026-01-01T00:00:02Z", "pc-1", true);
+    PolarDBBackup newcomer = backup("c", "2026-01-01T00:00:03Z", "pc-1", false);
+    PolarDBBackup otherCluster = backup("d", "2026-01-01T00:00:00Z", "pc-2", true);
+
+    assertEquals(Optional.empty(), ClusterQueue.olderWaiter(oldest, Stream.of(oldest, middle, newcomer, otherCluster)));
+    assertEquals("a", ClusterQueue.olderWaiter(middle, Stream.of(oldest, middle, newcomer)).orElseThrow().getMetadata().getName());
+    assertEquals("a", ClusterQueue.olderWaiter(newcomer, Stream.of(newcomer, middle, oldest)).orElseThrow().getMetadata().getName());
+    assertEquals(Optional.empty(), ClusterQueue.olderWaiter(newcomer, Stream.of(newcomer, otherCluster)));
+  }
+
+  @Test
+  void sameSecondTiesAreBrokenByName() {
+    PolarDBBackup a = backup("a", "2026-01-01T00:00:01Z", "pc-1", true);
+    PolarDBBackup b = backup("b", "2026-01-01T00:00:01Z", "pc-1", true);
+
+    assertEquals(Optional.empty(), ClusterQueue.olderWaiter(a, Stream.of(a, b)));
+    assertTrue(ClusterQueue.olderWaiter(b, Stream.of(a, b)).isPresent());
+  }
+
+  @Test
+  void neverTwoCallsInFlightForOneCluster() throws Exception {
+    ClusterQueue queue = new ClusterQueue();
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger maxInFlight = new AtomicInteger();
+    int callers = 8;
+    CountDownLatch done = new CountDownLatch(callers);
+    var pool = Executors.newFixedThreadPool(callers);
+    for (int i = 0; i < callers; i++) {
+      pool.submit(() -> {
+        try {
+          queue.exclusively("cn-hangzhou/pc-1", 10_000, () -> {
+            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            try {
+              Thread.sleep(20);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return inFlight.decrementAndGet();
+          });
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } finally {
+          done.countDown();
+        }
+      });
+    }
+    assertTrue(done.await(10, TimeUnit.SECONDS));
+    pool.shutdown();
+    assertEquals(1, maxInFlight.get());
+  }
+}

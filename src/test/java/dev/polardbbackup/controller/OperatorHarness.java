@@ -1,0 +1,192 @@
+package dev.polardbbackup.controller;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.polardbbackup.emulator.EmulatorServer;
+import dev.polardbbackup.emulator.PolarDbEmulator;
+import dev.polardbbackup.model.DeletionPolicy;
+import dev.polardbbackup.model.Phase;
+import dev.polardbbackup.model.PolarDBBackup;
+import dev.polardbbackup.model.PolarDBBackupSpec;
+import dev.polardbbackup.model.SecretReference;
+import dev.polardbbackup.polardb.CallListener;
+import dev.polardbbackup.polardb.Credentials;
+import dev.polardbbackup.polardb.CredentialsProvider;
+import dev.polardbbackup.polardb.PolarDbClient;
+import dev.polardbbackup.polardb.PolarDbClientFactory;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.function.Predicate;
+import java.util.logging.Level;
+import okhttp3.OkHttpClient;
+
+/**
+ * A running operator against a fabric8 CRUD mock API server and an in-process PolarDB emulator,
+ * with every wait shrunk to milliseconds.
+ */
+final class OperatorHarness implements AutoCloseable {
+  static final String NAMESPACE = "team-a";
+  static final String KEY_ID = "LTAI5tTestKey";
+  static final String KEY_SECRET = "test-secret-value";
+  static final String CLUSTER = "pc-test1";
+  static final String REGION = "cn-hangzhou";
+
+  static {
+    // The mock server logs every request through java.util.logging at INFO.
+    java.util.logging.Logger.getLogger("io.fabric8").setLevel(Level.WARNING);
+    java.util.logging.Logger.getLogger("okhttp3").setLevel(Level.WARNING);
+  }
+
+  final KubernetesClient client;
+  final PolarDbEmulator emulator;
+  final EmulatorServer server;
+  final OkHttpClient http = PolarDbClientFactory.httpClient(Duration.ofSeconds(2), Duration.ofSeconds(5));
+  private final ControllerSettings settings;
+  private Operator operator;
+
+  OperatorHarness(KubernetesClient client, PolarDbEmulator emulator, ControllerSettings settings)
+      throws IOException {
+    this.client = client;
+    this.emulator = emulator;
+    this.settings = settings;
+    this.server = EmulatorServer.start(emulator, new InetSocketAddress("127.0.0.1", 0));
+    // Status must behave as a subresource: the mock learns that from the CRD.
+    client
+        .apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .load(Files.newInputStream(Path.of("crds/polardbbackups.polardbbackup.dev-v1.yml")))
+        .createOr(existing -> existing.update());
+  }
+
+  static PolarDbEmulator.Builder emulator() {
+    return PolarDbEmulator.builder()
+        .accessKey(KEY_ID, KEY_SECRET)
+        .cluster(CLUSTER, REGION)
+        .backupDuration(Duration.ofMillis(600))
+        .taskRetention(Duration.ofMillis(300));
+  }
+
+  static ControllerSettings fastSettings() {
+    return new ControllerSettings(
+        new Backoff(Duration.ofMillis(200), Duration.ofMillis(800), 0.2),
+        new Backoff(Duration.ofMillis(50), Duration.ofMillis(300), 0.2),
+        Duration.ofMillis(500),
+        Duration.ofSeconds(2),
+        Duration.ofMillis(100),
+        Duration.ofMillis(50),
+        Duration.ofMillis(300),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(5),
+        Duration.ofMillis(100));
+  }
+
+  OperatorHarness start() {
+    operator =
+        new Operator(
+            o ->
+                o.withKubernetesClient(client)
+                    .withUseSSAToPatchPrimaryResource(false)
+                    .withCloseClientOnStop(false));
+    var reconciler =
+        new PolarDBBackupReconciler(
+            new PolarDbClientFactory(Optional.of(server.baseUri()), http, Clock.systemUTC(), CallListener.NONE),
+            CredentialsProvider.of(Credentials.of(KEY_ID, KEY_SECRET, "test")),
+            settings,
+            Clock.systemUTC(),
+            new Random(7),
+            new Events(client, Clock.systemUTC()));
+    operator.register(reconciler, c -> c.settingNamespaces(NAMESPACE));
+    operator.start();
+    return this;
+  }
+
+  void stopOperator() {
+    if (operator != null) {
+      operator.stop();
+      operator = null;
+    }
+  }
+
+  @Override
+  public void close() {
+    stopOperator();
+    server.close();
+  }
+
+  // ---- resources ----
+
+  PolarDBBackup create(String name) {
+    return create(name, new PolarDBBackupSpec(CLUSTER, REGION));
+  }
+
+  PolarDBBackup create(String name, DeletionPolicy policy) {
+    return create(name, new PolarDBBackupSpec(CLUSTER, REGION, policy, null));
+  }
+
+  PolarDBBackup createWithSecret(String name, String secretName) {
+    return create(name, new PolarDBBackupSpec(CLUSTER, REGION, DeletionPolicy.Retain, new SecretReference(secretName)));
+  }
+
+  PolarDBBackup create(String name, PolarDBBackupSpec spec) {
+    return client.resource(new PolarDBBackup(NAMESPACE, name, spec)).create();
+  }
+
+  PolarDBBackup get(String name) {
+    return client.resources(PolarDBBackup.class).inNamespace(NAMESPACE).withName(name).get();
+  }
+
+  PolarDBBackup awaitPhase(String name, Phase phase) {
+    return awaitThat(name, b -> b.getStatus() != null && b.getStatus().getPhase() == phase, Duration.ofSeconds(20));
+  }
+
+  PolarDBBackup awaitReason(String name, String reason) {
+    return awaitThat(name, b -> b.getStatus() != null && reason.equals(b.getStatus().getReason()), Duration.ofSeconds(20));
+  }
+
+  PolarDBBackup awaitThat(String name, Predicate<PolarDBBackup> condition, Duration timeout) {
+    await()
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> Optional.ofNullable(get(name)).map(condition::test).orElse(false));
+    return get(name);
+  }
+
+  void awaitGone(String name) {
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> get(name) == null);
+  }
+
+  void delete(String name) {
+    client.resources(PolarDBBackup.class).inNamespace(NAMESPACE).withName(name).delete();
+  }
+
+  List<Event> events(String name) {
+    return client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()))
+        .toList();
+  }
+
+  boolean hasEvent(String name, String reason) {
+    return events(name).stream().anyMatch(e -> reason.equals(e.getReason()));
+  }
+
+  /** A direct client, for a test that changes the cloud behind the operator's back. */
+  PolarDbClient polarDb() {
+    return new PolarDbClient(
+        server.baseUri(),
+        CredentialsProvider.of(Credentials.of(KEY_ID, KEY_SECRET, "test")),
+        http,
+        Clock.systemUTC(),
+        CallListener.NONE);
+  }
+}

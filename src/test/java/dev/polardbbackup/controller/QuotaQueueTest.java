@@ -1,0 +1,79 @@
+package dev.polardbbackup.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.polardbbackup.emulator.BackupRecord;
+import dev.polardbbackup.model.DeletionPolicy;
+import dev.polardbbackup.model.Phase;
+import dev.polardbbackup.model.PolarDBBackup;
+import dev.polardbbackup.model.Reasons;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+@EnableKubernetesMockClient(crud = true)
+class QuotaQueueTest {
+  KubernetesClient client;
+  private OperatorHarness harness;
+
+  @AfterEach
+  void stop() {
+    if (harness != null) {
+      harness.close();
+    }
+  }
+
+  @Test
+  void waitersOnOneClusterGetFreedSlotsInCreationOrder() throws Exception {
+    harness = new OperatorHarness(client, OperatorHarness.emulator().quota(3).build(), OperatorHarness.fastSettings()).start();
+    for (String holder : List.of("h1", "h2", "h3")) {
+      harness.create(holder, DeletionPolicy.Delete);
+    }
+    for (String holder : List.of("h1", "h2", "h3")) {
+      harness.awaitPhase(holder, Phase.Succeeded);
+    }
+    for (String waiter : List.of("w1", "w2", "w3")) {
+      harness.create(waiter);
+    }
+    PolarDBBackup first = harness.awaitReason("w1", Reasons.WAITING_FOR_QUOTA);
+    String h1Backup = harness.get("h1").getStatus().getBackupId();
+    assertTrue(first.getStatus().getMessage().contains(h1Backup),
+        "the message names the backups holding the slots: " + first.getStatus().getMessage());
+    assertTrue(harness.hasEvent("w1", Reasons.WAITING_FOR_QUOTA));
+    harness.awaitThat("w3", b -> b.getStatus() != null && Reasons.QUEUED.equals(b.getStatus().getReason()), Duration.ofSeconds(10));
+
+    List<String> order = List.of("w1", "w2", "w3");
+    List<String> holders = List.of("h1", "h2", "h3");
+    for (int i = 0; i < 3; i++) {
+      harness.delete(holders.get(i));
+      harness.awaitGone(holders.get(i));
+      harness.awaitPhase(order.get(i), Phase.Succeeded);
+      for (String later : order.subList(i + 1, 3)) {
+        PolarDBBackup waiting = harness.get(later);
+        assertNull(waiting.getStatus().getBackupJobId(), later + " must not jump the queue");
+      }
+    }
+
+    Map<String, BackupRecord> byToken = harness.emulator.ledger().backups().stream()
+        .collect(Collectors.toMap(BackupRecord::clientToken, Function.identity()));
+    List<String> tokens = order.stream().map(n -> harness.get(n).getStatus().getClientToken()).toList();
+    for (int i = 1; i < tokens.size(); i++) {
+      assertTrue(byToken.get(tokens.get(i - 1)).createdAt().isBefore(byToken.get(tokens.get(i)).createdAt()));
+    }
+    for (String waiter : order) {
+      PolarDBBackup done = harness.get(waiter);
+      assertTrue(done.getStatus().getAttempt() > 1, "a quota refusal moves to a new attempt and token");
+      assertTrue(done.getStatus().getClientToken().startsWith(done.getMetadata().getUid() + "-"));
+      assertEquals(1, harness.emulator.ledger().backups().stream()
+          .filter(b -> b.clientToken().startsWith(done.getMetadata().getUid())).count());
+    }
+  }
+}
