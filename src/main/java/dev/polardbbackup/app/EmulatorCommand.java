@@ -1,0 +1,299 @@
+package dev.polardbbackup.app;
+
+import dev.polardbbackup.emulator.EmulatorServer;
+import dev.polardbbackup.emulator.FaultSpec;
+import dev.polardbbackup.emulator.PolarDbEmulator;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code emulator}: runs the PolarDB OpenAPI emulator on its own, for trying the operator against
+ * it locally or in a kind cluster. Option values are parsed here rather than by picocli converters
+ * so that a bad value ends with one readable line instead of the whole usage text.
+ */
+@Command(
+    name = "emulator",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs an emulator of the PolarDB OpenAPI (backups, cluster attributes) and STS"
+          + " AssumeRoleWithOIDC, with V1/V3 signature checks, quotas and fault injection.",
+      "Admin endpoints: GET /_emulator/ledger[?calls=true], POST /_emulator/clusters,"
+          + " POST|DELETE /_emulator/faults, POST /_emulator/backup-outcome,"
+          + " POST /_emulator/backup-duration, GET /_emulator/healthz."
+    })
+public final class EmulatorCommand implements Callable<Integer> {
+  static final String DEMO_KEY_ID = "LTAI5tEmulatorDemoKey";
+  static final String DEMO_KEY_SECRET = "emulator-demo-secret";
+  private static final List<String> DEMO_CLUSTERS = List.of("pc-demo1", "pc-demo2", "pc-demo3");
+  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+
+  @Option(names = "--port", description = "Port to listen on; 0 picks a free one (default 8700).")
+  int port = 8700;
+
+  @Option(names = "--bind", description = "Address to bind (default 127.0.0.1).")
+  String bind = "127.0.0.1";
+
+  @Option(
+      names = "--access-key",
+      paramLabel = "ID:SECRET",
+      description = "An accepted AccessKey; repeatable. Default: " + DEMO_KEY_ID + ".")
+  List<String> accessKeys = new ArrayList<>();
+
+  @Option(
+      names = "--cluster",
+      paramLabel = "ID[:REGION[:STATUS]]",
+      description = "A cluster; repeatable. Default: pc-demo1..3 in cn-hangzhou, Running.")
+  List<String> clusters = new ArrayList<>();
+
+  @Option(
+      names = "--backup-duration",
+      description = "How long a manual backup runs, e.g. 500ms, 60s, 2m (default 60s).")
+  String backupDuration = "60s";
+
+  @Option(names = "--quota", description = "Manual backups allowed per cluster (default 3).")
+  int quota = 3;
+
+  @Option(
+      names = "--quota-mode",
+      description = "retained (at most N exist) or daily (at most N per day); default retained.")
+  String quotaMode = "retained";
+
+  @Option(
+      names = "--quota-zone",
+      description = "Time zone whose midnight resets the daily quota (default Asia/Shanghai).")
+  String quotaZone = "Asia/Shanghai";
+
+  @Option(
+      names = "--job-id-equals-backup-id",
+      description = "Make BackupJobId equal the BackupId of the backup set it creates.")
+  boolean jobIdEqualsBackupId;
+
+  @Option(
+      names = "--task-retention",
+      description = "How long a finished job stays in DescribeBackupTasks (default 60s).")
+  String taskRetention = "60s";
+
+  @Option(names = "--seed", description = "Seed for ids, sizes and faults (default 1).")
+  long seed = 1;
+
+  @Option(
+      names = "--fault",
+      paramLabel = "ACTION:key=value,...",
+      description =
+          "Inject faults into ACTION (or *): latencyMs, throttleRate, serverErrorRate,"
+              + " lostResponseRate; repeatable.")
+  List<String> faults = new ArrayList<>();
+
+  @Option(
+      names = "--oidc-role",
+      paramLabel = "ROLE_ARN,PROVIDER_ARN",
+      description = "A role that STS AssumeRoleWithOIDC may assume; repeatable.")
+  List<String> oidcRoles = new ArrayList<>();
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  public EmulatorCommand() {
+    this(System.out, System.err);
+  }
+
+  EmulatorCommand(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    PolarDbEmulator emulator;
+    InetSocketAddress address;
+    try {
+      emulator = configure();
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("--port must be between 0 and 65535, not " + port);
+      }
+      address = new InetSocketAddress(bind, port);
+      if (address.isUnresolved()) {
+        throw new IllegalArgumentException("--bind: cannot resolve " + bind);
+      }
+    } catch (IllegalArgumentException e) {
+      err.println("emulator: " + e.getMessage());
+      return 2;
+    }
+    EmulatorServer server;
+    try {
+      server = EmulatorServer.start(emulator, address);
+    } catch (IOException e) {
+      err.println("emulator: cannot listen on " + bind + ":" + port + ": " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  stopped.countDown();
+                },
+                "emulator-shutdown"));
+    out.println("PolarDB emulator listening on " + server.baseUri());
+    out.flush();
+    err.println("emulator: access keys " + keyIds() + "; clusters " + clusterSummary());
+    stopped.await();
+    return 0;
+  }
+
+  /** Builds the emulator from the options; IllegalArgumentException on a bad value. */
+  PolarDbEmulator configure() {
+    PolarDbEmulator.Builder builder =
+        PolarDbEmulator.builder()
+            .seed(seed)
+            .backupDuration(duration("--backup-duration", backupDuration))
+            .quota(requireNonNegative("--quota", quota))
+            .quotaMode(quotaMode(quotaMode))
+            .dailyQuotaZone(zone(quotaZone))
+            .jobIdEqualsBackupId(jobIdEqualsBackupId)
+            .taskRetention(duration("--task-retention", taskRetention));
+    if (accessKeys.isEmpty()) {
+      builder.accessKey(DEMO_KEY_ID, DEMO_KEY_SECRET);
+    }
+    for (String key : accessKeys) {
+      int colon = key.indexOf(':');
+      if (colon <= 0 || colon == key.length() - 1) {
+        throw new IllegalArgumentException("--access-key must be ID:SECRET");
+      }
+      builder.accessKey(key.substring(0, colon), key.substring(colon + 1));
+    }
+    for (String cluster : clusters.isEmpty() ? DEMO_CLUSTERS : clusters) {
+      String[] parts = cluster.split(":", -1);
+      if (parts.length > 3 || parts[0].isBlank()) {
+        throw new IllegalArgumentException(
+            "--cluster must be ID[:REGION[:STATUS]], not " + cluster);
+      }
+      builder.cluster(
+          parts[0],
+          parts.length > 1 && !parts[1].isBlank() ? parts[1] : "cn-hangzhou",
+          parts.length > 2 && !parts[2].isBlank() ? parts[2] : "Running");
+    }
+    for (String role : oidcRoles) {
+      String[] parts = role.split(",", -1);
+      if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
+        throw new IllegalArgumentException("--oidc-role must be ROLE_ARN,PROVIDER_ARN");
+      }
+      builder.oidcRole(parts[0].trim(), parts[1].trim());
+    }
+    List<ActionFault> parsedFaults = faults.stream().map(EmulatorCommand::fault).toList();
+    PolarDbEmulator emulator = builder.build();
+    parsedFaults.forEach(f -> emulator.setFault(f.action(), f.spec()));
+    return emulator;
+  }
+
+  static Duration duration(String option, String text) {
+    String value = text.trim().toLowerCase(Locale.ROOT);
+    Matcher m = DURATION.matcher(value);
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      return switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        default -> Duration.ofHours(n);
+      };
+    }
+    try {
+      return Duration.parse(text.trim());
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          option + " must be a duration like 500ms, 60s, 2m, 1h or PT1M, not " + text);
+    }
+  }
+
+  /** Parses {@code ACTION:latencyMs=..,throttleRate=..,serverErrorRate=..,lostResponseRate=..}. */
+  static ActionFault fault(String text) {
+    int colon = text.indexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException(
+          "--fault must be ACTION:key=value,... (ACTION may be *), not " + text);
+    }
+    long latencyMs = 0;
+    double throttle = 0;
+    double serverError = 0;
+    double lost = 0;
+    for (String pair : text.substring(colon + 1).split(",")) {
+      if (pair.isBlank()) {
+        continue;
+      }
+      String[] kv = pair.split("=", 2);
+      if (kv.length != 2) {
+        throw new IllegalArgumentException("--fault: expected key=value, not " + pair);
+      }
+      try {
+        switch (kv[0].trim()) {
+          case "latencyMs" -> latencyMs = Long.parseLong(kv[1].trim());
+          case "throttleRate" -> throttle = Double.parseDouble(kv[1].trim());
+          case "serverErrorRate" -> serverError = Double.parseDouble(kv[1].trim());
+          case "lostResponseRate" -> lost = Double.parseDouble(kv[1].trim());
+          default ->
+              throw new IllegalArgumentException(
+                  "--fault: unknown key "
+                      + kv[0]
+                      + " (latencyMs, throttleRate, serverErrorRate, lostResponseRate)");
+        }
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--fault: " + kv[0] + " is not a number: " + kv[1]);
+      }
+    }
+    return new ActionFault(
+        text.substring(0, colon),
+        new FaultSpec(Duration.ofMillis(latencyMs), throttle, serverError, lost));
+  }
+
+  record ActionFault(String action, FaultSpec spec) {}
+
+  private static PolarDbEmulator.QuotaMode quotaMode(String text) {
+    try {
+      return PolarDbEmulator.QuotaMode.valueOf(text.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--quota-mode must be retained or daily, not " + text);
+    }
+  }
+
+  private static ZoneId zone(String text) {
+    try {
+      return ZoneId.of(text.trim());
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("--quota-zone is not a time zone: " + text);
+    }
+  }
+
+  private static int requireNonNegative(String option, int value) {
+    if (value < 0) {
+      throw new IllegalArgumentException(option + " must not be negative");
+    }
+    return value;
+  }
+
+  private String keyIds() {
+    if (accessKeys.isEmpty()) {
+      return DEMO_KEY_ID + " (secret not printed)";
+    }
+    List<String> ids = new ArrayList<>();
+    accessKeys.forEach(k -> ids.add(k.substring(0, k.indexOf(':'))));
+    return String.join(", ", ids);
+  }
+
+  private String clusterSummary() {
+    return String.join(", ", clusters.isEmpty() ? DEMO_CLUSTERS : clusters);
+  }
+}

@@ -1,0 +1,146 @@
+package dev.polardbbackup.emulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * The unsigned {@code /_emulator/} endpoints that let a test or a person drive the emulator from
+ * outside the JVM: read the ledger, add clusters, inject faults and make backups fail.
+ */
+final class AdminEndpoints {
+  static final String PREFIX = "/_emulator/";
+
+  record Reply(int status, ObjectNode body) {}
+
+  private final PolarDbEmulator emulator;
+  private final ObjectMapper json;
+
+  AdminEndpoints(PolarDbEmulator emulator, ObjectMapper json) {
+    this.emulator = emulator;
+    this.json = json;
+  }
+
+  Reply handle(String method, String path, String rawQuery, byte[] body) {
+    String endpoint = path.substring(PREFIX.length());
+    try {
+      return switch (method + " " + endpoint) {
+        case "GET healthz" -> new Reply(200, message("ok").put("status", "ok"));
+        case "GET ledger" -> new Reply(200, ledger(ApiRequest.decodeForm(rawQuery).get("calls")));
+        case "POST clusters" -> cluster(read(body));
+        case "POST faults" -> fault(read(body));
+        case "DELETE faults" -> {
+          emulator.clearFaults();
+          yield new Reply(200, message("faults cleared"));
+        }
+        case "POST backup-outcome" -> outcome(read(body));
+        case "POST backup-duration" -> duration(read(body));
+        default -> new Reply(404, message("no such endpoint: " + method + " " + path));
+      };
+    } catch (IllegalArgumentException e) {
+      return new Reply(400, message(e.getMessage()));
+    }
+  }
+
+  ObjectNode message(String text) {
+    return JsonNodeFactory.instance.objectNode().put("message", text);
+  }
+
+  private ObjectNode ledger(String withCalls) {
+    Ledger ledger = emulator.ledger();
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    ArrayNode backups = out.putArray("backups");
+    for (BackupRecord b : ledger.backups()) {
+      ObjectNode item = backups.addObject();
+      item.put("backupId", b.backupId());
+      item.put("backupJobId", b.backupJobId());
+      item.put("dbClusterId", b.dbClusterId());
+      item.put("clientToken", b.clientToken());
+      item.put("createdAt", b.createdAt().toString());
+      item.put("status", b.status());
+      item.put("deleted", b.deleted());
+    }
+    ObjectNode byAction = out.putObject("callsByAction");
+    ledger.callsByAction().forEach(byAction::put);
+    ObjectNode byToken = out.putObject("backupsByClientToken");
+    ledger.backupsByClientToken().forEach(byToken::put);
+    if ("true".equalsIgnoreCase(withCalls)) {
+      ArrayNode calls = out.putArray("calls");
+      for (ApiCall c : ledger.calls()) {
+        ObjectNode item = calls.addObject();
+        item.put("at", c.at().toString());
+        item.put("action", c.action());
+        item.put("dbClusterId", c.dbClusterId());
+        item.put("httpStatus", c.httpStatus());
+        item.put("code", c.code());
+        item.put("requestId", c.requestId());
+      }
+    }
+    return out;
+  }
+
+  private Reply cluster(JsonNode body) {
+    String id = text(body, "dbClusterId", null);
+    emulator.addCluster(
+        id, text(body, "regionId", "cn-hangzhou"), text(body, "status", Clusters.RUNNING));
+    return new Reply(200, message("cluster " + id + " saved"));
+  }
+
+  private Reply fault(JsonNode body) {
+    String action = text(body, "action", Faults.EVERY_ACTION);
+    FaultSpec spec =
+        new FaultSpec(
+            Duration.ofMillis(body.path("latencyMs").asLong(0)),
+            body.path("throttleRate").asDouble(0),
+            body.path("serverErrorRate").asDouble(0),
+            body.path("lostResponseRate").asDouble(0));
+    emulator.setFault(action, spec);
+    return new Reply(200, message("fault set for " + action));
+  }
+
+  private Reply outcome(JsonNode body) {
+    String id = text(body, "dbClusterId", null);
+    if (body.path("fail").asBoolean(false)) {
+      emulator.failBackups(id, text(body, "reason", "backup failed"));
+      return new Reply(200, message("new backups of " + id + " will fail"));
+    }
+    emulator.succeedBackups(id);
+    return new Reply(200, message("new backups of " + id + " will succeed"));
+  }
+
+  private Reply duration(JsonNode body) {
+    long ms = body.path("durationMs").asLong(-1);
+    if (ms < 0) {
+      throw new IllegalArgumentException("durationMs (a non-negative number) is required");
+    }
+    emulator.setBackupDuration(Duration.ofMillis(ms));
+    return new Reply(200, message("backups created from now on take " + ms + " ms"));
+  }
+
+  private JsonNode read(byte[] body) {
+    try {
+      JsonNode node = json.readTree(body);
+      if (node == null || !node.isObject()) {
+        throw new IllegalArgumentException("the body must be a JSON object");
+      }
+      return node;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("the body is not JSON: " + e.getMessage());
+    }
+  }
+
+  private static String text(JsonNode body, String field, String absent) {
+    JsonNode value = body.get(field);
+    if (value == null || value.isNull() || value.asText().isBlank()) {
+      if (absent == null) {
+        throw new IllegalArgumentException(field + " is required");
+      }
+      return absent;
+    }
+    return value.asText();
+  }
+}

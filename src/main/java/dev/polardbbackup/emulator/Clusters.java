@@ -1,0 +1,94 @@
+package dev.polardbbackup.emulator;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/** The PolarDB clusters the emulator knows, and how their next backups will end. */
+final class Clusters {
+  static final String RUNNING = "Running";
+  private static final Pattern ID = Pattern.compile("pc-[a-z0-9]+");
+
+  record Cluster(String id, String regionId, String status, Instant creationTime) {}
+
+  private final Map<String, Cluster> clusters = new LinkedHashMap<>();
+  private final Map<String, String> failureReasons = new HashMap<>();
+
+  static boolean wellFormed(String dbClusterId) {
+    return ID.matcher(dbClusterId).matches();
+  }
+
+  static String requireWellFormed(String dbClusterId) {
+    if (dbClusterId == null || !wellFormed(dbClusterId)) {
+      throw new IllegalArgumentException(
+          "a PolarDB cluster id looks like pc-[a-z0-9]+, not " + dbClusterId);
+    }
+    return dbClusterId;
+  }
+
+  /** Adds a cluster, or changes the region and status of a known one (keeping its age). */
+  void put(String id, String regionId, String status, Instant now) {
+    requireWellFormed(id);
+    Cluster known = clusters.get(id);
+    Instant created = known == null ? now : known.creationTime();
+    clusters.put(id, new Cluster(id, regionId, status, created));
+  }
+
+  void setStatus(String id, String status) {
+    Cluster known = clusters.get(id);
+    if (known == null) {
+      throw new IllegalArgumentException("no such cluster: " + id);
+    }
+    clusters.put(id, new Cluster(id, known.regionId(), status, known.creationTime()));
+  }
+
+  Optional<Cluster> find(String id) {
+    return Optional.ofNullable(clusters.get(id));
+  }
+
+  /**
+   * The cluster named by a request. Alibaba answers a malformed id and an unknown one with
+   * different codes, and with status 404 in most actions but 400 in some (DescribeBackupTasks).
+   */
+  Cluster lookup(String id, int notFoundStatus) {
+    if (!wellFormed(id)) {
+      throw new ApiError(
+          notFoundStatus,
+          "InvalidDBClusterId.Malformed",
+          "The specified parameter DBClusterId is not valid.");
+    }
+    Cluster cluster = clusters.get(id);
+    if (cluster == null) {
+      throw new ApiError(
+          notFoundStatus,
+          "InvalidDBClusterId.NotFound",
+          "The DBClusterId provided does not exist.");
+    }
+    return cluster;
+  }
+
+  static void requireRunning(Cluster cluster) {
+    if (!RUNNING.equals(cluster.status())) {
+      throw new ApiError(
+          403,
+          "OperationDenied.DBClusterStatus",
+          "The operation is not permitted due to status of cluster (" + cluster.status() + ").");
+    }
+  }
+
+  void failBackups(String id, String reason) {
+    failureReasons.put(id, reason == null || reason.isBlank() ? "backup failed" : reason);
+  }
+
+  void succeedBackups(String id) {
+    failureReasons.remove(id);
+  }
+
+  /** Why the next backup of this cluster will fail, or null if it will succeed. */
+  String nextFailureReason(String id) {
+    return failureReasons.get(id);
+  }
+}

@@ -1,0 +1,78 @@
+package dev.polardbbackup.emulator;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Injected trouble per action, with {@code "*"} as the fallback for actions that have no entry of
+ * their own. Decisions come from a seeded random, so a run with the same calls in the same order
+ * sees the same faults. Not thread-safe: used under the emulator's lock.
+ */
+final class Faults {
+  static final String EVERY_ACTION = "*";
+
+  /**
+   * What happens to one call: an optional delay first, then either a rejection (not processed) or
+   * processing, after which the reply may be lost.
+   */
+  record Decision(Duration latency, ApiError rejection, boolean loseResponse) {
+    static final Decision NONE = new Decision(Duration.ZERO, null, false);
+  }
+
+  private final Map<String, FaultSpec> specs = new HashMap<>();
+  private final Random random;
+
+  Faults(long seed) {
+    // Its own stream, so that fault decisions do not shift when other ids are drawn.
+    this.random = new Random(seed * 31 + 7);
+  }
+
+  void set(String action, FaultSpec spec) {
+    if (spec.equals(FaultSpec.NONE)) {
+      specs.remove(action);
+    } else {
+      specs.put(action, spec);
+    }
+  }
+
+  void clear() {
+    specs.clear();
+  }
+
+  Decision decide(String action) {
+    FaultSpec spec = specs.getOrDefault(action, specs.get(EVERY_ACTION));
+    if (spec == null) {
+      return Decision.NONE;
+    }
+    double draw = random.nextDouble();
+    ApiError rejection = null;
+    if (draw < spec.throttleRate()) {
+      rejection = throttled();
+    } else if (draw < spec.throttleRate() + spec.serverErrorRate()) {
+      rejection = serverError();
+    }
+    boolean lose = rejection == null && random.nextDouble() < spec.lostResponseRate();
+    return new Decision(spec.latency(), rejection, lose);
+  }
+
+  /** Alibaba's newest SDKs honour x-acs-retry-after; older gateways do not send it. */
+  private ApiError throttled() {
+    ApiError error =
+        new ApiError(400, "Throttling.User", "Request was denied due to user flow control.");
+    return random.nextBoolean() ? error.withHeader("x-acs-retry-after", "1000") : error;
+  }
+
+  private ApiError serverError() {
+    return random.nextBoolean()
+        ? new ApiError(
+            503,
+            "ServiceUnavailable",
+            "The request has failed due to a temporary failure of the server.")
+        : new ApiError(
+            500,
+            "InternalError",
+            "The request processing has failed due to some unknown error, exception or failure.");
+  }
+}

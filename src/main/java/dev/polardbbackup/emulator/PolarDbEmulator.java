@@ -1,0 +1,377 @@
+package dev.polardbbackup.emulator;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The emulated service: clusters, backups, credentials and injected faults, behind one lock so
+ * parallel requests never lose an update. All time comes from the injected {@link Clock} and all
+ * randomness from the seed, so tests can move time forward instead of waiting.
+ *
+ * <p>A request goes through the steps of Alibaba's gateway in order: route (action and version),
+ * authenticate, authorize (RAM), inject faults, then run the action. The lock is released while an
+ * injected latency sleeps.
+ */
+public final class PolarDbEmulator {
+  private static final Logger LOG = LoggerFactory.getLogger(PolarDbEmulator.class);
+  static final String STS_ACTION = "AssumeRoleWithOIDC";
+  static final String STS_VERSION = "2015-04-01";
+
+  /**
+   * How the manual-backup quota is read. RETAINED: at most N manual backups exist at a time
+   * (running, successful or failed all count; DeleteBackup frees one). DAILY: at most N manual
+   * backups are created per calendar day in the daily quota zone.
+   */
+  public enum QuotaMode {
+    RETAINED,
+    DAILY
+  }
+
+  private final Object lock = new Object();
+  private final Clock clock;
+  private final Ids ids;
+  private final Clusters clusters = new Clusters();
+  private final Backups backups;
+  private final AccessKeys keys;
+  private final RequestAuthenticator authenticator;
+  private final StsService sts;
+  private final Faults faults;
+  private final PolarDbActions actions;
+  private final List<ApiCall> calls = new ArrayList<>();
+  private Duration backupDuration;
+
+  private PolarDbEmulator(Builder b) {
+    this.clock = b.clock;
+    this.ids = new Ids(b.seed);
+    this.backupDuration = b.backupDuration;
+    this.backups =
+        new Backups(
+            new Backups.Quota(b.quota, b.quotaMode, b.dailyQuotaZone), b.jobIdEqualsBackupId);
+    this.keys = new AccessKeys(b.accessKeys, ids.accountId());
+    this.authenticator = new RequestAuthenticator(keys, new NonceWindow());
+    this.sts = new StsService(b.oidcRoles, b.stsCredentialLifetime, keys, ids);
+    this.faults = new Faults(b.seed);
+    this.actions =
+        new PolarDbActions(clusters, backups, ids, () -> backupDuration, b.taskRetention);
+    Instant now = clock.instant();
+    b.clusters.forEach(c -> clusters.put(c.id(), c.regionId(), c.status(), now));
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Settings for a new emulator. Defaults: the system UTC clock, seed 1, no access keys, no
+   * clusters, backups that take 60 s, a RETAINED quota of 3 manual backups per cluster (DAILY
+   * counts days in Asia/Shanghai), BackupJobId different from BackupId, finished jobs listed for 60
+   * s, no trusted OIDC roles, STS credentials valid for 1 h.
+   */
+  public static final class Builder {
+    private record ClusterSeed(String id, String regionId, String status) {}
+
+    private Clock clock = Clock.systemUTC();
+    private long seed = 1;
+    private final Map<String, String> accessKeys = new LinkedHashMap<>();
+    private final List<ClusterSeed> clusters = new ArrayList<>();
+    private Duration backupDuration = Duration.ofSeconds(60);
+    private int quota = 3;
+    private QuotaMode quotaMode = QuotaMode.RETAINED;
+    private ZoneId dailyQuotaZone = ZoneId.of("Asia/Shanghai");
+    private boolean jobIdEqualsBackupId;
+    private Duration taskRetention = Duration.ofSeconds(60);
+    private final Set<StsService.TrustedRole> oidcRoles = new LinkedHashSet<>();
+    private Duration stsCredentialLifetime = Duration.ofHours(1);
+
+    private Builder() {}
+
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    public Builder accessKey(String accessKeyId, String accessKeySecret) {
+      requireText("accessKeyId", accessKeyId);
+      requireText("accessKeySecret", accessKeySecret);
+      accessKeys.put(accessKeyId, accessKeySecret);
+      return this;
+    }
+
+    public Builder cluster(String dbClusterId, String regionId) {
+      return cluster(dbClusterId, regionId, Clusters.RUNNING);
+    }
+
+    public Builder cluster(String dbClusterId, String regionId, String status) {
+      Clusters.requireWellFormed(dbClusterId);
+      requireText("regionId", regionId);
+      requireText("status", status);
+      clusters.add(new ClusterSeed(dbClusterId, regionId, status));
+      return this;
+    }
+
+    public Builder backupDuration(Duration d) {
+      this.backupDuration = requireNotNegative("backupDuration", d);
+      return this;
+    }
+
+    public Builder quota(int manualBackups) {
+      if (manualBackups < 0) {
+        throw new IllegalArgumentException("quota must not be negative: " + manualBackups);
+      }
+      this.quota = manualBackups;
+      return this;
+    }
+
+    public Builder quotaMode(QuotaMode mode) {
+      this.quotaMode = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    public Builder dailyQuotaZone(ZoneId zone) {
+      this.dailyQuotaZone = Objects.requireNonNull(zone, "zone");
+      return this;
+    }
+
+    public Builder jobIdEqualsBackupId(boolean equal) {
+      this.jobIdEqualsBackupId = equal;
+      return this;
+    }
+
+    public Builder taskRetention(Duration d) {
+      this.taskRetention = requireNotNegative("taskRetention", d);
+      return this;
+    }
+
+    public Builder oidcRole(String roleArn, String oidcProviderArn) {
+      requireText("roleArn", roleArn);
+      requireText("oidcProviderArn", oidcProviderArn);
+      oidcRoles.add(new StsService.TrustedRole(roleArn, oidcProviderArn));
+      return this;
+    }
+
+    public Builder stsCredentialLifetime(Duration d) {
+      requireNotNegative("stsCredentialLifetime", d);
+      if (d.compareTo(StsService.MIN_DURATION) < 0) {
+        throw new IllegalArgumentException("STS credentials live at least 900 s, not " + d);
+      }
+      this.stsCredentialLifetime = d;
+      return this;
+    }
+
+    public PolarDbEmulator build() {
+      return new PolarDbEmulator(this);
+    }
+
+    private static void requireText(String name, String value) {
+      if (value == null || value.isBlank()) {
+        throw new IllegalArgumentException(name + " must not be blank");
+      }
+    }
+
+    private static Duration requireNotNegative(String name, Duration d) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative()) {
+        throw new IllegalArgumentException(name + " must not be negative: " + d);
+      }
+      return d;
+    }
+  }
+
+  // ---- runtime controls ----
+
+  public void addCluster(String id, String regionId, String status) {
+    synchronized (lock) {
+      clusters.put(id, regionId, status, clock.instant());
+    }
+  }
+
+  public void setClusterStatus(String id, String status) {
+    synchronized (lock) {
+      clusters.setStatus(id, status);
+    }
+  }
+
+  /** Applies to backups created afterwards. */
+  public void setBackupDuration(Duration d) {
+    Objects.requireNonNull(d, "d");
+    synchronized (lock) {
+      backupDuration = d;
+    }
+  }
+
+  /** Backups of this cluster created afterwards end as BackupStatus Failed. */
+  public void failBackups(String dbClusterId, String reason) {
+    synchronized (lock) {
+      clusters.failBackups(dbClusterId, reason);
+    }
+  }
+
+  public void succeedBackups(String dbClusterId) {
+    synchronized (lock) {
+      clusters.succeedBackups(dbClusterId);
+    }
+  }
+
+  /** Fault for one action, or {@code "*"} for every action without its own entry. */
+  public void setFault(String action, FaultSpec spec) {
+    Objects.requireNonNull(action, "action");
+    Objects.requireNonNull(spec, "spec");
+    synchronized (lock) {
+      faults.set(action, spec);
+    }
+  }
+
+  public void clearFaults() {
+    synchronized (lock) {
+      faults.clear();
+    }
+  }
+
+  public void deactivateAccessKey(String accessKeyId) {
+    synchronized (lock) {
+      keys.deactivate(accessKeyId);
+    }
+  }
+
+  public void denyAction(String accessKeyId, String action) {
+    synchronized (lock) {
+      keys.deny(accessKeyId, action);
+    }
+  }
+
+  public Ledger ledger() {
+    synchronized (lock) {
+      return new Ledger(backups.records(clock.instant()), calls);
+    }
+  }
+
+  // ---- request handling ----
+
+  /** Answers one RPC request; the reply may ask the server to drop the connection instead. */
+  ApiReply handle(ApiRequest request) {
+    String requestId;
+    String action = actionOf(request);
+    Params params = new Params(request.params());
+    Faults.Decision fault;
+    synchronized (lock) {
+      requestId = ids.requestId();
+      try {
+        route(action, versionOf(request));
+        if (!STS_ACTION.equals(action)) {
+          String accessKeyId = authenticator.authenticate(request, clock.instant());
+          keys.requireAllowed(accessKeyId, action);
+        }
+        fault = faults.decide(action);
+      } catch (ApiError e) {
+        return answer(ApiReply.error(requestId, hostId(action), e), action, params);
+      }
+    }
+    sleep(fault.latency());
+    synchronized (lock) {
+      if (fault.rejection() != null) {
+        return answer(ApiReply.error(requestId, hostId(action), fault.rejection()), action, params);
+      }
+      ApiReply reply;
+      try {
+        reply = ApiReply.ok(requestId, run(action, params, requestId));
+      } catch (ApiError e) {
+        reply = ApiReply.error(requestId, hostId(action), e);
+      }
+      if (fault.loseResponse()) {
+        LOG.info("{} processed, reply dropped on purpose RequestId={}", action, requestId);
+        record(action, params, reply.status(), ApiCall.LOST_RESPONSE, requestId);
+        return reply.dropped();
+      }
+      return answer(reply, action, params);
+    }
+  }
+
+  private ObjectNode run(String action, Params params, String requestId) {
+    Instant now = clock.instant();
+    return STS_ACTION.equals(action)
+        ? sts.assumeRoleWithOidc(params, now)
+        : actions.run(action, params, now, requestId);
+  }
+
+  /** Alibaba routes by action and version before it looks at the signature. */
+  private static void route(String action, String version) {
+    if (action == null || action.isEmpty()) {
+      throw ApiError.missing("Action");
+    }
+    String expected;
+    if (STS_ACTION.equals(action)) {
+      expected = STS_VERSION;
+    } else if (PolarDbActions.ACTIONS.contains(action)) {
+      expected = PolarDbActions.VERSION;
+    } else {
+      throw new ApiError(
+          404,
+          "InvalidAction.NotFound",
+          "Specified api is not found, please check your url and method.");
+    }
+    if (version == null || version.isEmpty()) {
+      throw ApiError.missing("Version");
+    }
+    if (!expected.equals(version)) {
+      throw new ApiError(400, "InvalidVersion", "Specified parameter Version is not valid.");
+    }
+  }
+
+  private static String actionOf(ApiRequest request) {
+    String header = request.header("x-acs-action");
+    return header != null ? header : request.param("Action");
+  }
+
+  private static String versionOf(ApiRequest request) {
+    String header = request.header("x-acs-version");
+    return header != null ? header : request.param("Version");
+  }
+
+  private static String hostId(String action) {
+    return STS_ACTION.equals(action) ? "sts.aliyuncs.com" : "polardb.aliyuncs.com";
+  }
+
+  private ApiReply answer(ApiReply reply, String action, Params params) {
+    record(action, params, reply.status(), reply.code(), reply.requestId());
+    return reply;
+  }
+
+  private void record(String action, Params params, int status, String code, String requestId) {
+    calls.add(
+        new ApiCall(
+            clock.instant(),
+            action == null ? "" : action,
+            params.optional("DBClusterId").orElse(null),
+            status,
+            code,
+            requestId));
+  }
+
+  private static void sleep(Duration latency) {
+    if (latency.isZero()) {
+      return;
+    }
+    try {
+      Thread.sleep(latency.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

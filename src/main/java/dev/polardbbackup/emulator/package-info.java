@@ -1,0 +1,42 @@
+/**
+ * A stand-alone emulator of the slice of Alibaba Cloud's PolarDB OpenAPI (version 2017-08-01) that
+ * backup tooling uses: CreateBackup, DescribeBackupTasks, DescribeBackups, DeleteBackup and
+ * DescribeDBClusterAttribute, plus STS AssumeRoleWithOIDC (2015-04-01). It verifies V1 and V3
+ * signatures with {@code dev.polardbbackup.signing}, keeps backups, quotas and ClientTokens the way
+ * the real service is documented to, and injects latency, throttling, server errors and lost
+ * replies from a seeded random under an injected {@link java.time.Clock}, recording every call in a
+ * {@link dev.polardbbackup.emulator.Ledger}. It knows nothing of the operator and could be
+ * published alone.
+ *
+ * <p>Error codes it answers with (HTTP status, code), following Alibaba's naming:
+ *
+ * <ul>
+ *   <li>Routing: 400 {@code MissingAction}, 404 {@code InvalidAction.NotFound}, 400 {@code
+ *       MissingVersion}, 400 {@code InvalidVersion}.
+ *   <li>Authentication: 400 {@code IncompleteSignature} (no signature, a missing signing header or
+ *       parameter, SignedHeaders leaving out host or an x-acs-* header, an unsupported
+ *       SignatureMethod), 404 {@code InvalidAccessKeyId.NotFound}, 400 {@code
+ *       InvalidAccessKeyId.Inactive}, 400 {@code SignatureDoesNotMatch} (also for a wrong
+ *       x-acs-content-sha256), 400 {@code InvalidTimeStamp.Format}, 400 {@code
+ *       InvalidTimeStamp.Expired} (more than 15 minutes off), 400 {@code SignatureNonceUsed}
+ *       (within 15 minutes), 400 {@code InvalidSecurityToken.Malformed} (unknown, or missing with
+ *       an STS key), 400 {@code InvalidSecurityToken.Expired}, 400 {@code
+ *       InvalidSecurityToken.MismatchWithAccessKey}, 403 {@code Forbidden.RAM} (with {@code
+ *       AccessDeniedDetail}).
+ *   <li>Parameters: 400 {@code Missing<Name>} (for example {@code MissingDBClusterId}), 400 {@code
+ *       Invalid<Name>.Malformed} (StartTime, EndTime, PageSize, PageNumber, BackupStatus,
+ *       BackupMode), 400 {@code InvalidClientToken.Malformed}, 400 {@code
+ *       IdempotentParameterMismatch}.
+ *   <li>Clusters: {@code InvalidDBClusterId.Malformed} and {@code InvalidDBClusterId.NotFound}
+ *       (404, but 400 in DescribeBackupTasks), 403 {@code OperationDenied.DBClusterStatus}.
+ *   <li>Backups: 403 {@code BackupTimesExceeded}, 400 {@code InvalidBackupSetID.NotFound}, 403
+ *       {@code OperationDenied.BackupStatus} (deleting a running backup; our choice, the real code
+ *       is undocumented).
+ *   <li>STS: 400 {@code MissingRoleArn}, 400 {@code MissingOIDCProviderArn}, 400 {@code
+ *       InvalidParameter.OIDCToken}, 400 {@code InvalidParameter.RoleSessionName}, 400 {@code
+ *       InvalidParameter.DurationSeconds}, 403 {@code NoPermission}.
+ *   <li>Injected: 400 {@code Throttling.User} (some with {@code x-acs-retry-after: 1000}), 503
+ *       {@code ServiceUnavailable}, 500 {@code InternalError}, and no reply at all.
+ * </ul>
+ */
+package dev.polardbbackup.emulator;
