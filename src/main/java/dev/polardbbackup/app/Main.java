@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Declarative Alibaba Cloud PolarDB backups for Kubernetes.",
-    subcommands = {RunCommand.class, EmulatorCommand.class})
+    subcommands = {RunCommand.class, EmulatorCommand.class, ClientBenchmarkCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
