@@ -14,7 +14,8 @@ public final class DurationConverter implements ITypeConverter<Duration> {
   public Duration convert(String value) {
     Matcher m = FORM.matcher(value.trim());
     if (!m.matches()) {
-      throw new TypeConversionException("'" + value + "' is not a duration like 500ms, 30s, 5m or 1h");
+      throw new TypeConversionException(
+          "'" + value + "' is not a duration like 500ms, 30s, 5m or 1h");
     }
     long n = Long.parseLong(m.group(1));
     return switch (m.group(2)) {

@@ -22,7 +22,10 @@ public final class Main implements Runnable {
     cli.setParameterExceptionHandler(
         (ex, args) -> {
           ex.getCommandLine().getErr().println("error: " + ex.getMessage());
-          ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+          ex.getCommandLine()
+              .getErr()
+              .println(
+                  "Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
           return 2;
         });
     return cli;

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.random.RandomGenerator;
 
 /**
- * Capped exponential backoff with jitter: {@code min(max, initial * 2^(n-1))}, then spread by up
- * to {@code jitter} either way so that many waiting resources do not retry in step.
+ * Capped exponential backoff with jitter: {@code min(max, initial * 2^(n-1))}, then spread by up to
+ * {@code jitter} either way so that many waiting resources do not retry in step.
  */
 public record Backoff(Duration initial, Duration max, double jitter) {
 

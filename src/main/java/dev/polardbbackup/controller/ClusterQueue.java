@@ -11,15 +11,17 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 /**
- * Fair access to a cluster's manual-backup slots. Backups waiting for quota on the same cluster
- * are served oldest first (creation time, then name): a younger one does not call CreateBackup
- * while an older one waits, so a freed slot goes to the oldest and the others do not stampede.
- * And within this process at most one CreateBackup per cluster is in flight.
+ * Fair access to a cluster's manual-backup slots. Backups waiting for quota on the same cluster are
+ * served oldest first (creation time, then name): a younger one does not call CreateBackup while an
+ * older one waits, so a freed slot goes to the oldest and the others do not stampede. And within
+ * this process at most one CreateBackup per cluster is in flight.
  */
 final class ClusterQueue {
 
   private static final Comparator<PolarDBBackup> AGE =
-      Comparator.comparing((PolarDBBackup b) -> b.getMetadata().getCreationTimestamp(), Comparator.nullsLast(Comparator.naturalOrder()))
+      Comparator.comparing(
+              (PolarDBBackup b) -> b.getMetadata().getCreationTimestamp(),
+              Comparator.nullsLast(Comparator.naturalOrder()))
           .thenComparing(b -> b.getMetadata().getNamespace())
           .thenComparing(b -> b.getMetadata().getName());
 
@@ -37,14 +39,17 @@ final class ClusterQueue {
     String mine = clusterKey(me);
     return all.filter(other -> !sameObject(me, other))
         .filter(other -> other.getMetadata().getDeletionTimestamp() == null)
-        .filter(other -> other.getStatus() != null && other.getStatus().getPhase() == Phase.WaitingForQuota)
+        .filter(
+            other ->
+                other.getStatus() != null && other.getStatus().getPhase() == Phase.WaitingForQuota)
         .filter(other -> mine.equals(clusterKey(other)))
         .filter(other -> AGE.compare(other, me) < 0)
         .min(AGE);
   }
 
   /** Runs {@code call} holding the cluster's lock; empty when the lock was busy for too long. */
-  <T> Optional<T> exclusively(String clusterKey, long timeoutMillis, java.util.function.Supplier<T> call)
+  <T> Optional<T> exclusively(
+      String clusterKey, long timeoutMillis, java.util.function.Supplier<T> call)
       throws InterruptedException {
     ReentrantLock lock = inFlight.computeIfAbsent(clusterKey, k -> new ReentrantLock(true));
     if (!lock.tryLock(timeoutMillis, TimeUnit.MILLISECONDS)) {

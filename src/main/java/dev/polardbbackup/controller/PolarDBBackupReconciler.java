@@ -93,7 +93,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
             SECRET_INDEX,
             b ->
                 b.getSpec() != null && b.getSpec().credentialsSecretRef() != null
-                    ? List.of(b.getMetadata().getNamespace() + "/" + b.getSpec().credentialsSecretRef().name())
+                    ? List.of(
+                        b.getMetadata().getNamespace()
+                            + "/"
+                            + b.getSpec().credentialsSecretRef().name())
                     : List.of());
     var config =
         InformerEventSourceConfiguration.from(Secret.class, PolarDBBackup.class)
@@ -101,14 +104,19 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
                 (Secret s) ->
                     context
                         .getPrimaryCache()
-                        .byIndex(SECRET_INDEX, s.getMetadata().getNamespace() + "/" + s.getMetadata().getName())
+                        .byIndex(
+                            SECRET_INDEX,
+                            s.getMetadata().getNamespace() + "/" + s.getMetadata().getName())
                         .stream()
                         .map(ResourceID::fromResource)
                         .collect(Collectors.toSet()))
             .withPrimaryToSecondaryMapper(
                 (PolarDBBackup b) ->
                     b.getSpec() != null && b.getSpec().credentialsSecretRef() != null
-                        ? Set.of(new ResourceID(b.getSpec().credentialsSecretRef().name(), b.getMetadata().getNamespace()))
+                        ? Set.of(
+                            new ResourceID(
+                                b.getSpec().credentialsSecretRef().name(),
+                                b.getMetadata().getNamespace()))
                         : Set.of())
             .withNamespacesInheritedFromController()
             .build();
@@ -117,8 +125,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   }
 
   @Override
-  public UpdateControl<PolarDBBackup> reconcile(PolarDBBackup backup, Context<PolarDBBackup> context)
-      throws InterruptedException {
+  public UpdateControl<PolarDBBackup> reconcile(
+      PolarDBBackup backup, Context<PolarDBBackup> context) throws InterruptedException {
     Step step = new Step(backup, context);
 
     // 1. Finished backups are final.
@@ -128,9 +136,14 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     }
     // 2. First sight: record what we were asked for and the first ClientToken.
     if (backup.getStatus() == null || backup.getStatus().getPhase() == null) {
-      step.status = PolarDBBackupStatus.accept(uid(backup), backup.getSpec(), generation(backup), clock.instant());
+      step.status =
+          PolarDBBackupStatus.accept(
+              uid(backup), backup.getSpec(), generation(backup), clock.instant());
       step.save();
-      events.normal(backup, Reasons.PENDING, "Accepted backup of cluster " + backup.getSpec().dbClusterId() + ".");
+      events.normal(
+          backup,
+          Reasons.PENDING,
+          "Accepted backup of cluster " + backup.getSpec().dbClusterId() + ".");
     }
     step.noteSpecChange();
     // 3. Start the backup, or follow the one already started.
@@ -149,8 +162,11 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     if (older.isPresent()) {
       Instant next = clock.instant().plus(settings.queueRecheck());
       step.status.queued(
-          "Waiting behind the older backup " + older.get().getMetadata().getName()
-              + " for a manual-backup slot of cluster " + step.clusterId() + ".",
+          "Waiting behind the older backup "
+              + older.get().getMetadata().getName()
+              + " for a manual-backup slot of cluster "
+              + step.clusterId()
+              + ".",
           next,
           clock.instant());
       return step.saveAndWait(settings.queueRecheck());
@@ -169,8 +185,14 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     if (result instanceof ApiResult.Ok<String> ok) {
       step.status.started(ok.value(), ok.requestId(), clock.instant());
       step.save();
-      step.log("started backup job {} with ClientToken {} (RequestId {})", ok.value(), token, ok.requestId());
-      events.normal(step.backup, Reasons.BACKUP_RUNNING,
+      step.log(
+          "started backup job {} with ClientToken {} (RequestId {})",
+          ok.value(),
+          token,
+          ok.requestId());
+      events.normal(
+          step.backup,
+          Reasons.BACKUP_RUNNING,
           "PolarDB started backup job " + ok.value() + " (RequestId " + ok.requestId() + ").");
       return step.saveAndWait(settings.pollMin());
     }
@@ -181,14 +203,22 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     };
   }
 
-  private UpdateControl<PolarDBBackup> waitForQuota(Step step, PolarDbClient polarDb, ApiError error) {
+  private UpdateControl<PolarDBBackup> waitForQuota(
+      Step step, PolarDbClient polarDb, ApiError error) {
     int waits = Optional.ofNullable(step.status.getQuotaWaits()).orElse(0) + 1;
     Duration delay = settings.quotaBackoff().delay(waits, random);
     Instant next = clock.instant().plus(delay);
     String holders = slotHolders(polarDb, step.clusterId());
     String message =
-        "The manual-backup quota of cluster " + step.clusterId() + " is used up (" + error.describe()
-            + "). " + holders + " Next attempt at " + next.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ".";
+        "The manual-backup quota of cluster "
+            + step.clusterId()
+            + " is used up ("
+            + error.describe()
+            + "). "
+            + holders
+            + " Next attempt at "
+            + next.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+            + ".";
     step.status.waitForQuota(uid(step.backup), message, next, error.requestId(), clock.instant());
     step.log("quota exhausted, waiting {} (RequestId {})", delay, error.requestId());
     events.warning(step.backup, Reasons.WAITING_FOR_QUOTA, message);
@@ -199,7 +229,9 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private String slotHolders(PolarDbClient polarDb, String clusterId) {
     Instant now = clock.instant();
     ApiResult<List<Backup>> backups =
-        polarDb.describeAllBackups(DescribeBackupsQuery.manual(clusterId, now.minus(Duration.ofDays(30)), now.plus(Duration.ofMinutes(1))));
+        polarDb.describeAllBackups(
+            DescribeBackupsQuery.manual(
+                clusterId, now.minus(Duration.ofDays(30)), now.plus(Duration.ofMinutes(1))));
     if (!backups.isOk()) {
       return "Could not list its manual backups (" + backups.error().code() + ").";
     }
@@ -210,7 +242,13 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     return "Slots are held by: "
         + manual.stream()
             .limit(10)
-            .map(b -> b.backupId() + " (" + b.backupStatus() + b.startTime().map(t -> ", " + t).orElse("") + ")")
+            .map(
+                b ->
+                    b.backupId()
+                        + " ("
+                        + b.backupStatus()
+                        + b.startTime().map(t -> ", " + t).orElse("")
+                        + ")")
             .collect(Collectors.joining(", "))
         + ". Delete one to free a slot.";
   }
@@ -226,14 +264,18 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     String jobId = step.status.getBackupJobId();
 
     if (step.status.getBackupId() == null) {
-      ApiResult<List<BackupTask>> tasks = polarDb.describeBackupTasks(step.clusterId(), Optional.of(jobId));
+      ApiResult<List<BackupTask>> tasks =
+          polarDb.describeBackupTasks(step.clusterId(), Optional.of(jobId));
       if (!tasks.isOk()) {
         return handleError(step, tasks.error(), "DescribeBackupTasks");
       }
-      Optional<BackupTask> task = tasks.value().stream().filter(t -> jobId.equals(t.backupJobId())).findFirst();
+      Optional<BackupTask> task =
+          tasks.value().stream().filter(t -> jobId.equals(t.backupJobId())).findFirst();
+      task.flatMap(BackupTask::startTime).ifPresent(step.status::jobStarted);
       if (task.isPresent() && !task.get().finished()) {
         BackupTask t = task.get();
-        step.status.progressed(t.progressPercent(), t.progressStatus(), requestId(tasks), clock.instant());
+        step.status.progressed(
+            t.progressPercent(), t.progressStatus(), requestId(tasks), clock.instant());
         return step.saveAndWait(nextPoll(step.status));
       }
     }
@@ -246,7 +288,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     found = located.value();
     if (found.isEmpty()) {
       Instant started = step.status.startInstant().orElse(clock.instant());
-      if (Duration.between(started, clock.instant()).compareTo(settings.backupNotFoundTimeout()) > 0) {
+      if (Duration.between(started, clock.instant()).compareTo(settings.backupNotFoundTimeout())
+          > 0) {
         String message = "Backup job " + jobId + " ended but PolarDB lists no backup set for it.";
         step.status.failed(Reasons.BACKUP_NOT_FOUND, message, requestId(located), clock.instant());
         events.warning(step.backup, Reasons.BACKUP_NOT_FOUND, message);
@@ -257,9 +300,16 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     Backup b = found.get();
     step.status.identified(b.backupId());
     if (b.succeeded()) {
-      step.status.succeeded(b.backupId(), b.backupSetSize(), b.consistentTime(), b.endTime(), requestId(located), clock.instant());
+      step.status.succeeded(
+          b.backupId(),
+          b.backupSetSize(),
+          b.consistentTime(),
+          b.endTime(),
+          requestId(located),
+          clock.instant());
       step.log("backup {} succeeded", b.backupId());
-      events.normal(step.backup, Reasons.BACKUP_SUCCEEDED, "Backup " + b.backupId() + " is complete.");
+      events.normal(
+          step.backup, Reasons.BACKUP_SUCCEEDED, "Backup " + b.backupId() + " is complete.");
       return step.saveAndWait(null);
     }
     if (b.failed()) {
@@ -273,43 +323,63 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   }
 
   /**
-   * Finds the backup set of our job whether or not PolarDB gives it the job's id: first by id,
-   * then the one manual backup of the cluster that started with our job and that no other
-   * PolarDBBackup has claimed.
+   * Finds the backup set of our job whether or not PolarDB gives it the job's id: first by id, then
+   * through {@link BackupSetLocator} among the cluster's manual backups that no other PolarDBBackup
+   * has claimed.
    */
   private ApiResult<Optional<Backup>> locate(Step step, PolarDbClient polarDb) {
-    String known = Optional.ofNullable(step.status.getBackupId()).orElse(step.status.getBackupJobId());
-    Instant started = step.status.startInstant().orElse(clock.instant());
-    Instant from = started.minus(Duration.ofMinutes(10));
+    String known =
+        Optional.ofNullable(step.status.getBackupId()).orElse(step.status.getBackupJobId());
+    Instant jobStart = step.status.jobStartInstant().orElse(clock.instant());
+    Instant from = jobStart.minus(Duration.ofMinutes(10));
     Instant to = clock.instant().plus(Duration.ofMinutes(1));
-    ApiResult<List<Backup>> byId = polarDb.describeAllBackups(DescribeBackupsQuery.byId(step.clusterId(), known, from, to));
+    ApiResult<List<Backup>> byId =
+        polarDb.describeAllBackups(DescribeBackupsQuery.byId(step.clusterId(), known, from, to));
     if (!byId.isOk()) {
       return new ApiResult.Failed<>(byId.error());
     }
-    Optional<Backup> exact = byId.value().stream().filter(b -> known.equals(b.backupId())).findFirst();
+    Optional<Backup> exact =
+        byId.value().stream().filter(b -> known.equals(b.backupId())).findFirst();
     if (exact.isPresent() || step.status.getBackupId() != null) {
       return new ApiResult.Ok<>(exact, requestId(byId));
     }
-    ApiResult<List<Backup>> manual = polarDb.describeAllBackups(DescribeBackupsQuery.manual(step.clusterId(), from, to));
+    ApiResult<List<Backup>> manual =
+        polarDb.describeAllBackups(DescribeBackupsQuery.manual(step.clusterId(), from, to));
     if (!manual.isOk()) {
       return new ApiResult.Failed<>(manual.error());
     }
-    Set<String> claimed =
-        step.context.getPrimaryCache().list()
-            .filter(other -> !Objects.equals(other.getMetadata().getUid(), step.backup.getMetadata().getUid()))
+    List<PolarDBBackupStatus> others =
+        step.context
+            .getPrimaryCache()
+            .list()
+            .filter(
+                o -> !Objects.equals(o.getMetadata().getUid(), step.backup.getMetadata().getUid()))
             .map(PolarDBBackup::getStatus)
             .filter(Objects::nonNull)
-            .flatMap(s -> java.util.stream.Stream.of(s.getBackupId(), s.getBackupJobId()))
+            .filter(s -> step.clusterId().equals(s.getAcceptedDbClusterId()))
+            .toList();
+    Set<String> claimed =
+        others.stream()
+            .map(PolarDBBackupStatus::getBackupId)
             .filter(Objects::nonNull)
             .collect(Collectors.toSet());
-    Instant notBefore = started.minus(Duration.ofMinutes(1));
-    Optional<Backup> candidate =
-        manual.value().stream()
-            .filter(Backup::manual)
-            .filter(b -> !claimed.contains(b.backupId()))
-            .filter(b -> b.startTime().map(t -> !t.isBefore(notBefore)).orElse(false))
-            .min(java.util.Comparator.comparing(b -> b.startTime().orElseThrow()));
-    return new ApiResult.Ok<>(candidate, requestId(manual));
+    Instant second = jobStart.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    Set<String> sameSecondJobs =
+        others.stream()
+            .filter(s -> s.getBackupJobId() != null && s.getBackupId() == null)
+            .filter(
+                s ->
+                    s.jobStartInstant()
+                        .map(
+                            t ->
+                                t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).equals(second))
+                        .orElse(false))
+            .map(PolarDBBackupStatus::getBackupJobId)
+            .collect(Collectors.toSet());
+    return new ApiResult.Ok<>(
+        BackupSetLocator.locate(
+            step.status.getBackupJobId(), jobStart, manual.value(), claimed, sameSecondJobs),
+        requestId(manual));
   }
 
   /** Poll sooner when the reported progress says the end is near; never busier than pollMin. */
@@ -335,17 +405,40 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     int retries = Optional.ofNullable(step.status.getConsecutiveErrors()).orElse(0) + 1;
     Duration backoff = settings.errorBackoff().delay(retries, random);
     return switch (error.kind()) {
-      case THROTTLED -> retry(step, Reasons.API_THROTTLED,
-          action + " was throttled by PolarDB: " + error.describe(),
-          error.retryAfter().filter(d -> d.compareTo(backoff) > 0).orElse(backoff), error);
-      case TRANSIENT -> retry(step, Reasons.API_UNAVAILABLE,
-          action + " failed on PolarDB's side: " + error.describe(), backoff, error);
-      case OUTCOME_UNKNOWN -> retry(step, Reasons.OUTCOME_UNKNOWN,
-          action + " got no usable reply (" + error.describe() + "); retrying with the same ClientToken.",
-          backoff, error);
-      case AUTH -> retry(step, Reasons.AUTH_FAILED,
-          action + " was refused: " + error.describe() + ". Check the credentials and their RAM policy.",
-          settings.authRetry(), error);
+      case THROTTLED ->
+          retry(
+              step,
+              Reasons.API_THROTTLED,
+              action + " was throttled by PolarDB: " + error.describe(),
+              error.retryAfter().filter(d -> d.compareTo(backoff) > 0).orElse(backoff),
+              error);
+      case TRANSIENT ->
+          retry(
+              step,
+              Reasons.API_UNAVAILABLE,
+              action + " failed on PolarDB's side: " + error.describe(),
+              backoff,
+              error);
+      case OUTCOME_UNKNOWN ->
+          retry(
+              step,
+              Reasons.OUTCOME_UNKNOWN,
+              action
+                  + " got no usable reply ("
+                  + error.describe()
+                  + "); retrying with the same ClientToken.",
+              backoff,
+              error);
+      case AUTH ->
+          retry(
+              step,
+              Reasons.AUTH_FAILED,
+              action
+                  + " was refused: "
+                  + error.describe()
+                  + ". Check the credentials and their RAM policy.",
+              settings.authRetry(),
+              error);
       case NOT_FOUND, WRONG_CLUSTER_STATE -> waitForCluster(step, error, action, backoff);
       case INVALID_REQUEST, QUOTA_EXHAUSTED -> {
         String message = action + " was rejected: " + error.describe();
@@ -357,31 +450,43 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     };
   }
 
-  private UpdateControl<PolarDBBackup> retry(Step step, String reason, String message, Duration delay, ApiError error) {
+  private UpdateControl<PolarDBBackup> retry(
+      Step step, String reason, String message, Duration delay, ApiError error) {
     Instant next = clock.instant().plus(delay);
-    step.status.retrying(reason, message + " Next attempt at " + next.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ".",
-        next, error.requestId(), clock.instant());
+    step.status.retrying(
+        reason,
+        message
+            + " Next attempt at "
+            + next.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+            + ".",
+        next,
+        error.requestId(),
+        clock.instant());
     step.log("{}: {}; retry in {}", reason, error.describe(), delay);
     events.warning(step.backup, reason, message);
     return step.saveAndWait(delay);
   }
 
-  private UpdateControl<PolarDBBackup> waitForCluster(Step step, ApiError error, String action, Duration backoff) {
+  private UpdateControl<PolarDBBackup> waitForCluster(
+      Step step, ApiError error, String action, Duration backoff) {
     boolean missing = error.kind() == dev.polardbbackup.polardb.FailureKind.NOT_FOUND;
     String reason = missing ? Reasons.CLUSTER_NOT_FOUND : Reasons.CLUSTER_NOT_READY;
     Instant since = step.status.waitingForClusterSince(clock.instant());
     Duration waited = Duration.between(since, clock.instant());
-    String what = missing
-        ? "Cluster " + step.clusterId() + " was not found in " + step.regionId()
-        : "Cluster " + step.clusterId() + " is not ready for a backup";
+    String what =
+        missing
+            ? "Cluster " + step.clusterId() + " was not found in " + step.regionId()
+            : "Cluster " + step.clusterId() + " is not ready for a backup";
     if (waited.compareTo(settings.clusterWaitTimeout()) >= 0) {
-      String message = what + " for " + waited.toSeconds() + "s (" + error.describe() + "); giving up.";
+      String message =
+          what + " for " + waited.toSeconds() + "s (" + error.describe() + "); giving up.";
       step.status.failed(reason, message, error.requestId(), clock.instant());
       events.warning(step.backup, reason, message);
       step.log("failed: {}", message);
       return step.saveAndWait(null);
     }
-    return retry(step, reason, what + " (" + action + ": " + error.describe() + ").", backoff, error);
+    return retry(
+        step, reason, what + " (" + action + ": " + error.describe() + ").", backoff, error);
   }
 
   // ---------------------------------------------------------------- deletion
@@ -391,9 +496,14 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     String key = backup.getMetadata().getNamespace() + "/" + backup.getMetadata().getName();
     PolarDBBackupStatus status = backup.getStatus();
     var annotations = backup.getMetadata().getAnnotations();
-    if (annotations != null && "true".equalsIgnoreCase(annotations.get(PolarDBBackup.FORCE_DELETE_ANNOTATION))) {
-      events.warning(backup, "ForceDeleted", "Finalizer removed by " + PolarDBBackup.FORCE_DELETE_ANNOTATION
-          + "; the cloud backup was left as it is.");
+    if (annotations != null
+        && "true".equalsIgnoreCase(annotations.get(PolarDBBackup.FORCE_DELETE_ANNOTATION))) {
+      events.warning(
+          backup,
+          "ForceDeleted",
+          "Finalizer removed by "
+              + PolarDBBackup.FORCE_DELETE_ANNOTATION
+              + "; the cloud backup was left as it is.");
       return DeleteControl.defaultDelete();
     }
     if (status == null || status.getBackupJobId() == null) {
@@ -404,11 +514,18 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       log.info("{}: keeping cloud backup {} (deletionPolicy Retain)", key, describeBackup(status));
       return DeleteControl.defaultDelete();
     }
-    Instant deletionStarted = Optional.ofNullable(backup.getMetadata().getDeletionTimestamp())
-        .map(Instant::parse).orElse(clock.instant());
-    if (Duration.between(deletionStarted, clock.instant()).compareTo(settings.deletionTimeout()) > 0) {
-      String message = "Gave up deleting cloud backup " + describeBackup(status) + " after "
-          + settings.deletionTimeout() + "; delete it by hand in the PolarDB console.";
+    Instant deletionStarted =
+        Optional.ofNullable(backup.getMetadata().getDeletionTimestamp())
+            .map(Instant::parse)
+            .orElse(clock.instant());
+    if (Duration.between(deletionStarted, clock.instant()).compareTo(settings.deletionTimeout())
+        > 0) {
+      String message =
+          "Gave up deleting cloud backup "
+              + describeBackup(status)
+              + " after "
+              + settings.deletionTimeout()
+              + "; delete it by hand in the PolarDB console.";
       events.warning(backup, "DeletionTimedOut", message);
       log.warn("{}: {}", key, message);
       return DeleteControl.defaultDelete();
@@ -425,7 +542,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     }
     if (located.value().isEmpty()) {
       if (status.isTerminal()) {
-        events.normal(backup, "BackupDeleted", "Cloud backup " + describeBackup(status) + " no longer exists.");
+        events.normal(
+            backup,
+            "BackupDeleted",
+            "Cloud backup " + describeBackup(status) + " no longer exists.");
         return DeleteControl.defaultDelete();
       }
       // Not visible yet: the job is still running.
@@ -437,7 +557,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
     }
     ApiResult<Void> deleted = polarDb.deleteBackup(step.clusterId(), target.backupId());
-    if (deleted.isOk() || deleted.error().kind() == dev.polardbbackup.polardb.FailureKind.NOT_FOUND) {
+    if (deleted.isOk()
+        || deleted.error().kind() == dev.polardbbackup.polardb.FailureKind.NOT_FOUND) {
       log.info("{}: deleted cloud backup {}", key, target.backupId());
       events.normal(backup, "BackupDeleted", "Deleted cloud backup " + target.backupId() + ".");
       return DeleteControl.defaultDelete();
@@ -446,15 +567,24 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   }
 
   private DeleteControl deletionProblem(PolarDBBackup backup, ApiError error) {
-    String message = "Could not delete the cloud backup yet: " + error.describe() + ". Will retry; annotate with "
-        + PolarDBBackup.FORCE_DELETE_ANNOTATION + "=true to give up.";
+    String message =
+        "Could not delete the cloud backup yet: "
+            + error.describe()
+            + ". Will retry; annotate with "
+            + PolarDBBackup.FORCE_DELETE_ANNOTATION
+            + "=true to give up.";
     events.warning(backup, "DeletionRetrying", message);
-    Duration delay = error.kind() == dev.polardbbackup.polardb.FailureKind.AUTH ? settings.authRetry() : settings.deletionRetry();
+    Duration delay =
+        error.kind() == dev.polardbbackup.polardb.FailureKind.AUTH
+            ? settings.authRetry()
+            : settings.deletionRetry();
     return DeleteControl.noFinalizerRemoval().rescheduleAfter(delay);
   }
 
   private static String describeBackup(PolarDBBackupStatus status) {
-    return status.getBackupId() != null ? status.getBackupId() : "of job " + status.getBackupJobId();
+    return status.getBackupId() != null
+        ? status.getBackupId()
+        : "of job " + status.getBackupJobId();
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -488,7 +618,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     }
 
     String clusterId() {
-      return Optional.ofNullable(status.getAcceptedDbClusterId()).orElse(backup.getSpec().dbClusterId());
+      return Optional.ofNullable(status.getAcceptedDbClusterId())
+          .orElse(backup.getSpec().dbClusterId());
     }
 
     String regionId() {
@@ -501,12 +632,22 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       if (status.getAcceptedDbClusterId() == null || spec == null) {
         return;
       }
-      boolean changed = !spec.dbClusterId().equals(status.getAcceptedDbClusterId())
-          || !spec.regionId().equals(status.getAcceptedRegionId());
+      boolean changed =
+          !spec.dbClusterId().equals(status.getAcceptedDbClusterId())
+              || !spec.regionId().equals(status.getAcceptedRegionId());
       if (changed && status.condition(Reasons.SPEC_CHANGE_IGNORED).isEmpty()) {
-        String message = "The spec is immutable: this backup stays with cluster " + status.getAcceptedDbClusterId()
-            + " in " + status.getAcceptedRegionId() + ". Create a new PolarDBBackup for another cluster.";
-        status.setCondition(Reasons.SPEC_CHANGE_IGNORED, true, Reasons.SPEC_CHANGE_IGNORED, message, clock.instant());
+        String message =
+            "The spec is immutable: this backup stays with cluster "
+                + status.getAcceptedDbClusterId()
+                + " in "
+                + status.getAcceptedRegionId()
+                + ". Create a new PolarDBBackup for another cluster.";
+        status.setCondition(
+            Reasons.SPEC_CHANGE_IGNORED,
+            true,
+            Reasons.SPEC_CHANGE_IGNORED,
+            message,
+            clock.instant());
         events.warning(backup, Reasons.SPEC_CHANGE_IGNORED, message);
       } else if (!changed) {
         status.removeCondition(Reasons.SPEC_CHANGE_IGNORED);
@@ -521,9 +662,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
         return Optional.of(operatorCredentials);
       }
       String namespace = backup.getMetadata().getNamespace();
-      Optional<Secret> secret = secrets == null
-          ? Optional.empty()
-          : secrets.get(new ResourceID(ref.name(), namespace));
+      Optional<Secret> secret =
+          secrets == null ? Optional.empty() : secrets.get(new ResourceID(ref.name(), namespace));
       SecretCredentials.Resolved resolved = SecretCredentials.from(secret, namespace, ref.name());
       if (resolved.credentials().isPresent()) {
         return resolved.credentials().map(CredentialsProvider::of);
@@ -542,8 +682,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     }
 
     /**
-     * Writes status now when it changed, through the status subresource with optimistic locking:
-     * a stale view gets a conflict (and a retry) instead of overwriting newer status.
+     * Writes status now when it changed, through the status subresource with optimistic locking: a
+     * stale view gets a conflict (and a retry) instead of overwriting newer status.
      */
     void save() {
       PolarDBBackupStatus current = latest.getStatus();
@@ -556,11 +696,17 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       copy.setStatus(status.copy());
       try {
         PolarDBBackup updated = context.getClient().resource(copy).updateStatus();
-        context.eventSourceRetriever().getControllerEventSource()
+        context
+            .eventSourceRetriever()
+            .getControllerEventSource()
             .handleRecentResourceUpdate(ResourceID.fromResource(latest), updated, latest);
         latest = updated;
         if (current == null || current.getPhase() != status.getPhase()) {
-          log("phase {} -> {} ({})", current == null ? "none" : current.getPhase(), status.getPhase(), status.getReason());
+          log(
+              "phase {} -> {} ({})",
+              current == null ? "none" : current.getPhase(),
+              status.getPhase(),
+              status.getReason());
         }
       } catch (KubernetesClientException e) {
         if (e.getCode() == 409) {
@@ -590,8 +736,13 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   /** Our view of the status was older than the server's; the framework retries with a fresh one. */
   static final class StaleStatusException extends RuntimeException {
     StaleStatusException(PolarDBBackup backup, Throwable cause) {
-      super("status of " + backup.getMetadata().getNamespace() + "/" + backup.getMetadata().getName()
-          + " changed since it was read; reconciling again", cause);
+      super(
+          "status of "
+              + backup.getMetadata().getNamespace()
+              + "/"
+              + backup.getMetadata().getName()
+              + " changed since it was read; reconciling again",
+          cause);
     }
   }
 }

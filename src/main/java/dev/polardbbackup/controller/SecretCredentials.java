@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads an access key pair from a Secret. Problems are described by key name only: a value is
- * never quoted, even a broken one.
+ * Reads an access key pair from a Secret. Problems are described by key name only: a value is never
+ * quoted, even a broken one.
  */
 final class SecretCredentials {
   static final String ACCESS_KEY_ID = "accessKeyId";
@@ -40,15 +40,18 @@ final class SecretCredentials {
           where + " does not exist; create it with keys accessKeyId and accessKeySecret.");
     }
     Map<String, String> data = secret.get().getData() == null ? Map.of() : secret.get().getData();
-    Map<String, String> plain = secret.get().getStringData() == null ? Map.of() : secret.get().getStringData();
+    Map<String, String> plain =
+        secret.get().getStringData() == null ? Map.of() : secret.get().getStringData();
     List<String> problems = new ArrayList<>();
     String id = value(data, plain, ACCESS_KEY_ID, problems);
     String key = value(data, plain, ACCESS_KEY_SECRET, problems);
-    String token = data.containsKey(SECURITY_TOKEN) || plain.containsKey(SECURITY_TOKEN)
-        ? value(data, plain, SECURITY_TOKEN, problems)
-        : null;
+    String token =
+        data.containsKey(SECURITY_TOKEN) || plain.containsKey(SECURITY_TOKEN)
+            ? value(data, plain, SECURITY_TOKEN, problems)
+            : null;
     if (!problems.isEmpty()) {
-      return Resolved.problem(Reasons.SECRET_INVALID, where + ": " + String.join("; ", problems) + ".");
+      return Resolved.problem(
+          Reasons.SECRET_INVALID, where + ": " + String.join("; ", problems) + ".");
     }
     return Resolved.ok(new Credentials(id, key, Optional.ofNullable(token), where));
   }

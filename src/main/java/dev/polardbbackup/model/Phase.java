@@ -1,8 +1,8 @@
 package dev.polardbbackup.model;
 
 /**
- * Where a backup is in its life. The order is the only order a backup moves in: a later phase
- * never gives way to an earlier one, and Succeeded and Failed are final.
+ * Where a backup is in its life. The order is the only order a backup moves in: a later phase never
+ * gives way to an earlier one, and Succeeded and Failed are final.
  */
 public enum Phase {
   /** Accepted; no backup has been started yet. */

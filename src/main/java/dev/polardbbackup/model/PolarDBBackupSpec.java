@@ -12,7 +12,9 @@ import io.fabric8.generator.annotation.ValidationRule;
  * What to back up. The whole spec is immutable: one resource is one backup, and a changed cluster
  * id would orphan the backup already made.
  */
-@ValidationRule(value = "self == oldSelf", message = "spec is immutable; create a new PolarDBBackup instead")
+@ValidationRule(
+    value = "self == oldSelf",
+    message = "spec is immutable; create a new PolarDBBackup instead")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PolarDBBackupSpec(
     @Required

@@ -14,8 +14,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What the operator knows about the backup. Every change goes through the transition methods
- * below, which refuse to move the phase backwards or out of a final phase.
+ * What the operator knows about the backup. Every change goes through the transition methods below,
+ * which refuse to move the phase backwards or out of a final phase.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PolarDBBackupStatus {
@@ -48,6 +48,10 @@ public class PolarDBBackupStatus {
   private String lastRequestId;
 
   private String startTime;
+
+  @JsonPropertyDescription("When PolarDB started the backup job (the job's StartTime).")
+  private String jobStartTime;
+
   private String completionTime;
 
   @JsonPropertyDescription("Backup progress in percent, as PolarDB reports it.")
@@ -67,7 +71,8 @@ public class PolarDBBackupStatus {
 
   private Long observedGeneration;
 
-  @JsonPropertyDescription("The cluster and region this backup was created for (spec is immutable).")
+  @JsonPropertyDescription(
+      "The cluster and region this backup was created for (spec is immutable).")
   private String acceptedDbClusterId;
 
   private String acceptedRegionId;
@@ -111,6 +116,7 @@ public class PolarDBBackupStatus {
     c.backupId = backupId;
     c.lastRequestId = lastRequestId;
     c.startTime = startTime;
+    c.jobStartTime = jobStartTime;
     c.completionTime = completionTime;
     c.progress = progress;
     c.progressStatus = progressStatus;
@@ -143,7 +149,8 @@ public class PolarDBBackupStatus {
    * PolarDB definitely refused for quota: wait, and prepare the next attempt's new token now, so
    * that it is persisted before the call that uses it.
    */
-  public void waitForQuota(String uid, String why, Instant nextAttempt, String requestId, Instant now) {
+  public void waitForQuota(
+      String uid, String why, Instant nextAttempt, String requestId, Instant now) {
     moveTo(Phase.WaitingForQuota);
     attempt = (attempt == null ? 1 : attempt) + 1;
     clientToken = uid + "-" + attempt;
@@ -184,8 +191,27 @@ public class PolarDBBackupStatus {
     setReady(
         false,
         Reasons.BACKUP_RUNNING,
-        "PolarDB is making backup job " + backupJobId + " (" + progressStatus + ", " + progress + "%).",
+        "PolarDB is making backup job "
+            + backupJobId
+            + " ("
+            + progressStatus
+            + ", "
+            + progress
+            + "%).",
         now);
+  }
+
+  /** PolarDB's own start time of the job, used to match the job to its backup set. */
+  public void jobStarted(Instant started) {
+    jobStartTime = timestamp(started);
+  }
+
+  /** When the job started: PolarDB's time if known, else when CreateBackup returned. */
+  @JsonIgnore
+  public Optional<Instant> jobStartInstant() {
+    return Optional.ofNullable(jobStartTime)
+        .or(() -> Optional.ofNullable(startTime))
+        .map(Instant::parse);
   }
 
   /** The backup set is known (its id may differ from the job id). */
@@ -224,7 +250,8 @@ public class PolarDBBackupStatus {
   /**
    * A retryable problem: the phase stays; the reason says what is wrong and when the next try is.
    */
-  public void retrying(String why, String text, Instant nextAttempt, String requestId, Instant now) {
+  public void retrying(
+      String why, String text, Instant nextAttempt, String requestId, Instant now) {
     consecutiveErrors = (consecutiveErrors == null ? 0 : consecutiveErrors) + 1;
     nextAttemptTime = timestamp(nextAttempt);
     lastRequestId = requestIdOr(requestId);
@@ -309,50 +336,190 @@ public class PolarDBBackupStatus {
 
   // ---- accessors (Jackson and the CRD generator read these) ----
 
-  @JsonProperty public Phase getPhase() { return phase; }
-  public void setPhase(Phase phase) { this.phase = phase; }
-  public String getReason() { return reason; }
-  public void setReason(String reason) { this.reason = reason; }
-  public String getMessage() { return message; }
-  public void setMessage(String message) { this.message = message; }
-  public String getClientToken() { return clientToken; }
-  public void setClientToken(String clientToken) { this.clientToken = clientToken; }
-  public Integer getAttempt() { return attempt; }
-  public void setAttempt(Integer attempt) { this.attempt = attempt; }
-  public String getBackupJobId() { return backupJobId; }
-  public void setBackupJobId(String backupJobId) { this.backupJobId = backupJobId; }
-  public String getBackupId() { return backupId; }
-  public void setBackupId(String backupId) { this.backupId = backupId; }
-  public String getLastRequestId() { return lastRequestId; }
-  public void setLastRequestId(String lastRequestId) { this.lastRequestId = lastRequestId; }
-  public String getStartTime() { return startTime; }
-  public void setStartTime(String startTime) { this.startTime = startTime; }
-  public String getCompletionTime() { return completionTime; }
-  public void setCompletionTime(String completionTime) { this.completionTime = completionTime; }
-  public Integer getProgress() { return progress; }
-  public void setProgress(Integer progress) { this.progress = progress; }
-  public String getProgressStatus() { return progressStatus; }
-  public void setProgressStatus(String progressStatus) { this.progressStatus = progressStatus; }
-  public Long getBackupSetSize() { return backupSetSize; }
-  public void setBackupSetSize(Long backupSetSize) { this.backupSetSize = backupSetSize; }
-  public String getConsistentTime() { return consistentTime; }
-  public void setConsistentTime(String consistentTime) { this.consistentTime = consistentTime; }
-  public String getNextAttemptTime() { return nextAttemptTime; }
-  public void setNextAttemptTime(String nextAttemptTime) { this.nextAttemptTime = nextAttemptTime; }
-  public Long getObservedGeneration() { return observedGeneration; }
-  public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
-  public String getAcceptedDbClusterId() { return acceptedDbClusterId; }
-  public void setAcceptedDbClusterId(String v) { this.acceptedDbClusterId = v; }
-  public String getAcceptedRegionId() { return acceptedRegionId; }
-  public void setAcceptedRegionId(String v) { this.acceptedRegionId = v; }
-  public Integer getQuotaWaits() { return quotaWaits; }
-  public void setQuotaWaits(Integer quotaWaits) { this.quotaWaits = quotaWaits; }
-  public Integer getConsecutiveErrors() { return consecutiveErrors; }
-  public void setConsecutiveErrors(Integer v) { this.consecutiveErrors = v; }
-  public String getClusterWaitSince() { return clusterWaitSince; }
-  public void setClusterWaitSince(String v) { this.clusterWaitSince = v; }
-  public List<Condition> getConditions() { return conditions; }
-  public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+  @JsonProperty
+  public Phase getPhase() {
+    return phase;
+  }
+
+  public void setPhase(Phase phase) {
+    this.phase = phase;
+  }
+
+  public String getReason() {
+    return reason;
+  }
+
+  public void setReason(String reason) {
+    this.reason = reason;
+  }
+
+  public String getMessage() {
+    return message;
+  }
+
+  public void setMessage(String message) {
+    this.message = message;
+  }
+
+  public String getClientToken() {
+    return clientToken;
+  }
+
+  public void setClientToken(String clientToken) {
+    this.clientToken = clientToken;
+  }
+
+  public Integer getAttempt() {
+    return attempt;
+  }
+
+  public void setAttempt(Integer attempt) {
+    this.attempt = attempt;
+  }
+
+  public String getBackupJobId() {
+    return backupJobId;
+  }
+
+  public void setBackupJobId(String backupJobId) {
+    this.backupJobId = backupJobId;
+  }
+
+  public String getBackupId() {
+    return backupId;
+  }
+
+  public void setBackupId(String backupId) {
+    this.backupId = backupId;
+  }
+
+  public String getLastRequestId() {
+    return lastRequestId;
+  }
+
+  public void setLastRequestId(String lastRequestId) {
+    this.lastRequestId = lastRequestId;
+  }
+
+  public String getStartTime() {
+    return startTime;
+  }
+
+  public void setStartTime(String startTime) {
+    this.startTime = startTime;
+  }
+
+  public String getJobStartTime() {
+    return jobStartTime;
+  }
+
+  public void setJobStartTime(String jobStartTime) {
+    this.jobStartTime = jobStartTime;
+  }
+
+  public String getCompletionTime() {
+    return completionTime;
+  }
+
+  public void setCompletionTime(String completionTime) {
+    this.completionTime = completionTime;
+  }
+
+  public Integer getProgress() {
+    return progress;
+  }
+
+  public void setProgress(Integer progress) {
+    this.progress = progress;
+  }
+
+  public String getProgressStatus() {
+    return progressStatus;
+  }
+
+  public void setProgressStatus(String progressStatus) {
+    this.progressStatus = progressStatus;
+  }
+
+  public Long getBackupSetSize() {
+    return backupSetSize;
+  }
+
+  public void setBackupSetSize(Long backupSetSize) {
+    this.backupSetSize = backupSetSize;
+  }
+
+  public String getConsistentTime() {
+    return consistentTime;
+  }
+
+  public void setConsistentTime(String consistentTime) {
+    this.consistentTime = consistentTime;
+  }
+
+  public String getNextAttemptTime() {
+    return nextAttemptTime;
+  }
+
+  public void setNextAttemptTime(String nextAttemptTime) {
+    this.nextAttemptTime = nextAttemptTime;
+  }
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public String getAcceptedDbClusterId() {
+    return acceptedDbClusterId;
+  }
+
+  public void setAcceptedDbClusterId(String v) {
+    this.acceptedDbClusterId = v;
+  }
+
+  public String getAcceptedRegionId() {
+    return acceptedRegionId;
+  }
+
+  public void setAcceptedRegionId(String v) {
+    this.acceptedRegionId = v;
+  }
+
+  public Integer getQuotaWaits() {
+    return quotaWaits;
+  }
+
+  public void setQuotaWaits(Integer quotaWaits) {
+    this.quotaWaits = quotaWaits;
+  }
+
+  public Integer getConsecutiveErrors() {
+    return consecutiveErrors;
+  }
+
+  public void setConsecutiveErrors(Integer v) {
+    this.consecutiveErrors = v;
+  }
+
+  public String getClusterWaitSince() {
+    return clusterWaitSince;
+  }
+
+  public void setClusterWaitSince(String v) {
+    this.clusterWaitSince = v;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
 
   @Override
   public boolean equals(Object o) {
@@ -368,6 +535,7 @@ public class PolarDBBackupStatus {
         && Objects.equals(backupId, s.backupId)
         && Objects.equals(lastRequestId, s.lastRequestId)
         && Objects.equals(startTime, s.startTime)
+        && Objects.equals(jobStartTime, s.jobStartTime)
         && Objects.equals(completionTime, s.completionTime)
         && Objects.equals(progress, s.progress)
         && Objects.equals(progressStatus, s.progressStatus)

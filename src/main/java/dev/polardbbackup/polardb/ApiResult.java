@@ -18,7 +18,8 @@ public sealed interface ApiResult<T> {
     if (this instanceof Ok<T> ok) {
       return ok.value();
     }
-    throw new IllegalStateException("not a successful result: " + ((Failed<T>) this).error().describe());
+    throw new IllegalStateException(
+        "not a successful result: " + ((Failed<T>) this).error().describe());
   }
 
   /** The error; only for callers that checked {@code !isOk()}. */

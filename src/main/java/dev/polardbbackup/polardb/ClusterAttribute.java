@@ -6,6 +6,7 @@ public record ClusterAttribute(
 
   /** Only a Running, unlocked cluster accepts a backup. */
   public boolean readyForBackup() {
-    return "Running".equals(status) && (lockMode == null || lockMode.isEmpty() || "Unlock".equals(lockMode));
+    return "Running".equals(status)
+        && (lockMode == null || lockMode.isEmpty() || "Unlock".equals(lockMode));
   }
 }

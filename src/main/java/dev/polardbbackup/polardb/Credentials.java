@@ -16,7 +16,8 @@ public record Credentials(
     if (accessKeySecret == null || accessKeySecret.isBlank()) {
       throw new IllegalArgumentException("accessKeySecret is empty");
     }
-    securityToken = securityToken == null ? Optional.empty() : securityToken.filter(t -> !t.isBlank());
+    securityToken =
+        securityToken == null ? Optional.empty() : securityToken.filter(t -> !t.isBlank());
   }
 
   public static Credentials of(String accessKeyId, String accessKeySecret, String source) {

@@ -12,11 +12,11 @@ import okhttp3.OkHttpClient;
 
 /**
  * Alibaba's default credential chain, in the order users expect: an explicit key pair from the
- * caller, then {@code ALIBABA_CLOUD_ACCESS_KEY_ID}/{@code ALIBABA_CLOUD_ACCESS_KEY_SECRET}
- * (+ {@code ALIBABA_CLOUD_SECURITY_TOKEN}), then RRSA ({@code ALIBABA_CLOUD_ROLE_ARN}, {@code
- * ALIBABA_CLOUD_OIDC_PROVIDER_ARN}, {@code ALIBABA_CLOUD_OIDC_TOKEN_FILE}). The first source that is
- * configured at all is the one used: a half-configured source is an error naming what is missing,
- * rather than a silent fall-through to another identity.
+ * caller, then {@code ALIBABA_CLOUD_ACCESS_KEY_ID}/{@code ALIBABA_CLOUD_ACCESS_KEY_SECRET} (+
+ * {@code ALIBABA_CLOUD_SECURITY_TOKEN}), then RRSA ({@code ALIBABA_CLOUD_ROLE_ARN}, {@code
+ * ALIBABA_CLOUD_OIDC_PROVIDER_ARN}, {@code ALIBABA_CLOUD_OIDC_TOKEN_FILE}). The first source that
+ * is configured at all is the one used: a half-configured source is an error naming what is
+ * missing, rather than a silent fall-through to another identity.
  */
 public final class DefaultCredentialsChain implements CredentialsProvider {
 

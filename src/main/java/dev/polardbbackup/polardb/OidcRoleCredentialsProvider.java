@@ -19,10 +19,10 @@ import okhttp3.Response;
 import okhttp3.ResponseBody;
 
 /**
- * RRSA, the ACK pod-identity way: exchange the projected service-account token for STS
- * credentials through {@code AssumeRoleWithOIDC}, and cache them until shortly before they expire.
- * The token file is read again on every exchange because the kubelet rotates it. The exchange is
- * not signed: the OIDC token is the proof.
+ * RRSA, the ACK pod-identity way: exchange the projected service-account token for STS credentials
+ * through {@code AssumeRoleWithOIDC}, and cache them until shortly before they expire. The token
+ * file is read again on every exchange because the kubelet rotates it. The exchange is not signed:
+ * the OIDC token is the proof.
  */
 public final class OidcRoleCredentialsProvider implements CredentialsProvider {
 

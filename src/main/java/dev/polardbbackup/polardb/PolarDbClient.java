@@ -33,9 +33,9 @@ import okhttp3.ResponseBody;
 
 /**
  * The PolarDB OpenAPI for one endpoint and one credential. Every call is a V3-signed {@code POST /}
- * with the action's parameters in the query string and an empty body, signed afresh (new nonce
- * and timestamp) on every attempt. Calls never throw for service or network failures: they return
- * an {@link ApiResult} whose error is classified.
+ * with the action's parameters in the query string and an empty body, signed afresh (new nonce and
+ * timestamp) on every attempt. Calls never throw for service or network failures: they return an
+ * {@link ApiResult} whose error is classified.
  *
  * <p>The client retries on its own only where a failure proves nothing happened and a fresh
  * signature or credential cures it (nonce reuse, clock skew, expired STS token), and only once.
@@ -278,7 +278,11 @@ public final class PolarDbClient {
           ApiError.local(
               FailureKind.OUTCOME_UNKNOWN,
               "NoReply",
-              action + " lost its reply from " + endpoint.host() + ": " + e.getClass().getSimpleName()));
+              action
+                  + " lost its reply from "
+                  + endpoint.host()
+                  + ": "
+                  + e.getClass().getSimpleName()));
     }
   }
 
@@ -290,10 +294,13 @@ public final class PolarDbClient {
     headers.put("x-acs-date", SECONDS.format(clock.instant()));
     headers.put("x-acs-signature-nonce", nonces.get());
     headers.put("x-acs-content-sha256", AcsEncoding.EMPTY_BODY_SHA256);
-    credential.securityToken().ifPresent(token -> {
-      headers.put("x-acs-security-token", token);
-      headers.put("x-acs-accesskey-id", credential.accessKeyId());
-    });
+    credential
+        .securityToken()
+        .ifPresent(
+            token -> {
+              headers.put("x-acs-security-token", token);
+              headers.put("x-acs-accesskey-id", credential.accessKeyId());
+            });
     String canonical =
         SignatureV3.canonicalRequest("POST", params, headers, AcsEncoding.EMPTY_BODY_SHA256);
     SignatureV3.Authorization authorization =
@@ -340,10 +347,20 @@ public final class PolarDbClient {
               text(b, "BackupStartTime").flatMap(PolarDbClient::instant),
               text(b, "BackupEndTime").flatMap(PolarDbClient::instant),
               text(b, "BackupSetSize").flatMap(PolarDbClient::number),
-              text(b, "ConsistentTime").flatMap(PolarDbClient::number).map(Instant::ofEpochSecond)));
+              text(b, "ConsistentTime")
+                  .flatMap(PolarDbClient::number)
+                  .map(Instant::ofEpochSecond)));
     }
-    int total = text(reply, "TotalRecordCount").flatMap(PolarDbClient::number).orElse((long) backups.size()).intValue();
-    int page = text(reply, "PageNumber").flatMap(PolarDbClient::number).orElse((long) query.pageNumber()).intValue();
+    int total =
+        text(reply, "TotalRecordCount")
+            .flatMap(PolarDbClient::number)
+            .orElse((long) backups.size())
+            .intValue();
+    int page =
+        text(reply, "PageNumber")
+            .flatMap(PolarDbClient::number)
+            .orElse((long) query.pageNumber())
+            .intValue();
     return new BackupPage(List.copyOf(backups), total, page, query.pageSize());
   }
 

@@ -64,8 +64,8 @@ public final class SignatureV3 {
   }
 
   /**
-   * The canonical request. {@code signedHeaders} maps lowercase header names to values; all of
-   * them are signed.
+   * The canonical request. {@code signedHeaders} maps lowercase header names to values; all of them
+   * are signed.
    */
   public static String canonicalRequest(
       String httpMethod,
@@ -93,7 +93,6 @@ public final class SignatureV3 {
 
   public static String sign(String accessKeySecret, String canonicalRequest) {
     return HexFormat.of()
-        .formatHex(
-            Hmac.compute("HmacSHA256", accessKeySecret, stringToSign(canonicalRequest)));
+        .formatHex(Hmac.compute("HmacSHA256", accessKeySecret, stringToSign(canonicalRequest)));
   }
 }

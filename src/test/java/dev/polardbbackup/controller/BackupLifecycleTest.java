@@ -43,7 +43,8 @@ class BackupLifecycleTest {
     }
   }
 
-  private OperatorHarness start(dev.polardbbackup.emulator.PolarDbEmulator.Builder emulator) throws Exception {
+  private OperatorHarness start(dev.polardbbackup.emulator.PolarDbEmulator.Builder emulator)
+      throws Exception {
     harness = new OperatorHarness(client, emulator.build(), OperatorHarness.fastSettings()).start();
     return harness;
   }
@@ -80,19 +81,51 @@ class BackupLifecycleTest {
   }
 
   @Test
+  void concurrentBackupsOfOneClusterEachFindTheirOwnBackupSet() throws Exception {
+    start(OperatorHarness.emulator().jobIdEqualsBackupId(false));
+    List<String> names = List.of("c1", "c2", "c3");
+    Map<String, String> uids = new java.util.HashMap<>();
+    for (String name : names) {
+      uids.put(name, harness.create(name).getMetadata().getUid());
+    }
+
+    Map<String, BackupRecord> byToken =
+        harness.emulator.ledger().backups().stream()
+            .collect(
+                java.util.stream.Collectors.toMap(BackupRecord::clientToken, b -> b, (a, b) -> a));
+    for (String name : names) {
+      PolarDBBackupStatus status = harness.awaitPhase(name, Phase.Succeeded).getStatus();
+      byToken =
+          harness.emulator.ledger().backups().stream()
+              .collect(
+                  java.util.stream.Collectors.toMap(
+                      BackupRecord::clientToken, b -> b, (a, b) -> a));
+      BackupRecord mine = byToken.get(uids.get(name));
+      assertEquals(mine.backupJobId(), status.getBackupJobId(), name);
+      assertEquals(
+          mine.backupId(), status.getBackupId(), name + " identified someone else's backup set");
+    }
+    assertEquals(3, harness.emulator.ledger().backups().size());
+  }
+
+  @Test
   void lostResponseOnCreateBackupStillCreatesExactlyOneBackup() throws Exception {
     start(OperatorHarness.emulator());
     harness.emulator.setFault("CreateBackup", new FaultSpec(Duration.ZERO, 0, 0, 1.0));
     String uid = harness.create("lost").getMetadata().getUid();
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> harness.emulator.ledger().callsByAction().getOrDefault("CreateBackup", 0L) >= 2);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> harness.emulator.ledger().callsByAction().getOrDefault("CreateBackup", 0L) >= 2);
     harness.emulator.clearFaults();
     PolarDBBackup done = harness.awaitPhase("lost", Phase.Succeeded);
 
     Ledger ledger = harness.emulator.ledger();
     assertEquals(1, ledger.backups().size(), "a lost reply must not make a second backup");
     assertEquals(1, ledger.backupsCreatedWithToken(uid));
-    assertEquals(uid, done.getStatus().getClientToken(), "an unknown outcome retries the same token");
+    assertEquals(
+        uid, done.getStatus().getClientToken(), "an unknown outcome retries the same token");
     assertTrue(harness.hasEvent("lost", Reasons.OUTCOME_UNKNOWN));
   }
 
@@ -109,7 +142,9 @@ class BackupLifecycleTest {
 
     Ledger ledger = harness.emulator.ledger();
     assertEquals(1, ledger.backups().size());
-    assertEquals(createsBefore, ledger.callsByAction().getOrDefault("CreateBackup", 0L),
+    assertEquals(
+        createsBefore,
+        ledger.callsByAction().getOrDefault("CreateBackup", 0L),
         "the new operator follows the recorded job instead of calling CreateBackup again");
   }
 
@@ -133,8 +168,13 @@ class BackupLifecycleTest {
             new Backoff(Duration.ofMillis(200), Duration.ofMillis(800), 0.2),
             new Backoff(Duration.ofMillis(50), Duration.ofMillis(300), 0.2),
             Duration.ofMinutes(10), // only the Secret event can wake it in time
-            Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofMillis(50),
-            Duration.ofMillis(300), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMillis(100));
+            Duration.ofSeconds(2),
+            Duration.ofMillis(100),
+            Duration.ofMillis(50),
+            Duration.ofMillis(300),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(5),
+            Duration.ofMillis(100));
     harness = new OperatorHarness(client, OperatorHarness.emulator().build(), slowAuth).start();
     harness.createWithSecret("with-secret", "polardb-creds");
 
@@ -142,29 +182,65 @@ class BackupLifecycleTest {
     assertEquals(Phase.Pending, waiting.getStatus().getPhase());
     assertTrue(harness.hasEvent("with-secret", Reasons.SECRET_NOT_FOUND));
 
-    client.resource(new SecretBuilder().withNewMetadata().withName("polardb-creds").withNamespace(OperatorHarness.NAMESPACE).endMetadata()
-        .withStringData(Map.of("accessKeyId", OperatorHarness.KEY_ID)).build()).create();
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("polardb-creds")
+                .withNamespace(OperatorHarness.NAMESPACE)
+                .endMetadata()
+                .withStringData(Map.of("accessKeyId", OperatorHarness.KEY_ID))
+                .build())
+        .create();
     harness.awaitReason("with-secret", Reasons.SECRET_INVALID);
 
-    client.resource(new SecretBuilder().withNewMetadata().withName("polardb-creds").withNamespace(OperatorHarness.NAMESPACE).endMetadata()
-        .withStringData(Map.of("accessKeyId", OperatorHarness.KEY_ID, "accessKeySecret", OperatorHarness.KEY_SECRET + "\n")).build()).update();
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("polardb-creds")
+                .withNamespace(OperatorHarness.NAMESPACE)
+                .endMetadata()
+                .withStringData(
+                    Map.of(
+                        "accessKeyId",
+                        OperatorHarness.KEY_ID,
+                        "accessKeySecret",
+                        OperatorHarness.KEY_SECRET + "\n"))
+                .build())
+        .update();
     harness.awaitPhase("with-secret", Phase.Succeeded);
 
-    String everything = harness.events("with-secret").toString() + harness.get("with-secret").getStatus();
-    assertFalse(everything.contains(OperatorHarness.KEY_SECRET), "a secret value leaked into status or events");
+    String everything =
+        harness.events("with-secret").toString() + harness.get("with-secret").getStatus();
+    assertFalse(
+        everything.contains(OperatorHarness.KEY_SECRET),
+        "a secret value leaked into status or events");
   }
 
   @Test
   void wrongSecretKeyIsReportedAsAuthFailure() throws Exception {
     start(OperatorHarness.emulator());
-    client.resource(new SecretBuilder().withNewMetadata().withName("bad-creds").withNamespace(OperatorHarness.NAMESPACE).endMetadata()
-        .withStringData(Map.of("accessKeyId", OperatorHarness.KEY_ID, "accessKeySecret", "wrong-secret")).build()).create();
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("bad-creds")
+                .withNamespace(OperatorHarness.NAMESPACE)
+                .endMetadata()
+                .withStringData(
+                    Map.of(
+                        "accessKeyId", OperatorHarness.KEY_ID, "accessKeySecret", "wrong-secret"))
+                .build())
+        .create();
     harness.createWithSecret("bad", "bad-creds");
 
     PolarDBBackup waiting = harness.awaitReason("bad", Reasons.AUTH_FAILED);
 
     assertEquals(Phase.Pending, waiting.getStatus().getPhase());
-    assertTrue(waiting.getStatus().getMessage().contains("SignatureDoesNotMatch"), waiting.getStatus().getMessage());
+    assertTrue(
+        waiting.getStatus().getMessage().contains("SignatureDoesNotMatch"),
+        waiting.getStatus().getMessage());
     assertFalse(waiting.getStatus().toString().contains("wrong-secret"));
     assertEquals(0, harness.emulator.ledger().backups().size());
   }
@@ -183,7 +259,8 @@ class BackupLifecycleTest {
 
   @Test
   void clusterThatBecomesRunningInTimeGetsItsBackup() throws Exception {
-    start(OperatorHarness.emulator().cluster("pc-resizing", OperatorHarness.REGION, "ClassChanging"));
+    start(
+        OperatorHarness.emulator().cluster("pc-resizing", OperatorHarness.REGION, "ClassChanging"));
     harness.create("patient", new PolarDBBackupSpec("pc-resizing", OperatorHarness.REGION));
 
     harness.awaitReason("patient", Reasons.CLUSTER_NOT_READY);
@@ -259,7 +336,10 @@ class BackupLifecycleTest {
   @Test
   void deletingABackupThatNeverStartedIsImmediate() throws Exception {
     start(OperatorHarness.emulator());
-    harness.create("never", new PolarDBBackupSpec("pc-doesnotexist", OperatorHarness.REGION, DeletionPolicy.Delete, null));
+    harness.create(
+        "never",
+        new PolarDBBackupSpec(
+            "pc-doesnotexist", OperatorHarness.REGION, DeletionPolicy.Delete, null));
     harness.awaitReason("never", Reasons.CLUSTER_NOT_FOUND);
 
     harness.delete("never");
@@ -275,29 +355,54 @@ class BackupLifecycleTest {
     harness.emulator.setClusterStatus(CLUSTER, "Stopped"); // DeleteBackup now refused
 
     harness.delete("stuck");
-    await().atMost(Duration.ofSeconds(10)).until(() -> harness.hasEvent("stuck", "DeletionRetrying"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> harness.hasEvent("stuck", "DeletionRetrying"));
     assertNotNull(harness.get("stuck"));
-    client.resources(PolarDBBackup.class).inNamespace(OperatorHarness.NAMESPACE).withName("stuck")
-        .edit(b -> { b.getMetadata().setAnnotations(Map.of(PolarDBBackup.FORCE_DELETE_ANNOTATION, "true")); return b; });
+    client
+        .resources(PolarDBBackup.class)
+        .inNamespace(OperatorHarness.NAMESPACE)
+        .withName("stuck")
+        .edit(
+            b -> {
+              b.getMetadata().setAnnotations(Map.of(PolarDBBackup.FORCE_DELETE_ANNOTATION, "true"));
+              return b;
+            });
 
     harness.awaitGone("stuck");
-    assertEquals(1, liveBackups(harness.emulator.ledger()), "force removal leaves the cloud backup alone");
+    assertEquals(
+        1, liveBackups(harness.emulator.ledger()), "force removal leaves the cloud backup alone");
   }
 
   @Test
   void specEditIsIgnored() throws Exception {
-    start(OperatorHarness.emulator().cluster("pc-other", OperatorHarness.REGION).backupDuration(Duration.ofSeconds(1)));
+    start(
+        OperatorHarness.emulator()
+            .cluster("pc-other", OperatorHarness.REGION)
+            .backupDuration(Duration.ofSeconds(1)));
     harness.create("fixed");
     harness.awaitPhase("fixed", Phase.Running);
 
     // The mock server does not run CEL, like an API server older than 1.25.
-    client.resources(PolarDBBackup.class).inNamespace(OperatorHarness.NAMESPACE).withName("fixed")
-        .edit(b -> { b.setSpec(new PolarDBBackupSpec("pc-other", OperatorHarness.REGION)); return b; });
+    client
+        .resources(PolarDBBackup.class)
+        .inNamespace(OperatorHarness.NAMESPACE)
+        .withName("fixed")
+        .edit(
+            b -> {
+              b.setSpec(new PolarDBBackupSpec("pc-other", OperatorHarness.REGION));
+              return b;
+            });
     PolarDBBackup done = harness.awaitPhase("fixed", Phase.Succeeded);
 
-    harness.awaitThat("fixed", b -> b.getStatus().condition(Reasons.SPEC_CHANGE_IGNORED).isPresent(), Duration.ofSeconds(10));
+    harness.awaitThat(
+        "fixed",
+        b -> b.getStatus().condition(Reasons.SPEC_CHANGE_IGNORED).isPresent(),
+        Duration.ofSeconds(10));
     assertEquals(CLUSTER, done.getStatus().getAcceptedDbClusterId());
-    assertTrue(harness.emulator.ledger().backups().stream().allMatch(b -> b.dbClusterId().equals(CLUSTER)));
+    assertTrue(
+        harness.emulator.ledger().backups().stream()
+            .allMatch(b -> b.dbClusterId().equals(CLUSTER)));
     assertEquals(1, harness.emulator.ledger().backups().size());
   }
 
@@ -306,21 +411,30 @@ class BackupLifecycleTest {
     start(OperatorHarness.emulator().backupDuration(Duration.ofSeconds(1)));
     harness.emulator.setFault("*", new FaultSpec(Duration.ZERO, 0.2, 0.2, 0));
     List<Phase> seen = new CopyOnWriteArrayList<>();
-    var watch = client.resources(PolarDBBackup.class).inNamespace(OperatorHarness.NAMESPACE).watch(new Watcher<>() {
-      @Override
-      public void eventReceived(Action action, PolarDBBackup resource) {
-        if (resource.getStatus() != null && resource.getStatus().getPhase() != null && "mono".equals(resource.getMetadata().getName())) {
-          seen.add(resource.getStatus().getPhase());
-        }
-      }
+    var watch =
+        client
+            .resources(PolarDBBackup.class)
+            .inNamespace(OperatorHarness.NAMESPACE)
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, PolarDBBackup resource) {
+                    if (resource.getStatus() != null
+                        && resource.getStatus().getPhase() != null
+                        && "mono".equals(resource.getMetadata().getName())) {
+                      seen.add(resource.getStatus().getPhase());
+                    }
+                  }
 
-      @Override
-      public void onClose(WatcherException cause) {}
-    });
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                });
     try {
       harness.create("mono");
       harness.awaitPhase("mono", Phase.Succeeded);
-      await().atMost(Duration.ofSeconds(5)).until(() -> !seen.isEmpty() && seen.get(seen.size() - 1) == Phase.Succeeded);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> !seen.isEmpty() && seen.get(seen.size() - 1) == Phase.Succeeded);
     } finally {
       watch.close();
     }

@@ -17,11 +17,13 @@ import org.junit.jupiter.api.Test;
 
 class ClusterQueueTest {
 
-  private static PolarDBBackup backup(String name, String created, String cluster, boolean waiting) {
+  private static PolarDBBackup backup(
+      String name, String created, String cluster, boolean waiting) {
     PolarDBBackup b = new PolarDBBackup("ns", name, new PolarDBBackupSpec(cluster, "cn-hangzhou"));
     b.getMetadata().setUid("uid-" + name);
     b.getMetadata().setCreationTimestamp(created);
-    PolarDBBackupStatus s = PolarDBBackupStatus.accept("uid-" + name, b.getSpec(), 1, Instant.EPOCH);
+    PolarDBBackupStatus s =
+        PolarDBBackupStatus.accept("uid-" + name, b.getSpec(), 1, Instant.EPOCH);
     if (waiting) {
       s.waitForQuota("uid-" + name, "full", Instant.EPOCH, null, Instant.EPOCH);
     }
@@ -36,10 +38,23 @@ class ClusterQueueTest {
     PolarDBBackup newcomer = backup("c", "2026-01-01T00:00:03Z", "pc-1", false);
     PolarDBBackup otherCluster = backup("d", "2026-01-01T00:00:00Z", "pc-2", true);
 
-    assertEquals(Optional.empty(), ClusterQueue.olderWaiter(oldest, Stream.of(oldest, middle, newcomer, otherCluster)));
-    assertEquals("a", ClusterQueue.olderWaiter(middle, Stream.of(oldest, middle, newcomer)).orElseThrow().getMetadata().getName());
-    assertEquals("a", ClusterQueue.olderWaiter(newcomer, Stream.of(newcomer, middle, oldest)).orElseThrow().getMetadata().getName());
-    assertEquals(Optional.empty(), ClusterQueue.olderWaiter(newcomer, Stream.of(newcomer, otherCluster)));
+    assertEquals(
+        Optional.empty(),
+        ClusterQueue.olderWaiter(oldest, Stream.of(oldest, middle, newcomer, otherCluster)));
+    assertEquals(
+        "a",
+        ClusterQueue.olderWaiter(middle, Stream.of(oldest, middle, newcomer))
+            .orElseThrow()
+            .getMetadata()
+            .getName());
+    assertEquals(
+        "a",
+        ClusterQueue.olderWaiter(newcomer, Stream.of(newcomer, middle, oldest))
+            .orElseThrow()
+            .getMetadata()
+            .getName());
+    assertEquals(
+        Optional.empty(), ClusterQueue.olderWaiter(newcomer, Stream.of(newcomer, otherCluster)));
   }
 
   @Test
@@ -60,23 +75,27 @@ class ClusterQueueTest {
     CountDownLatch done = new CountDownLatch(callers);
     var pool = Executors.newFixedThreadPool(callers);
     for (int i = 0; i < callers; i++) {
-      pool.submit(() -> {
-        try {
-          queue.exclusively("cn-hangzhou/pc-1", 10_000, () -> {
-            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      pool.submit(
+          () -> {
             try {
-              Thread.sleep(20);
+              queue.exclusively(
+                  "cn-hangzhou/pc-1",
+                  10_000,
+                  () -> {
+                    maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                    try {
+                      Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                    return inFlight.decrementAndGet();
+                  });
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
+            } finally {
+              done.countDown();
             }
-            return inFlight.decrementAndGet();
           });
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        } finally {
-          done.countDown();
-        }
-      });
     }
     assertTrue(done.await(10, TimeUnit.SECONDS));
     pool.shutdown();

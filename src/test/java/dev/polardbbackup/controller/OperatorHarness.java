@@ -50,7 +50,8 @@ final class OperatorHarness implements AutoCloseable {
   final KubernetesClient client;
   final PolarDbEmulator emulator;
   final EmulatorServer server;
-  final OkHttpClient http = PolarDbClientFactory.httpClient(Duration.ofSeconds(2), Duration.ofSeconds(5));
+  final OkHttpClient http =
+      PolarDbClientFactory.httpClient(Duration.ofSeconds(2), Duration.ofSeconds(5));
   private final ControllerSettings settings;
   private Operator operator;
 
@@ -100,7 +101,8 @@ final class OperatorHarness implements AutoCloseable {
                     .withCloseClientOnStop(false));
     var reconciler =
         new PolarDBBackupReconciler(
-            new PolarDbClientFactory(Optional.of(server.baseUri()), http, Clock.systemUTC(), CallListener.NONE),
+            new PolarDbClientFactory(
+                Optional.of(server.baseUri()), http, Clock.systemUTC(), CallListener.NONE),
             CredentialsProvider.of(Credentials.of(KEY_ID, KEY_SECRET, "test")),
             settings,
             Clock.systemUTC(),
@@ -135,7 +137,10 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   PolarDBBackup createWithSecret(String name, String secretName) {
-    return create(name, new PolarDBBackupSpec(CLUSTER, REGION, DeletionPolicy.Retain, new SecretReference(secretName)));
+    return create(
+        name,
+        new PolarDBBackupSpec(
+            CLUSTER, REGION, DeletionPolicy.Retain, new SecretReference(secretName)));
   }
 
   PolarDBBackup create(String name, PolarDBBackupSpec spec) {
@@ -147,11 +152,17 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   PolarDBBackup awaitPhase(String name, Phase phase) {
-    return awaitThat(name, b -> b.getStatus() != null && b.getStatus().getPhase() == phase, Duration.ofSeconds(20));
+    return awaitThat(
+        name,
+        b -> b.getStatus() != null && b.getStatus().getPhase() == phase,
+        Duration.ofSeconds(20));
   }
 
   PolarDBBackup awaitReason(String name, String reason) {
-    return awaitThat(name, b -> b.getStatus() != null && reason.equals(b.getStatus().getReason()), Duration.ofSeconds(20));
+    return awaitThat(
+        name,
+        b -> b.getStatus() != null && reason.equals(b.getStatus().getReason()),
+        Duration.ofSeconds(20));
   }
 
   PolarDBBackup awaitThat(String name, Predicate<PolarDBBackup> condition, Duration timeout) {
@@ -163,7 +174,10 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   void awaitGone(String name) {
-    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> get(name) == null);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> get(name) == null);
   }
 
   void delete(String name) {

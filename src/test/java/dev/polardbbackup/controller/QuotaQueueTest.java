@@ -33,7 +33,10 @@ class QuotaQueueTest {
 
   @Test
   void waitersOnOneClusterGetFreedSlotsInCreationOrder() throws Exception {
-    harness = new OperatorHarness(client, OperatorHarness.emulator().quota(3).build(), OperatorHarness.fastSettings()).start();
+    harness =
+        new OperatorHarness(
+                client, OperatorHarness.emulator().quota(3).build(), OperatorHarness.fastSettings())
+            .start();
     for (String holder : List.of("h1", "h2", "h3")) {
       harness.create(holder, DeletionPolicy.Delete);
     }
@@ -45,10 +48,14 @@ class QuotaQueueTest {
     }
     PolarDBBackup first = harness.awaitReason("w1", Reasons.WAITING_FOR_QUOTA);
     String h1Backup = harness.get("h1").getStatus().getBackupId();
-    assertTrue(first.getStatus().getMessage().contains(h1Backup),
+    assertTrue(
+        first.getStatus().getMessage().contains(h1Backup),
         "the message names the backups holding the slots: " + first.getStatus().getMessage());
     assertTrue(harness.hasEvent("w1", Reasons.WAITING_FOR_QUOTA));
-    harness.awaitThat("w3", b -> b.getStatus() != null && Reasons.QUEUED.equals(b.getStatus().getReason()), Duration.ofSeconds(10));
+    harness.awaitThat(
+        "w3",
+        b -> b.getStatus() != null && Reasons.QUEUED.equals(b.getStatus().getReason()),
+        Duration.ofSeconds(10));
 
     List<String> order = List.of("w1", "w2", "w3");
     List<String> holders = List.of("h1", "h2", "h3");
@@ -62,18 +69,28 @@ class QuotaQueueTest {
       }
     }
 
-    Map<String, BackupRecord> byToken = harness.emulator.ledger().backups().stream()
-        .collect(Collectors.toMap(BackupRecord::clientToken, Function.identity()));
-    List<String> tokens = order.stream().map(n -> harness.get(n).getStatus().getClientToken()).toList();
+    Map<String, BackupRecord> byToken =
+        harness.emulator.ledger().backups().stream()
+            .collect(Collectors.toMap(BackupRecord::clientToken, Function.identity()));
+    List<String> tokens =
+        order.stream().map(n -> harness.get(n).getStatus().getClientToken()).toList();
     for (int i = 1; i < tokens.size(); i++) {
-      assertTrue(byToken.get(tokens.get(i - 1)).createdAt().isBefore(byToken.get(tokens.get(i)).createdAt()));
+      assertTrue(
+          byToken
+              .get(tokens.get(i - 1))
+              .createdAt()
+              .isBefore(byToken.get(tokens.get(i)).createdAt()));
     }
     for (String waiter : order) {
       PolarDBBackup done = harness.get(waiter);
-      assertTrue(done.getStatus().getAttempt() > 1, "a quota refusal moves to a new attempt and token");
+      assertTrue(
+          done.getStatus().getAttempt() > 1, "a quota refusal moves to a new attempt and token");
       assertTrue(done.getStatus().getClientToken().startsWith(done.getMetadata().getUid() + "-"));
-      assertEquals(1, harness.emulator.ledger().backups().stream()
-          .filter(b -> b.clientToken().startsWith(done.getMetadata().getUid())).count());
+      assertEquals(
+          1,
+          harness.emulator.ledger().backups().stream()
+              .filter(b -> b.clientToken().startsWith(done.getMetadata().getUid()))
+              .count());
     }
   }
 }

@@ -64,7 +64,8 @@ class StatusTransitionsTest {
     assertEquals(first, s.condition("Ready").orElseThrow().getLastTransitionTime());
     s.started("job", null, T0.plusSeconds(2));
     s.succeeded("b", Optional.empty(), Optional.empty(), Optional.empty(), null, T0.plusSeconds(9));
-    assertEquals("2026-11-29T00:00:09Z", s.condition("Ready").orElseThrow().getLastTransitionTime());
+    assertEquals(
+        "2026-11-29T00:00:09Z", s.condition("Ready").orElseThrow().getLastTransitionTime());
   }
 
   @Test

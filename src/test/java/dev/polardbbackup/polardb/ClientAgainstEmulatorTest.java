@@ -30,7 +30,8 @@ class ClientAgainstEmulatorTest {
   private static final String CLUSTER = "pc-client1";
 
   private final MutableClock clock = MutableClock.at("2026-11-29T03:00:00Z");
-  private final OkHttpClient http = PolarDbClientFactory.httpClient(Duration.ofSeconds(2), Duration.ofSeconds(2));
+  private final OkHttpClient http =
+      PolarDbClientFactory.httpClient(Duration.ofSeconds(2), Duration.ofSeconds(2));
   private final List<CallListener.Call> calls = new CopyOnWriteArrayList<>();
   private PolarDbEmulator emulator;
   private EmulatorServer server;
@@ -50,7 +51,8 @@ class ClientAgainstEmulatorTest {
   }
 
   private PolarDbClient client(Credentials credentials) {
-    return new PolarDbClient(server.baseUri(), CredentialsProvider.of(credentials), http, clock, calls::add);
+    return new PolarDbClient(
+        server.baseUri(), CredentialsProvider.of(credentials), http, clock, calls::add);
   }
 
   @AfterEach
@@ -85,7 +87,12 @@ class ClientAgainstEmulatorTest {
     assertTrue(task.startTime().isPresent());
 
     clock.advance(Duration.ofMinutes(6));
-    List<Backup> backups = client.describeAllBackups(DescribeBackupsQuery.manual(CLUSTER, clock.instant().minusSeconds(3600), clock.instant())).value();
+    List<Backup> backups =
+        client
+            .describeAllBackups(
+                DescribeBackupsQuery.manual(
+                    CLUSTER, clock.instant().minusSeconds(3600), clock.instant()))
+            .value();
     assertEquals(1, backups.size());
     Backup backup = backups.get(0);
     assertTrue(backup.succeeded());
@@ -111,8 +118,16 @@ class ClientAgainstEmulatorTest {
       assertTrue(client.createBackup(CLUSTER, "t-" + i).isOk());
     }
     clock.advance(Duration.ofMinutes(1));
-    DescribeBackupsQuery query = new DescribeBackupsQuery(CLUSTER, clock.instant().minusSeconds(3600), clock.instant(),
-        Optional.empty(), Optional.empty(), Optional.of("Manual"), 50, 1);
+    DescribeBackupsQuery query =
+        new DescribeBackupsQuery(
+            CLUSTER,
+            clock.instant().minusSeconds(3600),
+            clock.instant(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.of("Manual"),
+            50,
+            1);
 
     List<Backup> all = client.describeAllBackups(query).value();
 
@@ -123,27 +138,36 @@ class ClientAgainstEmulatorTest {
 
   @Test
   void describeBackupsById() throws IOException {
-    PolarDbClient client = start(emulator().jobIdEqualsBackupId(true).backupDuration(Duration.ofSeconds(1)));
+    PolarDbClient client =
+        start(emulator().jobIdEqualsBackupId(true).backupDuration(Duration.ofSeconds(1)));
     String id = client.createBackup(CLUSTER, "by-id").value();
     client.createBackup(CLUSTER, "other");
     clock.advance(Duration.ofSeconds(5));
 
-    List<Backup> found = client.describeAllBackups(DescribeBackupsQuery.byId(CLUSTER, id, clock.instant().minusSeconds(60), clock.instant())).value();
+    List<Backup> found =
+        client
+            .describeAllBackups(
+                DescribeBackupsQuery.byId(
+                    CLUSTER, id, clock.instant().minusSeconds(60), clock.instant()))
+            .value();
 
     assertEquals(List.of(id), found.stream().map(Backup::backupId).toList());
   }
 
   @Test
   void deleteBackupFreesAQuotaSlotAndThenReportsNotFound() throws IOException {
-    PolarDbClient client = start(emulator().quota(1).jobIdEqualsBackupId(true).backupDuration(Duration.ofSeconds(1)));
+    PolarDbClient client =
+        start(emulator().quota(1).jobIdEqualsBackupId(true).backupDuration(Duration.ofSeconds(1)));
     String id = client.createBackup(CLUSTER, "a").value();
     clock.advance(Duration.ofSeconds(5));
-    assertFailure(FailureKind.QUOTA_EXHAUSTED, "BackupTimesExceeded", client.createBackup(CLUSTER, "b"));
+    assertFailure(
+        FailureKind.QUOTA_EXHAUSTED, "BackupTimesExceeded", client.createBackup(CLUSTER, "b"));
 
     assertTrue(client.deleteBackup(CLUSTER, id).isOk());
 
     assertTrue(client.createBackup(CLUSTER, "c").isOk());
-    assertFailure(FailureKind.NOT_FOUND, "InvalidBackupSetID.NotFound", client.deleteBackup(CLUSTER, id));
+    assertFailure(
+        FailureKind.NOT_FOUND, "InvalidBackupSetID.NotFound", client.deleteBackup(CLUSTER, id));
   }
 
   @Test
@@ -160,7 +184,8 @@ class ClientAgainstEmulatorTest {
   @Test
   void unknownClusterIsNotFoundInEveryAction() throws IOException {
     PolarDbClient client = start(emulator());
-    assertFailure(FailureKind.NOT_FOUND, "InvalidDBClusterId.NotFound", client.createBackup("pc-nope", "t"));
+    assertFailure(
+        FailureKind.NOT_FOUND, "InvalidDBClusterId.NotFound", client.createBackup("pc-nope", "t"));
     ApiResult<List<BackupTask>> tasks = client.describeBackupTasks("pc-nope", Optional.empty());
     assertFailure(FailureKind.NOT_FOUND, "InvalidDBClusterId.NotFound", tasks);
     assertEquals(400, tasks.error().httpStatus(), "DescribeBackupTasks says not-found with 400");
@@ -170,28 +195,43 @@ class ClientAgainstEmulatorTest {
   @Test
   void clusterNotRunningIsWrongClusterState() throws IOException {
     PolarDbClient client = start(emulator().cluster("pc-busy", "cn-hangzhou", "ClassChanging"));
-    assertFailure(FailureKind.WRONG_CLUSTER_STATE, "OperationDenied.DBClusterStatus", client.createBackup("pc-busy", "t"));
+    assertFailure(
+        FailureKind.WRONG_CLUSTER_STATE,
+        "OperationDenied.DBClusterStatus",
+        client.createBackup("pc-busy", "t"));
   }
 
   @Test
   void sameTokenForAnotherClusterIsAnInvalidRequest() throws IOException {
     PolarDbClient client = start(emulator().cluster("pc-client2", "cn-hangzhou"));
     assertTrue(client.createBackup(CLUSTER, "shared").isOk());
-    assertFailure(FailureKind.INVALID_REQUEST, "IdempotentParameterMismatch", client.createBackup("pc-client2", "shared"));
+    assertFailure(
+        FailureKind.INVALID_REQUEST,
+        "IdempotentParameterMismatch",
+        client.createBackup("pc-client2", "shared"));
   }
 
   @Test
   void malformedClusterIdIsAnInvalidRequest() throws IOException {
     PolarDbClient client = start(emulator());
-    assertFailure(FailureKind.INVALID_REQUEST, "InvalidDBClusterId.Malformed", client.createBackup("not-a-cluster", "t"));
+    assertFailure(
+        FailureKind.INVALID_REQUEST,
+        "InvalidDBClusterId.Malformed",
+        client.createBackup("not-a-cluster", "t"));
   }
 
   @Test
   void wrongSecretUnknownKeyAndRamDenialAreAuthFailures() throws IOException {
     start(emulator());
     emulator.denyAction(KEY, "DeleteBackup");
-    assertFailure(FailureKind.AUTH, "SignatureDoesNotMatch", client(Credentials.of(KEY, "wrong", "t")).createBackup(CLUSTER, "t"));
-    assertFailure(FailureKind.AUTH, "InvalidAccessKeyId.NotFound", client(Credentials.of("LTAIunknown", "x", "t")).createBackup(CLUSTER, "t"));
+    assertFailure(
+        FailureKind.AUTH,
+        "SignatureDoesNotMatch",
+        client(Credentials.of(KEY, "wrong", "t")).createBackup(CLUSTER, "t"));
+    assertFailure(
+        FailureKind.AUTH,
+        "InvalidAccessKeyId.NotFound",
+        client(Credentials.of("LTAIunknown", "x", "t")).createBackup(CLUSTER, "t"));
     ApiResult<Void> denied = client(Credentials.of(KEY, SECRET, "t")).deleteBackup(CLUSTER, "123");
     assertFailure(FailureKind.AUTH, "Forbidden.RAM", denied);
     assertEquals(403, denied.error().httpStatus());
@@ -201,9 +241,16 @@ class ClientAgainstEmulatorTest {
   @Test
   void missingCredentialIsAnAuthFailureNamingTheSource() throws IOException {
     start(emulator());
-    PolarDbClient client = new PolarDbClient(server.baseUri(), () -> {
-      throw new CredentialsException("no Alibaba Cloud credentials found; tried environment");
-    }, http, clock, calls::add);
+    PolarDbClient client =
+        new PolarDbClient(
+            server.baseUri(),
+            () -> {
+              throw new CredentialsException(
+                  "no Alibaba Cloud credentials found; tried environment");
+            },
+            http,
+            clock,
+            calls::add);
     ApiResult<String> result = client.createBackup(CLUSTER, "t");
     assertFailure(FailureKind.AUTH, "CredentialsUnavailable", result);
     assertTrue(result.error().message().contains("environment"));
@@ -233,7 +280,8 @@ class ClientAgainstEmulatorTest {
     PolarDbClient client = start(emulator());
     emulator.setFault("CreateBackup", new FaultSpec(Duration.ZERO, 0, 0, 1.0));
     assertFailure(FailureKind.OUTCOME_UNKNOWN, "NoReply", client.createBackup(CLUSTER, "lost"));
-    assertEquals(1, emulator.ledger().backups().size(), "the backup was made although the reply was lost");
+    assertEquals(
+        1, emulator.ledger().backups().size(), "the backup was made although the reply was lost");
 
     emulator.clearFaults();
     String jobId = client.createBackup(CLUSTER, "lost").value();
@@ -246,7 +294,10 @@ class ClientAgainstEmulatorTest {
   void slowReplyPastTheTimeoutIsOutcomeUnknown() throws IOException {
     PolarDbClient client = start(emulator());
     emulator.setFault("DescribeBackupTasks", new FaultSpec(Duration.ofSeconds(4), 0, 0, 0));
-    assertFailure(FailureKind.OUTCOME_UNKNOWN, "Timeout", client.describeBackupTasks(CLUSTER, Optional.empty()));
+    assertFailure(
+        FailureKind.OUTCOME_UNKNOWN,
+        "Timeout",
+        client.describeBackupTasks(CLUSTER, Optional.empty()));
   }
 
   @Test
@@ -255,7 +306,13 @@ class ClientAgainstEmulatorTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }
-    PolarDbClient client = new PolarDbClient(URI.create("http://127.0.0.1:" + closedPort), CredentialsProvider.of(Credentials.of(KEY, SECRET, "t")), http, clock, calls::add);
+    PolarDbClient client =
+        new PolarDbClient(
+            URI.create("http://127.0.0.1:" + closedPort),
+            CredentialsProvider.of(Credentials.of(KEY, SECRET, "t")),
+            http,
+            clock,
+            calls::add);
     assertFailure(FailureKind.TRANSIENT, "ConnectionFailed", client.createBackup(CLUSTER, "t"));
   }
 
@@ -265,12 +322,20 @@ class ClientAgainstEmulatorTest {
   void reusedNonceIsCuredByOneFreshSignature() throws IOException {
     start(emulator());
     Iterator<String> nonces = List.of("n-1", "n-1", "n-2").iterator();
-    PolarDbClient client = new PolarDbClient(server.baseUri(), CredentialsProvider.of(Credentials.of(KEY, SECRET, "t")), http, clock, calls::add, nonces::next);
+    PolarDbClient client =
+        new PolarDbClient(
+            server.baseUri(),
+            CredentialsProvider.of(Credentials.of(KEY, SECRET, "t")),
+            http,
+            clock,
+            calls::add,
+            nonces::next);
 
     assertTrue(client.describeDBClusterAttribute(CLUSTER).isOk());
     assertTrue(client.describeDBClusterAttribute(CLUSTER).isOk());
 
-    assertEquals(List.of("OK", "AUTH", "OK"), calls.stream().map(CallListener.Call::outcome).toList());
+    assertEquals(
+        List.of("OK", "AUTH", "OK"), calls.stream().map(CallListener.Call::outcome).toList());
     assertEquals("SignatureNonceUsed", calls.get(1).errorCode());
   }
 
@@ -281,7 +346,8 @@ class ClientAgainstEmulatorTest {
     client.createBackup(CLUSTER, "b");
     List<String> seen = new ArrayList<>();
     calls.forEach(c -> seen.add(c.action() + ":" + c.outcome() + ":" + c.errorCode()));
-    assertEquals(List.of("CreateBackup:OK:", "CreateBackup:QUOTA_EXHAUSTED:BackupTimesExceeded"), seen);
+    assertEquals(
+        List.of("CreateBackup:OK:", "CreateBackup:QUOTA_EXHAUSTED:BackupTimesExceeded"), seen);
     assertTrue(calls.stream().allMatch(c -> !c.latency().isNegative()));
   }
 
@@ -289,10 +355,17 @@ class ClientAgainstEmulatorTest {
   void timestampSkewIsRejected() throws IOException {
     start(emulator());
     MutableClock skewed = MutableClock.at("2026-11-29T02:00:00Z");
-    PolarDbClient client = new PolarDbClient(server.baseUri(), CredentialsProvider.of(Credentials.of(KEY, SECRET, "t")), http, skewed, calls::add);
+    PolarDbClient client =
+        new PolarDbClient(
+            server.baseUri(),
+            CredentialsProvider.of(Credentials.of(KEY, SECRET, "t")),
+            http,
+            skewed,
+            calls::add);
     ApiResult<ClusterAttribute> result = client.describeDBClusterAttribute(CLUSTER);
     assertFailure(FailureKind.AUTH, "InvalidTimeStamp.Expired", result);
-    assertEquals(2, calls.size(), "a clock error is retried once with a fresh signature, then reported");
+    assertEquals(
+        2, calls.size(), "a clock error is retried once with a fresh signature, then reported");
     assertTrue(Instant.parse("2026-11-29T02:00:00Z").isBefore(clock.instant()));
   }
 }

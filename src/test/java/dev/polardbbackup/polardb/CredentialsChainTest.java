@@ -24,7 +24,8 @@ class CredentialsChainTest {
   @Test
   void explicitKeyPairWinsOverEnvironment() throws Exception {
     Map<String, String> env =
-        Map.of("ALIBABA_CLOUD_ACCESS_KEY_ID", "envId", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "envSecret");
+        Map.of(
+            "ALIBABA_CLOUD_ACCESS_KEY_ID", "envId", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "envSecret");
     Credentials explicit = Credentials.of("secretRefId", "secretRefSecret", "Secret ns/creds");
 
     assertEquals("secretRefId", chain(Optional.of(explicit), env).credentials().accessKeyId());
@@ -70,7 +71,8 @@ class CredentialsChainTest {
   void nothingConfiguredListsEverySourceTried() {
     CredentialsException e =
         assertThrows(
-            CredentialsException.class, () -> chain(Optional.empty(), new HashMap<>()).credentials());
+            CredentialsException.class,
+            () -> chain(Optional.empty(), new HashMap<>()).credentials());
 
     assertTrue(e.getMessage().contains("explicit"), e.getMessage());
     assertTrue(e.getMessage().contains("ALIBABA_CLOUD_ACCESS_KEY_ID"), e.getMessage());

@@ -50,7 +50,8 @@ class ErrorClassificationTest {
     "400, InvalidVersion, false, INVALID_REQUEST",
     "400, MissingDBClusterId, false, INVALID_REQUEST",
   })
-  void errorRepliesAreClassifiedByCode(int status, String code, boolean retryAfter, FailureKind expected) {
+  void errorRepliesAreClassifiedByCode(
+      int status, String code, boolean retryAfter, FailureKind expected) {
     assertEquals(expected, ErrorClassifier.classify(status, code, retryAfter));
   }
 

@@ -26,7 +26,8 @@ class RrsaCredentialsTest {
   private static final String ROLE = "acs:ram::1234567890:role/polardb-backup";
   private static final String PROVIDER = "acs:ram::1234567890:oidc-provider/ack-rrsa-c1";
   // header.payload.signature, base64url: the emulator checks the shape, not the issuer.
-  private static final String JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6eDp5In0.c2lnbmF0dXJl";
+  private static final String JWT =
+      "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6eDp5In0.c2lnbmF0dXJl";
 
   @TempDir Path dir;
   private final MutableClock clock = MutableClock.at("2026-11-29T03:00:00Z");
@@ -37,8 +38,13 @@ class RrsaCredentialsTest {
 
   @BeforeEach
   void start() throws IOException {
-    emulator = PolarDbEmulator.builder().clock(clock).cluster("pc-rrsa1", "cn-hangzhou")
-        .oidcRole(ROLE, PROVIDER).stsCredentialLifetime(Duration.ofHours(1)).build();
+    emulator =
+        PolarDbEmulator.builder()
+            .clock(clock)
+            .cluster("pc-rrsa1", "cn-hangzhou")
+            .oidcRole(ROLE, PROVIDER)
+            .stsCredentialLifetime(Duration.ofHours(1))
+            .build();
     server = EmulatorServer.start(emulator, new InetSocketAddress("127.0.0.1", 0));
     tokenFile = dir.resolve("token");
     Files.writeString(tokenFile, JWT + "\n");
@@ -50,10 +56,11 @@ class RrsaCredentialsTest {
   }
 
   private DefaultCredentialsChain chain(String role) {
-    Map<String, String> env = Map.of(
-        "ALIBABA_CLOUD_ROLE_ARN", role,
-        "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", PROVIDER,
-        "ALIBABA_CLOUD_OIDC_TOKEN_FILE", tokenFile.toString());
+    Map<String, String> env =
+        Map.of(
+            "ALIBABA_CLOUD_ROLE_ARN", role,
+            "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", PROVIDER,
+            "ALIBABA_CLOUD_OIDC_TOKEN_FILE", tokenFile.toString());
     return DefaultCredentialsChain.create(Optional.empty(), env, server.baseUri(), http, clock);
   }
 
@@ -64,7 +71,8 @@ class RrsaCredentialsTest {
   @Test
   void stsCredentialsSignPolarDbCallsAndAreCachedUntilNearExpiry() throws Exception {
     DefaultCredentialsChain chain = chain(ROLE);
-    PolarDbClient client = new PolarDbClient(server.baseUri(), chain, http, clock, CallListener.NONE);
+    PolarDbClient client =
+        new PolarDbClient(server.baseUri(), chain, http, clock, CallListener.NONE);
 
     assertTrue(client.describeDBClusterAttribute("pc-rrsa1").isOk());
     assertTrue(client.createBackup("pc-rrsa1", "rrsa-1").isOk());
@@ -81,25 +89,27 @@ class RrsaCredentialsTest {
 
   @Test
   void expiredStsTokenIsRefreshedAndTheCallRetriedOnce() throws Exception {
-    CredentialsProvider stale = new CredentialsProvider() {
-      private final DefaultCredentialsChain inner = chain(ROLE);
-      private Credentials remembered;
+    CredentialsProvider stale =
+        new CredentialsProvider() {
+          private final DefaultCredentialsChain inner = chain(ROLE);
+          private Credentials remembered;
 
-      @Override
-      public Credentials credentials() throws CredentialsException {
-        if (remembered == null) {
-          remembered = inner.credentials();
-        }
-        return remembered;
-      }
+          @Override
+          public Credentials credentials() throws CredentialsException {
+            if (remembered == null) {
+              remembered = inner.credentials();
+            }
+            return remembered;
+          }
 
-      @Override
-      public void invalidate() {
-        remembered = null;
-        inner.invalidate();
-      }
-    };
-    PolarDbClient client = new PolarDbClient(server.baseUri(), stale, http, clock, CallListener.NONE);
+          @Override
+          public void invalidate() {
+            remembered = null;
+            inner.invalidate();
+          }
+        };
+    PolarDbClient client =
+        new PolarDbClient(server.baseUri(), stale, http, clock, CallListener.NONE);
     assertTrue(client.describeDBClusterAttribute("pc-rrsa1").isOk());
 
     clock.advance(Duration.ofMinutes(61));
@@ -110,7 +120,9 @@ class RrsaCredentialsTest {
 
   @Test
   void untrustedRoleIsAClearCredentialsError() {
-    CredentialsException e = assertThrows(CredentialsException.class, () -> chain("acs:ram::1:role/other").credentials());
+    CredentialsException e =
+        assertThrows(
+            CredentialsException.class, () -> chain("acs:ram::1:role/other").credentials());
     assertTrue(e.getMessage().contains("acs:ram::1:role/other"), e.getMessage());
     assertTrue(e.getMessage().contains("AssumeRoleWithOIDC"), e.getMessage());
     assertFalse(e.getMessage().contains(JWT), "the OIDC token must not appear in errors");

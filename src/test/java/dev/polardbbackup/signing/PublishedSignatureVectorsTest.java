@@ -69,7 +69,8 @@ class PublishedSignatureVectorsTest {
                 "x-acs-content-sha256", AcsEncoding.EMPTY_BODY_SHA256,
                 "user-agent", "not signed"));
 
-    String canonical = SignatureV3.canonicalRequest("POST", query, headers, AcsEncoding.EMPTY_BODY_SHA256);
+    String canonical =
+        SignatureV3.canonicalRequest("POST", query, headers, AcsEncoding.EMPTY_BODY_SHA256);
 
     assertEquals(
         "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version",
