@@ -375,6 +375,43 @@ class BackupLifecycleTest {
   }
 
   @Test
+  void deletionThatCannotSucceedIsReleasedAfterTheTimeout() throws Exception {
+    start(OperatorHarness.emulator());
+    harness.create("timeout", DeletionPolicy.Delete);
+    harness.awaitPhase("timeout", Phase.Succeeded);
+    harness.emulator.setClusterStatus(CLUSTER, "Stopped");
+
+    harness.delete("timeout");
+    harness.awaitGone("timeout"); // fastSettings: deletionTimeout 5s
+
+    assertTrue(harness.hasEvent("timeout", "DeletionTimedOut"));
+    assertEquals(1, liveBackups(harness.emulator.ledger()));
+  }
+
+  @Test
+  void backupsOutsideTheWatchedNamespacesAreLeftAlone() throws Exception {
+    start(OperatorHarness.emulator());
+    client
+        .resource(
+            new PolarDBBackup(
+                "elsewhere", "foreign", new PolarDBBackupSpec(CLUSTER, OperatorHarness.REGION)))
+        .create();
+    harness.create("local");
+
+    harness.awaitPhase("local", Phase.Succeeded);
+
+    assertEquals(
+        null,
+        client
+            .resources(PolarDBBackup.class)
+            .inNamespace("elsewhere")
+            .withName("foreign")
+            .get()
+            .getStatus());
+    assertEquals(1, harness.emulator.ledger().backups().size());
+  }
+
+  @Test
   void specEditIsIgnored() throws Exception {
     start(
         OperatorHarness.emulator()
