@@ -13,7 +13,21 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
+    System.setProperty("polardb.logFormat", logFormat(args, System.getenv("LOG_FORMAT")));
     System.exit(commandLine().execute(args));
+  }
+
+  /** The log format must be known before the first logger is made, so before picocli runs. */
+  static String logFormat(String[] args, String env) {
+    String format = env == null ? "plain" : env;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--log-format") && i + 1 < args.length) {
+        format = args[i + 1];
+      } else if (args[i].startsWith("--log-format=")) {
+        format = args[i].substring("--log-format=".length());
+      }
+    }
+    return format;
   }
 
   static CommandLine commandLine() {

@@ -2,24 +2,22 @@ package dev.polardbbackup.app;
 
 import dev.polardbbackup.controller.Backoff;
 import dev.polardbbackup.controller.ControllerSettings;
-import dev.polardbbackup.controller.Events;
-import dev.polardbbackup.controller.PolarDBBackupReconciler;
-import dev.polardbbackup.polardb.CallListener;
-import dev.polardbbackup.polardb.DefaultCredentialsChain;
-import dev.polardbbackup.polardb.PolarDbClientFactory;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.javaoperatorsdk.operator.Operator;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,7 +27,6 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Runs the operator against the current kubeconfig or in-cluster service account.")
 public final class RunCommand implements Callable<Integer> {
-  private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
   @Option(
       names = "--namespaces",
@@ -122,6 +119,92 @@ public final class RunCommand implements Callable<Integer> {
           "How long deleting a cloud backup is tried before giving up (env DELETION_TIMEOUT). Default: ${DEFAULT-VALUE}.")
   Duration deletionTimeout;
 
+  @Option(
+      names = "--http-port",
+      defaultValue = "${env:HTTP_PORT:-8080}",
+      description =
+          "Port of /healthz, /readyz and /metrics (env HTTP_PORT). Default: ${DEFAULT-VALUE}.")
+  int httpPort;
+
+  @Option(
+      names = "--http-bind",
+      defaultValue = "${env:HTTP_BIND:-0.0.0.0}",
+      description = "Address of those endpoints (env HTTP_BIND). Default: ${DEFAULT-VALUE}.")
+  String httpBind;
+
+  @Option(
+      names = "--leader-election",
+      defaultValue = "${env:LEADER_ELECTION:-false}",
+      arity = "0..1",
+      description =
+          "Elect a leader through a coordination.k8s.io Lease so that several replicas are safe (env LEADER_ELECTION). Default: ${DEFAULT-VALUE}.")
+  boolean leaderElection;
+
+  @Option(
+      names = "--lease-name",
+      defaultValue = "${env:LEASE_NAME:-polardb-backup-operator}",
+      description = "Name of the Lease (env LEASE_NAME). Default: ${DEFAULT-VALUE}.")
+  String leaseName;
+
+  @Option(
+      names = "--lease-namespace",
+      defaultValue = "${env:POD_NAMESPACE}",
+      description =
+          "Namespace of the Lease (env POD_NAMESPACE); required with leader election outside a cluster.")
+  String leaseNamespace;
+
+  @Option(
+      names = "--lease-duration",
+      defaultValue = "${env:LEASE_DURATION:-15s}",
+      converter = DurationConverter.class,
+      description =
+          "How long a leader's Lease is valid without renewal (env LEASE_DURATION). Default: ${DEFAULT-VALUE}.")
+  Duration leaseDuration;
+
+  @Option(
+      names = "--renew-deadline",
+      defaultValue = "${env:RENEW_DEADLINE:-10s}",
+      converter = DurationConverter.class,
+      description =
+          "How long the leader tries to renew before giving up (env RENEW_DEADLINE). Default: ${DEFAULT-VALUE}.")
+  Duration renewDeadline;
+
+  @Option(
+      names = "--retry-period",
+      defaultValue = "${env:RETRY_PERIOD:-2s}",
+      converter = DurationConverter.class,
+      description =
+          "Interval between leader election attempts (env RETRY_PERIOD). Default: ${DEFAULT-VALUE}.")
+  Duration retryPeriod;
+
+  @Option(
+      names = "--server-side-apply",
+      defaultValue = "${env:SERVER_SIDE_APPLY:-true}",
+      arity = "0..1",
+      description =
+          "Patch the finalizer with server-side apply (env SERVER_SIDE_APPLY). Default: ${DEFAULT-VALUE}.")
+  boolean serverSideApply;
+
+  @Option(
+      names = "--shutdown-timeout",
+      defaultValue = "${env:SHUTDOWN_TIMEOUT:-30s}",
+      converter = DurationConverter.class,
+      description =
+          "How long in-flight reconciles may finish on shutdown (env SHUTDOWN_TIMEOUT). Default: ${DEFAULT-VALUE}.")
+  Duration shutdownTimeout;
+
+  @Option(
+      names = "--reconcile-threads",
+      defaultValue = "${env:RECONCILE_THREADS:-50}",
+      description = "Concurrent reconciles (env RECONCILE_THREADS). Default: ${DEFAULT-VALUE}.")
+  int reconcileThreads;
+
+  @Option(
+      names = "--log-format",
+      defaultValue = "${env:LOG_FORMAT:-plain}",
+      description = "plain or json (env LOG_FORMAT). Default: ${DEFAULT-VALUE}.")
+  String logFormat;
+
   ControllerSettings controllerSettings() {
     ControllerSettings d = ControllerSettings.defaults();
     return new ControllerSettings(
@@ -137,50 +220,88 @@ public final class RunCommand implements Callable<Integer> {
         d.deletionRetry());
   }
 
-  @Override
-  public Integer call() throws InterruptedException {
-    ControllerSettings settings;
+  OperatorSettings settings(Map<String, String> env) {
+    if (!logFormat.equals("plain") && !logFormat.equals("json")) {
+      throw new IllegalArgumentException(
+          "--log-format must be plain or json, not '" + logFormat + "'");
+    }
+    if (httpPort < 0 || httpPort > 65535 || reconcileThreads < 1) {
+      throw new IllegalArgumentException(
+          "--http-port must be 0..65535 and --reconcile-threads at least 1");
+    }
+    Optional<OperatorSettings.LeaderElection> election = Optional.empty();
+    if (leaderElection) {
+      String ns = leaseNamespace;
+      if (ns == null || ns.isBlank()) {
+        ns =
+            inClusterNamespace()
+                .orElseThrow(
+                    () ->
+                        new IllegalArgumentException(
+                            "--leader-election needs --lease-namespace (or POD_NAMESPACE) outside a cluster"));
+      }
+      String identity =
+          Optional.ofNullable(env.get("POD_NAME"))
+                  .or(() -> Optional.ofNullable(env.get("HOSTNAME")))
+                  .orElse("operator")
+              + "-"
+              + Long.toHexString(new SecureRandom().nextLong() & 0xffffffL);
+      election =
+          Optional.of(
+              new OperatorSettings.LeaderElection(
+                  leaseName, ns, identity, leaseDuration, renewDeadline, retryPeriod, true));
+    }
+    Set<String> watched =
+        namespaces == null
+            ? Set.of()
+            : namespaces.stream()
+                .map(String::trim)
+                .filter(n -> !n.isEmpty())
+                .collect(Collectors.toCollection(TreeSet::new));
+    return new OperatorSettings(
+        watched,
+        Optional.ofNullable(polarDbEndpoint),
+        stsEndpoint,
+        controllerSettings(),
+        new InetSocketAddress(httpBind, httpPort),
+        election,
+        serverSideApply,
+        shutdownTimeout,
+        reconcileThreads);
+  }
+
+  private static Optional<String> inClusterNamespace() {
     try {
-      settings = controllerSettings();
+      return Optional.of(
+          Files.readString(Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace"))
+              .trim());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    OperatorSettings settings;
+    try {
+      settings = settings(System.getenv());
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
-    Clock clock = Clock.systemUTC();
-    var http = PolarDbClientFactory.httpClient(Duration.ofSeconds(10), Duration.ofSeconds(30));
-    var credentials =
-        DefaultCredentialsChain.create(Optional.empty(), System.getenv(), stsEndpoint, http, clock);
-    var clients =
-        new PolarDbClientFactory(
-            Optional.ofNullable(polarDbEndpoint), http, clock, CallListener.NONE);
-    KubernetesClient kubernetes = new KubernetesClientBuilder().build();
-    Operator operator = new Operator(o -> o.withKubernetesClient(kubernetes));
-    var reconciler =
-        new PolarDBBackupReconciler(
-            clients,
-            credentials,
-            settings,
-            clock,
-            new SecureRandom(),
-            new Events(kubernetes, clock));
-    operator.register(
-        reconciler,
-        c -> {
-          if (namespaces != null && !namespaces.isEmpty() && !namespaces.get(0).isBlank()) {
-            c.settingNamespaces(namespaces.toArray(String[]::new));
-          }
-        });
-    operator.start();
-    log.info(
-        "operator started; watching {}; PolarDB endpoint {}",
-        namespaces == null || namespaces.isEmpty() ? "all namespaces" : namespaces,
-        polarDbEndpoint == null ? "regional" : polarDbEndpoint);
+    OperatorApp app;
+    try {
+      app = OperatorApp.start(settings, new ConfigBuilder().build(), System.getenv());
+    } catch (IllegalStateException | IOException e) {
+      System.err.println("error: " + e.getMessage());
+      return 1;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  operator.stop();
+                  app.close();
                   stopped.countDown();
                 },
                 "shutdown"));

@@ -65,6 +65,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private final Clock clock;
   private final RandomGenerator random;
   private final Events events;
+  private final BackupObserver observer;
   private final ClusterQueue queue = new ClusterQueue();
   private InformerEventSource<Secret, PolarDBBackup> secrets;
 
@@ -74,8 +75,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       ControllerSettings settings,
       Clock clock,
       RandomGenerator random,
-      Events events) {
+      Events events,
+      BackupObserver observer) {
     this.clients = clients;
+    this.observer = observer;
     this.operatorCredentials = operatorCredentials;
     this.settings = settings;
     this.clock = clock;
@@ -220,6 +223,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
             + next.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
             + ".";
     step.status.waitForQuota(uid(step.backup), message, next, error.requestId(), clock.instant());
+    observer.quotaWait(step.regionId(), step.clusterId());
     step.log("quota exhausted, waiting {} (RequestId {})", delay, error.requestId());
     events.warning(step.backup, Reasons.WAITING_FOR_QUOTA, message);
     return step.saveAndWait(delay);
@@ -707,12 +711,24 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
               current == null ? "none" : current.getPhase(),
               status.getPhase(),
               status.getReason());
+          phaseChanged();
         }
       } catch (KubernetesClientException e) {
         if (e.getCode() == 409) {
           throw new StaleStatusException(backup, e);
         }
         throw e;
+      }
+    }
+
+    private void phaseChanged() {
+      switch (status.getPhase()) {
+        case Running -> observer.backupStarted(regionId(), clusterId());
+        case Succeeded ->
+            observer.backupSucceeded(
+                regionId(), clusterId(), Instant.parse(status.getCompletionTime()));
+        case Failed -> observer.backupFailed(regionId(), clusterId(), status.getReason());
+        case Pending, WaitingForQuota -> {}
       }
     }
 

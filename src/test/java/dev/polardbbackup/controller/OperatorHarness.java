@@ -107,7 +107,8 @@ final class OperatorHarness implements AutoCloseable {
             settings,
             Clock.systemUTC(),
             new Random(7),
-            new Events(client, Clock.systemUTC()));
+            new Events(client, Clock.systemUTC()),
+            dev.polardbbackup.controller.BackupObserver.NONE);
     operator.register(reconciler, c -> c.settingNamespaces(NAMESPACE));
     operator.start();
     return this;

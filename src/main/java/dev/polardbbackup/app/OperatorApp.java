@@ -1,0 +1,169 @@
+package dev.polardbbackup.app;
+
+import dev.polardbbackup.controller.Events;
+import dev.polardbbackup.controller.PolarDBBackupReconciler;
+import dev.polardbbackup.polardb.DefaultCredentialsChain;
+import dev.polardbbackup.polardb.PolarDbClientFactory;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The running operator: Kubernetes client, PolarDB clients, controller, metrics and endpoints. */
+final class OperatorApp implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OperatorApp.class);
+
+  private final Operator operator;
+  private final HttpEndpoints endpoints;
+  private final KubernetesClient kubernetes;
+  private final AtomicBoolean leading = new AtomicBoolean();
+  private final AtomicBoolean stopped = new AtomicBoolean();
+
+  private OperatorApp(OperatorSettings settings, Config kubeConfig, Map<String, String> env)
+      throws IOException {
+    Clock clock = Clock.systemUTC();
+    OperatorMetrics metrics = new OperatorMetrics();
+    kubernetes =
+        new KubernetesClientBuilder()
+            .withConfig(kubeConfig)
+            .withHttpClientBuilderConsumer(
+                b -> b.addOrReplaceInterceptor("metrics", metrics.kubernetesRequests()))
+            .build();
+    var http = PolarDbClientFactory.httpClient(Duration.ofSeconds(10), Duration.ofSeconds(30));
+    var credentials =
+        DefaultCredentialsChain.create(Optional.empty(), env, settings.stsEndpoint(), http, clock);
+    var clients = new PolarDbClientFactory(settings.polarDbEndpoint(), http, clock, metrics);
+
+    operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(kubernetes)
+                  .withUseSSAToPatchPrimaryResource(settings.serverSideApply())
+                  .withReconciliationTerminationTimeout(settings.shutdownTimeout())
+                  .withConcurrentReconciliationThreads(settings.reconcileThreads())
+                  .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry));
+              settings
+                  .leaderElection()
+                  .ifPresent(le -> o.withLeaderElectionConfiguration(leaderElection(le)));
+            });
+    var reconciler =
+        new PolarDBBackupReconciler(
+            clients,
+            credentials,
+            settings.controller(),
+            clock,
+            new SecureRandom(),
+            new Events(kubernetes, clock),
+            metrics);
+    operator.register(
+        reconciler,
+        c -> {
+          if (!settings.namespaces().isEmpty()) {
+            c.settingNamespaces(settings.namespaces());
+          }
+        });
+    endpoints =
+        new HttpEndpoints(
+            settings.httpAddress(), () -> !stopped.get(), () -> ready(settings), metrics::scrape);
+  }
+
+  private LeaderElectionConfiguration leaderElection(OperatorSettings.LeaderElection le) {
+    return new LeaderElectionConfiguration(
+        le.leaseName(),
+        le.leaseNamespace(),
+        le.leaseDuration(),
+        le.renewDeadline(),
+        le.retryPeriod(),
+        le.identity(),
+        new LeaderCallbacks(
+            () -> {
+              leading.set(true);
+              log.info("became leader ({})", le.identity());
+            },
+            () -> {
+              leading.set(false);
+              log.info("stopped leading ({})", le.identity());
+            },
+            leader -> log.info("current leader: {}", leader)),
+        le.exitOnStopLeading());
+  }
+
+  /**
+   * Ready once started and, for the replica that reconciles, once every informer is synced and
+   * healthy. A standby replica (leader election on, not leading) is ready: it serves nothing but
+   * must not block rollouts.
+   */
+  private boolean ready(OperatorSettings settings) {
+    if (stopped.get() || !operator.getRuntimeInfo().isStarted()) {
+      return false;
+    }
+    boolean reconciling = settings.leaderElection().isEmpty() || leading.get();
+    return !reconciling || operator.getRuntimeInfo().allEventSourcesAreHealthy();
+  }
+
+  static OperatorApp start(OperatorSettings settings, Config kubeConfig, Map<String, String> env)
+      throws IOException {
+    OperatorApp app = new OperatorApp(settings, kubeConfig, env);
+    try {
+      // Fail fast, in one line, when the API server cannot be reached at all.
+      app.kubernetes.getKubernetesVersion();
+      app.operator.start();
+    } catch (RuntimeException e) {
+      app.close();
+      throw new IllegalStateException(
+          "cannot start against the Kubernetes API server at "
+              + kubeConfig.getMasterUrl()
+              + ": "
+              + rootCause(e),
+          e);
+    }
+    log.info(
+        "operator started: watching {}, PolarDB endpoint {}, leader election {}, endpoints on port {}",
+        settings.namespaces().isEmpty() ? "all namespaces" : settings.namespaces(),
+        settings.polarDbEndpoint().map(Object::toString).orElse("regional"),
+        settings
+            .leaderElection()
+            .map(le -> "on (lease " + le.leaseNamespace() + "/" + le.leaseName() + ")")
+            .orElse("off"),
+        app.endpoints.port());
+    return app;
+  }
+
+  private static String rootCause(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+  }
+
+  int httpPort() {
+    return endpoints.port();
+  }
+
+  /** Stops reconciling, letting in-flight reconciles finish within the shutdown timeout. */
+  @Override
+  public void close() {
+    if (stopped.compareAndSet(false, true)) {
+      log.info("shutting down");
+      try {
+        operator.stop();
+      } finally {
+        endpoints.close();
+        kubernetes.close();
+      }
+    }
+  }
+}

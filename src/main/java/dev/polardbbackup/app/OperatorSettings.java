@@ -1,0 +1,36 @@
+package dev.polardbbackup.app;
+
+import dev.polardbbackup.controller.ControllerSettings;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Everything the running operator is told, parsed once at start-up from flags and environment (see
+ * {@link RunCommand} for each flag, its variable and its default).
+ *
+ * @param namespaces watched namespaces; empty means all
+ * @param leaderElection empty when off
+ */
+record OperatorSettings(
+    Set<String> namespaces,
+    Optional<URI> polarDbEndpoint,
+    URI stsEndpoint,
+    ControllerSettings controller,
+    InetSocketAddress httpAddress,
+    Optional<LeaderElection> leaderElection,
+    boolean serverSideApply,
+    Duration shutdownTimeout,
+    int reconcileThreads) {
+
+  record LeaderElection(
+      String leaseName,
+      String leaseNamespace,
+      String identity,
+      Duration leaseDuration,
+      Duration renewDeadline,
+      Duration retryPeriod,
+      boolean exitOnStopLeading) {}
+}

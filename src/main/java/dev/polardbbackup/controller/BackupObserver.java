@@ -1,0 +1,21 @@
+package dev.polardbbackup.controller;
+
+import java.time.Instant;
+
+/**
+ * Told about the moments that matter to whoever runs the operator, so the application can count
+ * them (metrics) without the controller depending on a metrics library.
+ */
+public interface BackupObserver {
+  BackupObserver NONE = new BackupObserver() {};
+
+  /** PolarDB accepted a CreateBackup. */
+  default void backupStarted(String regionId, String dbClusterId) {}
+
+  default void backupSucceeded(String regionId, String dbClusterId, Instant completedAt) {}
+
+  default void backupFailed(String regionId, String dbClusterId, String reason) {}
+
+  /** A CreateBackup was refused for quota and the backup waits. */
+  default void quotaWait(String regionId, String dbClusterId) {}
+}
