@@ -408,6 +408,9 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     Instant now = clock.instant();
     int retries = Optional.ofNullable(step.status.getConsecutiveErrors()).orElse(0) + 1;
     Duration backoff = settings.errorBackoff().delay(retries, random);
+    if ("CreateBackup".equals(action) && !error.kind().isDefiniteRejection()) {
+      step.status.createMayHaveSucceeded();
+    }
     return switch (error.kind()) {
       case THROTTLED ->
           retry(
@@ -510,7 +513,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
               + "; the cloud backup was left as it is.");
       return DeleteControl.defaultDelete();
     }
-    if (status == null || status.getBackupJobId() == null) {
+    boolean mayExist = status != null && status.mayHaveUnseenBackup();
+    if (status == null || status.getBackupJobId() == null && !mayExist) {
       log.info("{}: deleted before any backup was started", key);
       return DeleteControl.defaultDelete();
     }
@@ -540,6 +544,9 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
     }
     PolarDbClient polarDb = clients.forRegion(step.regionId(), credentials.get());
+    if (step.status.getBackupJobId() == null) {
+      return learnJobOfUnknownCreate(step, polarDb);
+    }
     ApiResult<Optional<Backup>> located = locate(step, polarDb);
     if (!located.isOk()) {
       return deletionProblem(backup, located.error());
@@ -568,6 +575,29 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       return DeleteControl.defaultDelete();
     }
     return deletionProblem(backup, deleted.error());
+  }
+
+  /**
+   * Deleting (policy Delete) after a CreateBackup whose reply was lost: a backup may exist that we
+   * never heard of. Repeating the call with the same ClientToken answers which job it was, without
+   * making a second one; if nothing had been made, this makes the one backup, which is then deleted
+   * like any other. Either way nothing is left behind.
+   */
+  private DeleteControl learnJobOfUnknownCreate(Step step, PolarDbClient polarDb) {
+    String token = step.status.getClientToken();
+    ApiResult<String> created = polarDb.createBackup(step.clusterId(), token);
+    if (created instanceof ApiResult.Ok<String> ok) {
+      step.status.started(ok.value(), ok.requestId(), clock.instant());
+      step.save();
+      step.log("deleting: CreateBackup with ClientToken {} is job {}", token, ok.value());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
+    }
+    if (created.error().kind().isDefiniteRejection()) {
+      step.log(
+          "deleting: no backup was made for ClientToken {} ({})", token, created.error().code());
+      return DeleteControl.defaultDelete();
+    }
+    return deletionProblem(step.backup, created.error());
   }
 
   private DeleteControl deletionProblem(PolarDBBackup backup, ApiError error) {

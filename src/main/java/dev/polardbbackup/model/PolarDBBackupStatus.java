@@ -83,6 +83,10 @@ public class PolarDBBackupStatus {
   @JsonPropertyDescription("Consecutive retryable errors; drives the backoff.")
   private Integer consecutiveErrors;
 
+  @JsonPropertyDescription(
+      "True while the last CreateBackup may have made a backup without the operator hearing of it.")
+  private Boolean createOutcomeUnknown;
+
   @JsonPropertyDescription("Since when the cluster has been missing or not Running.")
   private String clusterWaitSince;
 
@@ -129,6 +133,7 @@ public class PolarDBBackupStatus {
     c.quotaWaits = quotaWaits;
     c.consecutiveErrors = consecutiveErrors;
     c.clusterWaitSince = clusterWaitSince;
+    c.createOutcomeUnknown = createOutcomeUnknown;
     c.conditions = new ArrayList<>();
     if (conditions != null) {
       conditions.forEach(cond -> c.conditions.add(new ConditionBuilder(cond).build()));
@@ -152,6 +157,7 @@ public class PolarDBBackupStatus {
   public void waitForQuota(
       String uid, String why, Instant nextAttempt, String requestId, Instant now) {
     moveTo(Phase.WaitingForQuota);
+    createOutcomeUnknown = null;
     attempt = (attempt == null ? 1 : attempt) + 1;
     clientToken = uid + "-" + attempt;
     quotaWaits = (quotaWaits == null ? 0 : quotaWaits) + 1;
@@ -171,6 +177,7 @@ public class PolarDBBackupStatus {
   /** PolarDB accepted the backup. */
   public void started(String jobId, String requestId, Instant now) {
     moveTo(Phase.Running);
+    createOutcomeUnknown = null;
     backupJobId = jobId;
     startTime = timestamp(now);
     progress = 0;
@@ -256,6 +263,16 @@ public class PolarDBBackupStatus {
     nextAttemptTime = timestamp(nextAttempt);
     lastRequestId = requestIdOr(requestId);
     setReady(false, why, text, now);
+  }
+
+  /** A CreateBackup went out and no usable answer came back: a backup may exist. */
+  public void createMayHaveSucceeded() {
+    createOutcomeUnknown = true;
+  }
+
+  @JsonIgnore
+  public boolean mayHaveUnseenBackup() {
+    return Boolean.TRUE.equals(createOutcomeUnknown);
   }
 
   /** The cluster is missing or not Running; remember since when, to bound the wait. */
@@ -513,6 +530,14 @@ public class PolarDBBackupStatus {
     this.clusterWaitSince = v;
   }
 
+  public Boolean getCreateOutcomeUnknown() {
+    return createOutcomeUnknown;
+  }
+
+  public void setCreateOutcomeUnknown(Boolean v) {
+    this.createOutcomeUnknown = v;
+  }
+
   public List<Condition> getConditions() {
     return conditions;
   }
@@ -548,6 +573,7 @@ public class PolarDBBackupStatus {
         && Objects.equals(quotaWaits, s.quotaWaits)
         && Objects.equals(consecutiveErrors, s.consecutiveErrors)
         && Objects.equals(clusterWaitSince, s.clusterWaitSince)
+        && Objects.equals(createOutcomeUnknown, s.createOutcomeUnknown)
         && Objects.equals(conditions, s.conditions);
   }
 

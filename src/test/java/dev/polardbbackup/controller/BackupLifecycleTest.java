@@ -348,6 +348,23 @@ class BackupLifecycleTest {
   }
 
   @Test
+  void deletingAfterALostReplyStillDeletesTheBackupThatWasMade() throws Exception {
+    start(OperatorHarness.emulator());
+    harness.emulator.setFault("CreateBackup", new FaultSpec(Duration.ZERO, 0, 0, 1.0));
+    harness.create("unsure", DeletionPolicy.Delete);
+    harness.awaitReason("unsure", Reasons.OUTCOME_UNKNOWN);
+    assertEquals(1, harness.emulator.ledger().backups().size(), "the lost reply made a backup");
+
+    harness.emulator.clearFaults();
+    harness.delete("unsure");
+    harness.awaitGone("unsure");
+
+    assertEquals(1, harness.emulator.ledger().backups().size(), "no second backup");
+    assertEquals(
+        0, liveBackups(harness.emulator.ledger()), "the backup nobody heard of was deleted");
+  }
+
+  @Test
   void forceDeleteAnnotationReleasesAStuckDeletion() throws Exception {
     start(OperatorHarness.emulator());
     harness.create("stuck", DeletionPolicy.Delete);

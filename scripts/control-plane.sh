@@ -1,0 +1,603 @@
+#!/usr/bin/env bash
+# A real, local Kubernetes control plane (etcd + kube-apiserver v1.20.2) on 127.0.0.1, for the
+# end-to-end tests and for trying the operator by hand.
+#
+#   scripts/control-plane.sh ensure                  build/install what is missing (cached per machine)
+#   scripts/control-plane.sh up DIR                  ensure, start etcd + kube-apiserver with state in DIR
+#   scripts/control-plane.sh restart-apiserver DIR   restart only kube-apiserver (same flags, port, data)
+#   scripts/control-plane.sh down DIR                stop kube-apiserver, then etcd (DIR is left in place)
+#   scripts/control-plane.sh paths                   print KUBE_APISERVER=, ETCD=, KUBECTL=
+#
+# Why it builds from source: these machines reach only Debian's, Maven Central's and npm's
+# registries, and none of them ships a kube-apiserver binary. Debian bookworm ships the full
+# Kubernetes v1.20.2 source tree (package `kubernetes`), Go 1.19 and etcd 3.4, so we build
+# kube-apiserver once per machine (3-4 minutes on 2 cores) and cache it. See
+# shared/docs/real-apiserver.md for how this route was found and checked.
+#
+# After `up DIR`, DIR holds: kubeconfig (admin, token auth), env (APISERVER_URL, APISERVER_PORT,
+# ETCD_PORT, ETCD_PID, APISERVER_PID, KUBECONFIG, ADMIN_TOKEN, ...: `set -a; . DIR/env`),
+# etcd.log, apiserver.log, etcd-data/, pki/, sa.key, tokens.csv.
+#
+# Environment: POLARDB_CP_CACHE (cache root, default ~/.cache/polardb-backup-operator),
+# POLARDB_CP_KEEP_BUILD=1 (keep the build tree and Go build cache after a build, about 2.5 GB),
+# POLARDB_CP_DEBIAN_MIRROR / POLARDB_CP_DEBIAN_SECURITY_MIRROR (override the mirror URLs that are
+# otherwise read from the machine's apt sources).
+set -euo pipefail
+
+readonly K8S_VERSION=1.20.2
+readonly DEBIAN_SUITE=bookworm
+readonly GO_PKG=golang-1.19
+readonly CACHE_ROOT=${POLARDB_CP_CACHE:-$HOME/.cache/polardb-backup-operator}
+readonly BIN_DIR=$CACHE_ROOT/k8s/v$K8S_VERSION
+readonly WORK_DIR=$CACHE_ROOT/k8s/build-v$K8S_VERSION
+readonly LOG=$CACHE_ROOT/k8s/ensure.log
+readonly LOCK_FILE=$CACHE_ROOT/k8s/.ensure.lock
+readonly KUBE_APISERVER=$BIN_DIR/kube-apiserver
+readonly ETCD=$BIN_DIR/etcd
+# Disk the build needs at its peak: Go toolchain, unpacked source, Go build cache, binaries.
+readonly BUILD_DISK_KB=$((4 * 1024 * 1024))
+
+# ---------------------------------------------------------------------------------------------
+# Messages and failures
+# ---------------------------------------------------------------------------------------------
+
+# Progress goes to stderr so that stdout carries only results (`paths`, the "ready" line).
+say() { printf 'control plane: %s\n' "$*" >&2; }
+
+# One readable line naming what failed, then exit non-zero.
+die() {
+  printf 'control-plane.sh: error: %s\n' "$*" >&2
+  exit 1
+}
+
+# A failed build step: name it, point at the log and show its tail.
+die_with_log() {
+  local what=$1 log=${2:-$LOG}
+  if [ -s "$log" ]; then
+    printf -- '----- last 30 lines of %s -----\n' "$log" >&2
+    tail -n 30 "$log" >&2
+    printf -- '-----\n' >&2
+  fi
+  die "$what failed (full log: $log)"
+}
+
+# Runs a command with its output appended to the ensure log; on failure names the step.
+run_logged() {
+  local what=$1
+  shift
+  printf '\n### %s\n### $ %s\n' "$what" "$*" >>"$LOG"
+  "$@" >>"$LOG" 2>&1 || die_with_log "$what"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Binaries and the build (ensure)
+# ---------------------------------------------------------------------------------------------
+
+# kubectl: the machine's own if it has one, else the one we build from the same tree.
+system_kubectl() { command -v kubectl 2>/dev/null || true; }
+kubectl_path() {
+  local k
+  k=$(system_kubectl)
+  if [ -n "$k" ]; then echo "$k"; else echo "$BIN_DIR/kubectl"; fi
+}
+need_kubectl_build() { [ -z "$(system_kubectl)" ] && [ ! -x "$BIN_DIR/kubectl" ]; }
+need_apiserver_build() { [ ! -x "$KUBE_APISERVER" ]; }
+all_cached() { [ -x "$KUBE_APISERVER" ] && [ -x "$ETCD" ] && ! need_kubectl_build; }
+
+# Installs small build tools with the system's apt (the ordinary way); refreshes the package
+# lists only when the install cannot find them.
+apt_install_system() {
+  say "installing $* with apt-get…"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-get install -y -q --no-install-recommends "$@" >>"$LOG" 2>&1; then
+    run_logged "apt-get update" apt-get update -q
+    run_logged "apt-get install $*" apt-get install -y -q --no-install-recommends "$@"
+  fi
+}
+
+# Mirror URLs as the machine's own apt sources name them (deb822 `URIs:` or one-line `deb URI`),
+# so that the private sources list below uses the same, reachable, mirror.
+system_apt_uris() {
+  local f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+    [ -r "$f" ] || continue
+    grep -hE '^[[:space:]]*(URIs:|deb[[:space:]])' "$f" 2>/dev/null |
+      grep -oE '(https?|file)://[^[:space:]]+' || true
+  done
+}
+debian_mirror() {
+  if [ -n "${POLARDB_CP_DEBIAN_MIRROR:-}" ]; then echo "$POLARDB_CP_DEBIAN_MIRROR"; return; fi
+  local u
+  u=$(system_apt_uris | grep -E '/debian/?$' | head -n 1 || true)
+  echo "${u:-http://deb.debian.org/debian}"
+}
+debian_security_mirror() {
+  if [ -n "${POLARDB_CP_DEBIAN_SECURITY_MIRROR:-}" ]; then echo "$POLARDB_CP_DEBIAN_SECURITY_MIRROR"; return; fi
+  local u
+  u=$(system_apt_uris | grep -E '/debian-security/?$' | head -n 1 || true)
+  echo "${u:-$(debian_mirror | sed -E 's#/debian/?$#/debian-security#')}"
+}
+
+# A private apt setup (sources list, package lists, cache) for bookworm, whatever the machine's
+# own Debian release is: the system's apt configuration and state are left untouched.
+APT_DIR=$WORK_DIR/apt
+APT_OPTS=(
+  -o "Dir::Etc::SourceList=$APT_DIR/sources.list"
+  -o "Dir::Etc::SourceParts=/dev/null"
+  -o "Dir::Etc::Preferences=/dev/null"
+  -o "Dir::Etc::PreferencesParts=/dev/null"
+  -o "Dir::State::Lists=$APT_DIR/lists"
+  -o "Dir::Cache=$APT_DIR/cache"
+  -o "APT::Sandbox::User=root"
+  -o "Acquire::Retries=3"
+)
+setup_private_apt() {
+  local mirror security signed=""
+  mirror=$(debian_mirror)
+  security=$(debian_security_mirror)
+  if [ -r /usr/share/keyrings/debian-archive-keyring.gpg ]; then
+    signed="[signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] "
+  fi
+  mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
+  cat >"$APT_DIR/sources.list" <<EOF
+deb ${signed}$mirror $DEBIAN_SUITE main
+deb-src ${signed}$mirror $DEBIAN_SUITE main
+deb ${signed}$security $DEBIAN_SUITE-security main
+deb-src ${signed}$security $DEBIAN_SUITE-security main
+EOF
+  say "reading Debian $DEBIAN_SUITE package lists from $mirror (private apt lists, system apt untouched)…"
+  run_logged "apt-get update (private $DEBIAN_SUITE lists)" apt-get "${APT_OPTS[@]}" update
+}
+
+# Downloads .debs into $WORK_DIR/debs and unpacks them into one private root ($WORK_DIR/root):
+# nothing is installed system-wide.
+fetch_and_unpack_debs() {
+  mkdir -p "$WORK_DIR/debs" "$WORK_DIR/root"
+  (cd "$WORK_DIR/debs" && run_logged "apt-get download $*" apt-get "${APT_OPTS[@]}" download "$@")
+  local p deb
+  for p in "$@"; do
+    deb=$(find "$WORK_DIR/debs" -maxdepth 1 -name "${p}_*.deb" | sort | tail -n 1)
+    [ -n "$deb" ] || die_with_log "download of Debian package $p"
+    run_logged "unpack $deb" dpkg-deb -x "$deb" "$WORK_DIR/root"
+  done
+}
+
+install_etcd() {
+  say "downloading etcd-server from Debian $DEBIAN_SUITE (about 8 MB)…"
+  fetch_and_unpack_debs etcd-server
+  [ -x "$WORK_DIR/root/usr/bin/etcd" ] || die_with_log "finding usr/bin/etcd in the etcd-server package"
+  install -m 0755 "$WORK_DIR/root/usr/bin/etcd" "$ETCD.tmp"
+  mv -f "$ETCD.tmp" "$ETCD"
+  say "etcd installed: $("$ETCD" --version 2>/dev/null | head -n 1)"
+}
+
+# Fetches the `kubernetes` source package and unpacks it (with Debian's patches) into $1.
+fetch_kubernetes_source() {
+  local src=$1 dl=$WORK_DIR/source dsc
+  say "downloading Kubernetes $K8S_VERSION source from Debian $DEBIAN_SUITE (about 35 MB, once per machine)…"
+  rm -rf "$dl" "$src"
+  mkdir -p "$dl"
+  (cd "$dl" && run_logged "apt-get source kubernetes" apt-get "${APT_OPTS[@]}" source --download-only kubernetes)
+  dsc=$(find "$dl" -maxdepth 1 -name 'kubernetes_*.dsc' | head -n 1)
+  [ -n "$dsc" ] || die_with_log "download of the kubernetes source package"
+  # Debian's version is 1.20.5+really1.20.2-…: make sure the tree really is the one we name.
+  grep -qE "^Version: .*really$K8S_VERSION-" "$dsc" ||
+    die "Debian's kubernetes source package is no longer upstream $K8S_VERSION ($(grep '^Version:' "$dsc"))"
+  say "unpacking the source tree…"
+  if command -v dpkg-source >/dev/null 2>&1; then
+    run_logged "dpkg-source -x" dpkg-source -x "$dsc" "$src"
+  else
+    # Without dpkg-dev: the upstream tarball alone (Debian's 3 patches only touch kubectl output).
+    mkdir -p "$src"
+    run_logged "unpack the kubernetes source" tar -xzf "$dl"/kubernetes_*.orig.tar.gz -C "$src" --strip-components=1
+  fi
+  rm -rf "$dl"
+}
+
+# v1.20.2 vendors reflect2 1.0.1 and json-iterator 1.1.10, which crash (segfault in map
+# iteration) on the first custom-resource create when built with Go >= 1.18. Debian bookworm's
+# reflect2 1.0.2 and json-iterator 1.1.12 fix that; swap the two vendored folders for them.
+fix_vendored_json_iterator() {
+  local src=$1 gocode=$WORK_DIR/root/usr/share/gocode/src/github.com d
+  for d in modern-go/reflect2 json-iterator/go; do
+    [ -d "$gocode/$d" ] || die_with_log "finding $d in Debian's golang-github-* package"
+    rm -rf "${src:?}/vendor/github.com/$d"
+    cp -a "$gocode/$d" "$src/vendor/github.com/$d"
+  done
+  printf '\n### replaced vendor/github.com/{modern-go/reflect2,json-iterator/go} with Debian %s copies\n' \
+    "$DEBIAN_SUITE" >>"$LOG"
+}
+
+# Runs the tree's own make (plain `go build` does not work on this tree) in a clean environment,
+# printing a heartbeat so nobody sits in silence for minutes.
+make_kubernetes() {
+  local src=$1 goroot=$WORK_DIR/root/usr/lib/go-1.19 arch pid start
+  shift
+  [ -x "$goroot/bin/go" ] || die_with_log "finding Go 1.19 in the $GO_PKG-go package"
+  arch=$(dpkg --print-architecture)
+  printf '\n### make WHAT=%s\n' "$*" >>"$LOG"
+  env -i \
+    HOME="$WORK_DIR/home" TMPDIR="$WORK_DIR/tmp" LANG=C LC_ALL=C \
+    PATH="$goroot/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+    GOROOT="$goroot" GOENV=off GOFLAGS= GOPROXY=off CGO_ENABLED=0 \
+    KUBE_BUILD_PLATFORMS="linux/$arch" KUBE_VERBOSE=1 \
+    KUBE_GIT_VERSION="v$K8S_VERSION" KUBE_GIT_MAJOR=1 KUBE_GIT_MINOR=20 KUBE_GIT_TREE_STATE=clean \
+    make -C "$src" WHAT="$*" >>"$LOG" 2>&1 &
+  pid=$!
+  start=$SECONDS
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if (((SECONDS - start) % 30 == 0)) && kill -0 "$pid" 2>/dev/null; then
+      say "  … still building ($((SECONDS - start)) s so far)"
+    fi
+  done
+  wait "$pid" || die_with_log "building $* (make)"
+  say "built $* in $((SECONDS - start)) s"
+}
+
+build_kubernetes() {
+  local src=$WORK_DIR/kubernetes what=() names=()
+  need_apiserver_build && what+=(cmd/kube-apiserver) && names+=(kube-apiserver)
+  need_kubectl_build && what+=(cmd/kubectl) && names+=(kubectl)
+  [ ${#what[@]} -gt 0 ] || return 0
+
+  local avail_kb
+  avail_kb=$(df -Pk "$CACHE_ROOT" | awk 'NR == 2 { print $4 }')
+  [ "${avail_kb:-0}" -ge "$BUILD_DISK_KB" ] ||
+    die "building kube-apiserver needs about 4 GB free under $CACHE_ROOT; only $((avail_kb / 1024)) MB are"
+
+  command -v make >/dev/null 2>&1 || apt_install_system make
+  command -v rsync >/dev/null 2>&1 || apt_install_system rsync # the tree's make copies binaries with rsync
+
+  say "downloading Go 1.19 from Debian $DEBIAN_SUITE (about 80 MB, unpacked privately)…"
+  fetch_and_unpack_debs "$GO_PKG-go" "$GO_PKG-src" \
+    golang-github-modern-go-reflect2-dev golang-github-json-iterator-go-dev
+  fetch_kubernetes_source "$src"
+  fix_vendored_json_iterator "$src"
+
+  mkdir -p "$WORK_DIR/home" "$WORK_DIR/tmp"
+  if [ ${#what[@]} -eq 1 ]; then
+    say "building ${names[*]} (about 3-4 minutes on 2 cores; log: $LOG)…"
+  else
+    say "building ${names[*]} (about 5-6 minutes on 2 cores; log: $LOG)…"
+  fi
+  make_kubernetes "$src" "${what[@]}"
+
+  local n
+  for n in "${names[@]}"; do
+    [ -x "$src/_output/bin/$n" ] || die_with_log "finding _output/bin/$n after the build"
+    install -m 0755 "$src/_output/bin/$n" "$BIN_DIR/$n.tmp"
+    mv -f "$BIN_DIR/$n.tmp" "$BIN_DIR/$n" # atomic: a reader never sees half a binary
+  done
+  "$KUBE_APISERVER" --version 2>/dev/null | grep -q "v$K8S_VERSION" ||
+    die_with_log "checking the built kube-apiserver's version"
+}
+
+# The whole ensure, under a lock so that two runs never build at once. Runs in a subshell
+# (see ensure) so that the lock's file descriptor is closed again before `up` starts servers.
+ensure_locked() {
+  mkdir -p "$BIN_DIR"
+  exec 9>"$LOCK_FILE"
+  if ! flock -n 9; then
+    say "another control-plane.sh is building; waiting for it…"
+    flock 9
+  fi
+  all_cached && return 0 # the other run built it
+
+  : >"$LOG"
+  local t0=$SECONDS
+  say "setting up kube-apiserver $K8S_VERSION + etcd in $BIN_DIR (once per machine; log: $LOG)"
+  rm -rf "$WORK_DIR"
+  mkdir -p "$WORK_DIR"
+  setup_private_apt
+  [ -x "$ETCD" ] || install_etcd
+  build_kubernetes
+  local downloaded
+  downloaded=$(du -sm "$WORK_DIR/debs" "$APT_DIR/lists" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+  if [ "${POLARDB_CP_KEEP_BUILD:-0}" = 1 ]; then
+    say "keeping the build tree in $WORK_DIR (POLARDB_CP_KEEP_BUILD=1)"
+  else
+    rm -rf "$WORK_DIR" # source, Go toolchain and Go build cache: about 2.5 GB, not needed any more
+  fi
+  say "ready in $((SECONDS - t0)) s (downloaded about ${downloaded} MB + 35 MB source): $(du -sh "$BIN_DIR" | cut -f1) in $BIN_DIR"
+}
+
+ensure() {
+  all_cached && return 0 # the fast path: no lock, no apt
+  (ensure_locked) || exit $?
+}
+
+cmd_ensure() {
+  ensure
+  say "kube-apiserver $K8S_VERSION, etcd and kubectl ready (cached in $BIN_DIR)"
+}
+
+cmd_paths() {
+  echo "KUBE_APISERVER=$KUBE_APISERVER"
+  echo "ETCD=$ETCD"
+  echo "KUBECTL=$(kubectl_path)"
+  all_cached || die "not built yet on this machine: run scripts/control-plane.sh ensure"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Running (up, restart-apiserver, down)
+# ---------------------------------------------------------------------------------------------
+
+# Three free TCP ports on 127.0.0.1, held open together while picking so they differ.
+free_ports() {
+  local n=$1
+  if command -v python3 >/dev/null 2>&1 && python3 - "$n" <<'PY' 2>/dev/null; then return 0; fi
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
+  # Without python3: probe random ports in the ephemeral range with bash's /dev/tcp.
+  local ports=() p
+  while [ ${#ports[@]} -lt "$n" ]; do
+    p=$((20000 + RANDOM % 30000))
+    [[ " ${ports[*]} " == *" $p "* ]] && continue
+    (: >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || ports+=("$p")
+  done
+  echo "${ports[*]}"
+}
+
+# Alive and not a zombie.
+pid_alive() {
+  local pid=$1 stat
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat:0:1}" != Z ]
+}
+
+# True if PID is alive and its command line mentions DIR (guards against a recycled pid).
+pid_is_ours() {
+  local pid=$1 dir=$2
+  pid_alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir/"
+}
+
+# SIGTERM, wait up to $3 seconds, then SIGKILL.
+stop_pid() {
+  local pid=$1 name=$2 grace=${3:-30} i
+  pid_alive "$pid" || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 10; i++)); do
+    pid_alive "$pid" || return 0
+    sleep 0.1
+  done
+  say "$name (pid $pid) did not stop within ${grace} s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do
+    pid_alive "$pid" || return 0
+    sleep 0.1
+  done
+  die "could not stop $name (pid $pid)"
+}
+
+# Starts a command in its own session (setsid; nohup for SIGHUP), detached from this script and
+# from the caller's process group, so that it outlives both. Prints its pid: the wrapper shell
+# writes its own pid and then execs the command, so the pid is the server's own.
+start_detached() {
+  local pidfile=$1 log=$2 i
+  shift 2
+  rm -f "$pidfile"
+  setsid bash -c 'echo $$ >"$0"; exec nohup "$@"' "$pidfile" "$@" </dev/null >>"$log" 2>&1 &
+  for ((i = 0; i < 100; i++)); do
+    [ -s "$pidfile" ] && cat "$pidfile" && return 0
+    sleep 0.05
+  done
+  die "could not start $1 (no pid after 5 s; log: $log)"
+}
+
+# Polls URL until it answers BODY, failing early if PID died. $TOKEN, if set, is sent.
+wait_ready() {
+  local what=$1 pid=$2 url=$3 want=$4 log=$5 timeout=${6:-60} t0=$SECONDS out auth=()
+  [ -n "${TOKEN:-}" ] && auth=(-H "Authorization: Bearer $TOKEN")
+  while :; do
+    out=$(curl -fsSk --max-time 2 "${auth[@]}" "$url" 2>/dev/null || true)
+    [[ "$out" == *"$want"* ]] && return 0
+    if ! pid_alive "$pid"; then
+      printf -- '----- last 30 lines of %s -----\n' "$log" >&2
+      tail -n 30 "$log" >&2
+      die "$what exited during startup (log: $log)"
+    fi
+    if ((SECONDS - t0 >= timeout)); then
+      printf -- '----- last 30 lines of %s -----\n' "$log" >&2
+      tail -n 30 "$log" >&2
+      die "$what not ready within $timeout s at $url (log: $log)"
+    fi
+    sleep 0.2
+  done
+}
+
+# The directory argument, absolute (pid checks and the files we write use it).
+abs_dir() {
+  [ -n "${1:-}" ] || die "missing DIR argument (usage: $0 up|restart-apiserver|down DIR)"
+  mkdir -p "$1" && (cd "$1" && pwd -P)
+}
+
+write_env() {
+  local dir=$1 k
+  {
+    echo "# written by scripts/control-plane.sh; load with: set -a; . $dir/env; set +a"
+    for k in APISERVER_URL APISERVER_PORT ETCD_URL ETCD_PORT ETCD_PEER_PORT ETCD_PID APISERVER_PID \
+      KUBECONFIG ADMIN_TOKEN KUBE_APISERVER ETCD KUBECTL CONTROL_PLANE_DIR; do
+      printf '%s=%q\n' "$k" "${!k}"
+    done
+  } >"$dir/env.tmp"
+  mv -f "$dir/env.tmp" "$dir/env"
+}
+
+write_kubeconfig() {
+  local dir=$1
+  cat >"$dir/kubeconfig.tmp" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: polardb-local
+  cluster:
+    server: $APISERVER_URL
+    insecure-skip-tls-verify: true
+users:
+- name: admin
+  user:
+    token: $ADMIN_TOKEN
+contexts:
+- name: polardb-local
+  context:
+    cluster: polardb-local
+    user: admin
+    namespace: default
+current-context: polardb-local
+EOF
+  chmod 600 "$dir/kubeconfig.tmp"
+  mv -f "$dir/kubeconfig.tmp" "$dir/kubeconfig"
+}
+
+load_env() {
+  local dir=$1
+  [ -r "$dir/env" ] || return 1
+  # shellcheck disable=SC1091 # written by write_env above: only KEY=value lines
+  . "$dir/env"
+}
+
+start_apiserver() {
+  local dir=$1 args=()
+  mapfile -d '' -t args <"$dir/apiserver.args"
+  APISERVER_PID=$(start_detached "$dir/apiserver.pid" "$dir/apiserver.log" "${args[@]}")
+  STARTED+=("$APISERVER_PID")
+  TOKEN=$ADMIN_TOKEN wait_ready kube-apiserver "$APISERVER_PID" "$APISERVER_URL/readyz" ok "$dir/apiserver.log" 90
+}
+
+# If `up` fails midway, stop what it started (newest first) so nothing is left running.
+STARTED=()
+UP_DONE=0
+cleanup_failed_up() {
+  [ "$UP_DONE" = 1 ] && return 0
+  local i
+  for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do
+    stop_pid "${STARTED[$i]}" "process ${STARTED[$i]}" 10 || true
+  done
+}
+
+cmd_up() {
+  local dir ports
+  dir=$(abs_dir "${1:-}")
+  if load_env "$dir" && { pid_is_ours "${APISERVER_PID:-}" "$dir" || pid_is_ours "${ETCD_PID:-}" "$dir"; }; then
+    die "a control plane is already running under $dir (run: $0 down $dir)"
+  fi
+  ensure
+  trap cleanup_failed_up EXIT
+  command -v openssl >/dev/null 2>&1 || die "openssl is needed to make the service-account key"
+  command -v curl >/dev/null 2>&1 || die "curl is needed to wait for readiness"
+
+  read -r ETCD_PORT ETCD_PEER_PORT APISERVER_PORT <<<"$(free_ports 3)"
+  ETCD_URL=http://127.0.0.1:$ETCD_PORT
+  APISERVER_URL=https://127.0.0.1:$APISERVER_PORT
+  KUBECONFIG=$dir/kubeconfig
+  CONTROL_PLANE_DIR=$dir
+  KUBECTL=$(kubectl_path)
+  ADMIN_TOKEN=$(openssl rand -hex 24)
+
+  # Credentials: an admin token (system:masters) and the key that signs service-account tokens
+  # (TokenRequest, `kubectl create token`).
+  umask 077
+  printf '%s,admin,admin,system:masters\n' "$ADMIN_TOKEN" >"$dir/tokens.csv"
+  [ -s "$dir/sa.key" ] || openssl genrsa -out "$dir/sa.key" 2048 >/dev/null 2>&1 ||
+    die "openssl genrsa (service-account key) failed"
+  umask 022
+  mkdir -p "$dir/pki" "$dir/etcd-data"
+
+  ETCD_PID=$(start_detached "$dir/etcd.pid" "$dir/etcd.log" "$ETCD" \
+    --name=polardb-local --data-dir="$dir/etcd-data" --logger=zap \
+    --listen-client-urls="$ETCD_URL" --advertise-client-urls="$ETCD_URL" \
+    --listen-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster="polardb-local=http://127.0.0.1:$ETCD_PEER_PORT")
+  STARTED+=("$ETCD_PID")
+  TOKEN='' wait_ready etcd "$ETCD_PID" "$ETCD_URL/health" '"health":"true"' "$dir/etcd.log" 30
+
+  # The flags are kept in DIR/apiserver.args (NUL-separated) so restart-apiserver reuses them.
+  local args=(
+    "$KUBE_APISERVER"
+    --etcd-servers="$ETCD_URL"
+    --bind-address=127.0.0.1
+    --advertise-address=127.0.0.1
+    --secure-port="$APISERVER_PORT"
+    --insecure-port=0 # no unauthenticated port (1.20 still has one)
+    --cert-dir="$dir/pki"
+    --token-auth-file="$dir/tokens.csv"
+    --authorization-mode=RBAC
+    --service-account-issuer=https://kubernetes.default.svc
+    --service-account-key-file="$dir/sa.key"
+    --service-account-signing-key-file="$dir/sa.key"
+    --service-cluster-ip-range=10.0.0.0/24
+    --disable-admission-plugins=ServiceAccount
+    --endpoint-reconciler-type=none
+  )
+  printf '%s\0' "${args[@]}" >"$dir/apiserver.args"
+  start_apiserver "$dir"
+
+  write_kubeconfig "$dir"
+  write_env "$dir"
+  UP_DONE=1
+  echo "control plane ready: $APISERVER_URL (kubeconfig $KUBECONFIG)"
+}
+
+cmd_restart_apiserver() {
+  local dir
+  dir=$(abs_dir "${1:-}")
+  load_env "$dir" || die "no control plane under $dir (no $dir/env): run $0 up $dir first"
+  [ -r "$dir/apiserver.args" ] || die "missing $dir/apiserver.args: run $0 up $dir first"
+  pid_is_ours "$ETCD_PID" "$dir" || die "etcd (pid $ETCD_PID) of $dir is not running"
+  if pid_is_ours "$APISERVER_PID" "$dir"; then
+    say "stopping kube-apiserver (pid $APISERVER_PID)…"
+    stop_pid "$APISERVER_PID" kube-apiserver 60
+  fi
+  printf '\n===== restart-apiserver %s =====\n' "$(date -Is)" >>"$dir/apiserver.log"
+  UP_DONE=1 # a failed restart leaves etcd running; `down` stops it
+  start_apiserver "$dir"
+  write_env "$dir"
+  say "kube-apiserver restarted (pid $APISERVER_PID): $APISERVER_URL"
+}
+
+cmd_down() {
+  local dir
+  [ -n "${1:-}" ] || die "missing DIR argument (usage: $0 down DIR)"
+  [ -d "$1" ] || { say "nothing running under $1 (no such directory)"; return 0; }
+  dir=$(abs_dir "$1")
+  if ! load_env "$dir"; then
+    # `up` failed before writing env, or was never run: fall back to the pid files.
+    APISERVER_PID=$(cat "$dir/apiserver.pid" 2>/dev/null || true)
+    ETCD_PID=$(cat "$dir/etcd.pid" 2>/dev/null || true)
+  fi
+  # The API server first, so that it never runs against a vanished etcd.
+  if pid_is_ours "${APISERVER_PID:-}" "$dir"; then stop_pid "$APISERVER_PID" kube-apiserver 60; fi
+  if pid_is_ours "${ETCD_PID:-}" "$dir"; then stop_pid "$ETCD_PID" etcd 30; fi
+  say "stopped (state left in $dir)"
+}
+
+usage() {
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+main() {
+  local cmd=${1:-}
+  [ $# -gt 0 ] && shift
+  case "$cmd" in
+  ensure) cmd_ensure ;;
+  up) cmd_up "$@" ;;
+  restart-apiserver) cmd_restart_apiserver "$@" ;;
+  down) cmd_down "$@" ;;
+  paths) cmd_paths ;;
+  -h | --help | help) usage ;;
+  *) usage ;;
+  esac
+}
+
+main "$@"
