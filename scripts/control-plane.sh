@@ -19,10 +19,13 @@
 # etcd.log, apiserver.log, etcd-data/, pki/, sa.key, tokens.csv.
 #
 # Environment: POLARDB_CP_CACHE (cache root, default ~/.cache/polardb-backup-operator),
-# POLARDB_CP_KEEP_BUILD=1 (keep the build tree and Go build cache after a build, about 2.5 GB),
+# POLARDB_CP_KEEP_BUILD=1 (keep the build tree and Go build cache after a build, about 2 GB),
 # POLARDB_CP_DEBIAN_MIRROR / POLARDB_CP_DEBIAN_SECURITY_MIRROR (override the mirror URLs that are
 # otherwise read from the machine's apt sources).
 set -euo pipefail
+# Also stop on failures inside $(...). Note: bash ignores `set -e` inside functions called from
+# `if`, `&&` or `||`, so build steps are called as plain statements and fail through `die`.
+shopt -s inherit_errexit
 
 readonly K8S_VERSION=1.20.2
 readonly DEBIAN_SUITE=bookworm
@@ -32,8 +35,9 @@ readonly BIN_DIR=$CACHE_ROOT/k8s/v$K8S_VERSION
 readonly WORK_DIR=$CACHE_ROOT/k8s/build-v$K8S_VERSION
 readonly LOG=$CACHE_ROOT/k8s/ensure.log
 readonly LOCK_FILE=$CACHE_ROOT/k8s/.ensure.lock
-readonly KUBE_APISERVER=$BIN_DIR/kube-apiserver
-readonly ETCD=$BIN_DIR/etcd
+# Not readonly: `load_env` sources DIR/env, which repeats them.
+KUBE_APISERVER=$BIN_DIR/kube-apiserver
+ETCD=$BIN_DIR/etcd
 # Disk the build needs at its peak: Go toolchain, unpacked source, Go build cache, binaries.
 readonly BUILD_DISK_KB=$((4 * 1024 * 1024))
 
@@ -67,6 +71,14 @@ run_logged() {
   shift
   printf '\n### %s\n### $ %s\n' "$what" "$*" >>"$LOG"
   "$@" >>"$LOG" 2>&1 || die_with_log "$what"
+}
+
+# The same, in directory DIR (apt-get download/source write into the current directory).
+run_logged_in() {
+  local dir=$1 what=$2
+  shift 2
+  printf '\n### %s\n### $ (cd %s && %s)\n' "$what" "$dir" "$*" >>"$LOG"
+  (cd "$dir" && "$@") >>"$LOG" 2>&1 || die_with_log "$what"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -146,14 +158,15 @@ deb ${signed}$security $DEBIAN_SUITE-security main
 deb-src ${signed}$security $DEBIAN_SUITE-security main
 EOF
   say "reading Debian $DEBIAN_SUITE package lists from $mirror (private apt lists, system apt untouched)…"
-  run_logged "apt-get update (private $DEBIAN_SUITE lists)" apt-get "${APT_OPTS[@]}" update
+  # --error-on=any: an unreachable mirror fails here, not later as "Unable to locate package".
+  run_logged "apt-get update (private $DEBIAN_SUITE lists)" apt-get "${APT_OPTS[@]}" update --error-on=any
 }
 
 # Downloads .debs into $WORK_DIR/debs and unpacks them into one private root ($WORK_DIR/root):
 # nothing is installed system-wide.
 fetch_and_unpack_debs() {
   mkdir -p "$WORK_DIR/debs" "$WORK_DIR/root"
-  (cd "$WORK_DIR/debs" && run_logged "apt-get download $*" apt-get "${APT_OPTS[@]}" download "$@")
+  run_logged_in "$WORK_DIR/debs" "apt-get download $*" apt-get "${APT_OPTS[@]}" download "$@"
   local p deb
   for p in "$@"; do
     deb=$(find "$WORK_DIR/debs" -maxdepth 1 -name "${p}_*.deb" | sort | tail -n 1)
@@ -177,7 +190,7 @@ fetch_kubernetes_source() {
   say "downloading Kubernetes $K8S_VERSION source from Debian $DEBIAN_SUITE (about 35 MB, once per machine)…"
   rm -rf "$dl" "$src"
   mkdir -p "$dl"
-  (cd "$dl" && run_logged "apt-get source kubernetes" apt-get "${APT_OPTS[@]}" source --download-only kubernetes)
+  run_logged_in "$dl" "apt-get source kubernetes" apt-get "${APT_OPTS[@]}" source --download-only kubernetes
   dsc=$(find "$dl" -maxdepth 1 -name 'kubernetes_*.dsc' | head -n 1)
   [ -n "$dsc" ] || die_with_log "download of the kubernetes source package"
   # Debian's version is 1.20.5+really1.20.2-…: make sure the tree really is the one we name.
@@ -246,8 +259,9 @@ build_kubernetes() {
   [ "${avail_kb:-0}" -ge "$BUILD_DISK_KB" ] ||
     die "building kube-apiserver needs about 4 GB free under $CACHE_ROOT; only $((avail_kb / 1024)) MB are"
 
-  command -v make >/dev/null 2>&1 || apt_install_system make
-  command -v rsync >/dev/null 2>&1 || apt_install_system rsync # the tree's make copies binaries with rsync
+  if ! command -v make >/dev/null 2>&1; then apt_install_system make; fi
+  # The tree's make copies the built binaries into _output with rsync.
+  if ! command -v rsync >/dev/null 2>&1; then apt_install_system rsync; fi
 
   say "downloading Go 1.19 from Debian $DEBIAN_SUITE (about 80 MB, unpacked privately)…"
   fetch_and_unpack_debs "$GO_PKG-go" "$GO_PKG-src" \
@@ -256,11 +270,10 @@ build_kubernetes() {
   fix_vendored_json_iterator "$src"
 
   mkdir -p "$WORK_DIR/home" "$WORK_DIR/tmp"
-  if [ ${#what[@]} -eq 1 ]; then
-    say "building ${names[*]} (about 3-4 minutes on 2 cores; log: $LOG)…"
-  else
-    say "building ${names[*]} (about 5-6 minutes on 2 cores; log: $LOG)…"
-  fi
+  local minutes="3-4" # measured on 2 cores: kube-apiserver ~3 min, kubectl alone ~1.5 min
+  [ "${names[*]}" = kubectl ] && minutes="1-2"
+  [ ${#names[@]} -eq 2 ] && minutes="4-5"
+  say "building ${names[*]} (about $minutes minutes on 2 cores; log: $LOG)…"
   make_kubernetes "$src" "${what[@]}"
 
   local n
@@ -290,21 +303,23 @@ ensure_locked() {
   rm -rf "$WORK_DIR"
   mkdir -p "$WORK_DIR"
   setup_private_apt
-  [ -x "$ETCD" ] || install_etcd
+  if [ ! -x "$ETCD" ]; then install_etcd; fi
   build_kubernetes
-  local downloaded
-  downloaded=$(du -sm "$WORK_DIR/debs" "$APT_DIR/lists" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+  local downloaded # what went over the network: the sum of apt's "Fetched 19.2 MB in 1s" lines
+  downloaded=$(grep -oE '^Fetched [0-9.,]+ [kMG]?B' "$LOG" | awk '{ v = $2; gsub(",", "", v)
+    if ($3 == "B") v /= 1e6; else if ($3 == "kB") v /= 1e3; else if ($3 == "GB") v *= 1e3
+    s += v } END { printf "%.0f", s }')
   if [ "${POLARDB_CP_KEEP_BUILD:-0}" = 1 ]; then
     say "keeping the build tree in $WORK_DIR (POLARDB_CP_KEEP_BUILD=1)"
   else
-    rm -rf "$WORK_DIR" # source, Go toolchain and Go build cache: about 2.5 GB, not needed any more
+    rm -rf "$WORK_DIR" # source, Go toolchain and Go build cache: about 2 GB, not needed any more
   fi
-  say "ready in $((SECONDS - t0)) s (downloaded about ${downloaded} MB + 35 MB source): $(du -sh "$BIN_DIR" | cut -f1) in $BIN_DIR"
+  say "ready in $((SECONDS - t0)) s (downloaded about ${downloaded} MB): $(du -sh "$BIN_DIR" | cut -f1) in $BIN_DIR"
 }
 
 ensure() {
   all_cached && return 0 # the fast path: no lock, no apt
-  (ensure_locked) || exit $?
+  (ensure_locked)        # a subshell: its exit closes the lock's descriptor; failure exits here
 }
 
 cmd_ensure() {
@@ -323,7 +338,7 @@ cmd_paths() {
 # Running (up, restart-apiserver, down)
 # ---------------------------------------------------------------------------------------------
 
-# Three free TCP ports on 127.0.0.1, held open together while picking so they differ.
+# N free TCP ports on 127.0.0.1, held open together while picking so that they differ.
 free_ports() {
   local n=$1
   if command -v python3 >/dev/null 2>&1 && python3 - "$n" <<'PY' 2>/dev/null; then return 0; fi
@@ -358,6 +373,17 @@ pid_alive() {
 pid_is_ours() {
   local pid=$1 dir=$2
   pid_alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir/"
+}
+
+# The servers are not our children (they were detached), so their init reaps them; on some
+# machines that takes about a second. Waiting for it (at most 5 s) means that `pgrep` right after
+# `down` no longer lists them as <defunct>.
+wait_reaped() {
+  local pid=$1 i
+  for ((i = 0; i < 50; i++)); do
+    [ -e "/proc/$pid" ] || return 0
+    sleep 0.1
+  done
 }
 
 # SIGTERM, wait up to $3 seconds, then SIGKILL.
@@ -414,10 +440,15 @@ wait_ready() {
   done
 }
 
-# The directory argument, absolute (pid checks and the files we write use it).
+# The directory argument, absolute (pid checks and the files we write use it); `up` creates it.
 abs_dir() {
-  [ -n "${1:-}" ] || die "missing DIR argument (usage: $0 up|restart-apiserver|down DIR)"
-  mkdir -p "$1" && (cd "$1" && pwd -P)
+  local dir=${1:-} create=${2:-}
+  [ -n "$dir" ] || die "missing DIR argument (usage: $0 up|restart-apiserver|down DIR)"
+  if [ "$create" = create ]; then
+    mkdir -p "$dir" || die "cannot create $dir"
+  fi
+  [ -d "$dir" ] || die "no such directory: $dir"
+  (cd "$dir" && pwd -P)
 }
 
 write_env() {
@@ -429,11 +460,24 @@ write_env() {
       printf '%s=%q\n' "$k" "${!k}"
     done
   } >"$dir/env.tmp"
+  chmod 600 "$dir/env.tmp" # it holds the admin token
   mv -f "$dir/env.tmp" "$dir/env"
 }
 
+# kube-apiserver makes its own serving certificate in DIR/pki (kept across restarts); that file
+# holds the serving certificate (valid for 127.0.0.1) followed by the self-signed CA that issued
+# it. The kubeconfig trusts that CA (also written to DIR/ca.crt); should the file ever lack it,
+# the kubeconfig falls back to skipping verification.
 write_kubeconfig() {
-  local dir=$1
+  local dir=$1 tls
+  awk '/-----BEGIN CERTIFICATE-----/ { n++; buf = "" } { buf = buf $0 "\n" }
+       END { if (n >= 2) printf "%s", buf }' "$dir/pki/apiserver.crt" >"$dir/ca.crt" 2>/dev/null || true
+  if [ -s "$dir/ca.crt" ]; then
+    tls="certificate-authority-data: $(base64 -w0 <"$dir/ca.crt")"
+  else
+    rm -f "$dir/ca.crt"
+    tls="insecure-skip-tls-verify: true"
+  fi
   cat >"$dir/kubeconfig.tmp" <<EOF
 apiVersion: v1
 kind: Config
@@ -441,7 +485,7 @@ clusters:
 - name: polardb-local
   cluster:
     server: $APISERVER_URL
-    insecure-skip-tls-verify: true
+    $tls
 users:
 - name: admin
   user:
@@ -485,8 +529,8 @@ cleanup_failed_up() {
 }
 
 cmd_up() {
-  local dir ports
-  dir=$(abs_dir "${1:-}")
+  local dir
+  dir=$(abs_dir "${1:-}" create)
   if load_env "$dir" && { pid_is_ours "${APISERVER_PID:-}" "$dir" || pid_is_ours "${ETCD_PID:-}" "$dir"; }; then
     die "a control plane is already running under $dir (run: $0 down $dir)"
   fi
@@ -495,7 +539,11 @@ cmd_up() {
   command -v openssl >/dev/null 2>&1 || die "openssl is needed to make the service-account key"
   command -v curl >/dev/null 2>&1 || die "curl is needed to wait for readiness"
 
-  read -r ETCD_PORT ETCD_PEER_PORT APISERVER_PORT <<<"$(free_ports 3)"
+  local ports
+  ports=$(free_ports 3)
+  read -r ETCD_PORT ETCD_PEER_PORT APISERVER_PORT <<<"$ports"
+  [[ "$ETCD_PORT $ETCD_PEER_PORT $APISERVER_PORT" =~ ^[0-9]+\ [0-9]+\ [0-9]+$ ]] ||
+    die "could not pick free ports on 127.0.0.1 (got '$ports')"
   ETCD_URL=http://127.0.0.1:$ETCD_PORT
   APISERVER_URL=https://127.0.0.1:$APISERVER_PORT
   KUBECONFIG=$dir/kubeconfig
@@ -505,11 +553,12 @@ cmd_up() {
 
   # Credentials: an admin token (system:masters) and the key that signs service-account tokens
   # (TokenRequest, `kubectl create token`).
-  umask 077
-  printf '%s,admin,admin,system:masters\n' "$ADMIN_TOKEN" >"$dir/tokens.csv"
-  [ -s "$dir/sa.key" ] || openssl genrsa -out "$dir/sa.key" 2048 >/dev/null 2>&1 ||
-    die "openssl genrsa (service-account key) failed"
-  umask 022
+  (
+    umask 077
+    printf '%s,admin,admin,system:masters\n' "$ADMIN_TOKEN" >"$dir/tokens.csv"
+    [ -s "$dir/sa.key" ] || openssl genrsa -out "$dir/sa.key" 2048 >/dev/null 2>&1 ||
+      die "openssl genrsa (service-account key) failed"
+  )
   mkdir -p "$dir/pki" "$dir/etcd-data"
 
   ETCD_PID=$(start_detached "$dir/etcd.pid" "$dir/etcd.log" "$ETCD" \
@@ -528,7 +577,6 @@ cmd_up() {
     --bind-address=127.0.0.1
     --advertise-address=127.0.0.1
     --secure-port="$APISERVER_PORT"
-    --insecure-port=0 # no unauthenticated port (1.20 still has one)
     --cert-dir="$dir/pki"
     --token-auth-file="$dir/tokens.csv"
     --authorization-mode=RBAC
@@ -559,9 +607,10 @@ cmd_restart_apiserver() {
     stop_pid "$APISERVER_PID" kube-apiserver 60
   fi
   printf '\n===== restart-apiserver %s =====\n' "$(date -Is)" >>"$dir/apiserver.log"
-  UP_DONE=1 # a failed restart leaves etcd running; `down` stops it
+  trap cleanup_failed_up EXIT # a failed restart stops the new kube-apiserver; etcd keeps running
   start_apiserver "$dir"
   write_env "$dir"
+  UP_DONE=1
   say "kube-apiserver restarted (pid $APISERVER_PID): $APISERVER_URL"
 }
 
@@ -570,20 +619,31 @@ cmd_down() {
   [ -n "${1:-}" ] || die "missing DIR argument (usage: $0 down DIR)"
   [ -d "$1" ] || { say "nothing running under $1 (no such directory)"; return 0; }
   dir=$(abs_dir "$1")
-  if ! load_env "$dir"; then
-    # `up` failed before writing env, or was never run: fall back to the pid files.
-    APISERVER_PID=$(cat "$dir/apiserver.pid" 2>/dev/null || true)
-    ETCD_PID=$(cat "$dir/etcd.pid" 2>/dev/null || true)
-  fi
-  # The API server first, so that it never runs against a vanished etcd.
-  if pid_is_ours "${APISERVER_PID:-}" "$dir"; then stop_pid "$APISERVER_PID" kube-apiserver 60; fi
-  if pid_is_ours "${ETCD_PID:-}" "$dir"; then stop_pid "$ETCD_PID" etcd 30; fi
+  # The pids in DIR/env, and in the pid files too (they can be newer when `up` or a restart
+  # failed midway). The API server first, so that it never runs against a vanished etcd.
+  APISERVER_PID='' ETCD_PID=''
+  load_env "$dir" || true
+  local api_pids etcd_pids pid stopped=()
+  api_pids="$APISERVER_PID $(cat "$dir/apiserver.pid" 2>/dev/null || true)"
+  etcd_pids="$ETCD_PID $(cat "$dir/etcd.pid" 2>/dev/null || true)"
+  for pid in $api_pids; do
+    if pid_is_ours "$pid" "$dir"; then
+      stop_pid "$pid" kube-apiserver 60
+      stopped+=("$pid")
+    fi
+  done
+  for pid in $etcd_pids; do
+    if pid_is_ours "$pid" "$dir"; then
+      stop_pid "$pid" etcd 30
+      stopped+=("$pid")
+    fi
+  done
+  for pid in "${stopped[@]}"; do wait_reaped "$pid"; done
   say "stopped (state left in $dir)"
 }
 
 usage() {
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
-  exit 2
+  sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//' >&2
 }
 
 main() {
@@ -596,7 +656,10 @@ main() {
   down) cmd_down "$@" ;;
   paths) cmd_paths ;;
   -h | --help | help) usage ;;
-  *) usage ;;
+  *)
+    usage
+    die "unknown command '$cmd'"
+    ;;
   esac
 }
 
