@@ -25,7 +25,7 @@ final class OperatorMetrics implements BackupObserver, CallListener {
 
   @Override
   public void backupStarted(String regionId, String dbClusterId) {
-    counter("polardb_backups_created", regionId, dbClusterId).increment();
+    counter("polardb_backups_started", regionId, dbClusterId).increment();
   }
 
   @Override
