@@ -4,7 +4,7 @@
 #     cached under ~/.cache afterwards; see scripts/control-plane.sh)
 #   - the PolarDB emulator with demo clusters pc-demo1..3 (cn-hangzhou), quota 3
 #   - the operator (this repo's jar), authenticated as the shipped ServiceAccount
-# It applies the CRD, the RBAC from deploy/base and the examples (the fourth backup of pc-demo1
+# It applies the CRD, the RBAC from deploy/base and the examples (the fourth backup of pc-demo3
 # runs into the quota and waits), prints phase changes, then keeps everything running until
 # Ctrl-C, which stops every process it started and removes its state.
 set -euo pipefail
@@ -14,7 +14,7 @@ JAR=target/polardb-backup-operator.jar
 STATE=$(mktemp -d /tmp/polardb-sandbox.XXXXXX)
 PIDS=()
 
-say() { printf 'sandbox: %s\n' "$*"; }
+say() { printf "sandbox [%3ds]: %s\n" "$SECONDS" "$*"; }
 
 cleanup() {
   trap - EXIT INT TERM
@@ -45,8 +45,8 @@ scripts/control-plane.sh up "$STATE"
 source "$STATE/env"
 export KUBECONFIG="$STATE/kubeconfig"
 
-# --validate=false: this local API server is 1.20, whose schema predates the CRD's CEL rule.
-kubectl apply --server-side --validate=false -f crds/polardbbackups.polardbbackup.dev-v1.yml >/dev/null
+# --validate=false: this local API server is 1.20, which predates the CRD CEL rule (1.25+).
+kubectl apply --validate=false -f crds/polardbbackups.polardbbackup.dev-v1.yml >/dev/null
 kubectl wait --for=condition=Established crd/polardbbackups.polardbbackup.dev --timeout=60s >/dev/null
 kubectl apply -k deploy/base >/dev/null
 say "CRD and deploy/base RBAC applied"
@@ -55,7 +55,7 @@ TOKEN=$(kubectl create token polardb-backup-operator -n polardb-backup-system --
 cat >"$STATE/operator-kubeconfig" <<KC
 apiVersion: v1
 kind: Config
-clusters: [{name: sandbox, cluster: {server: "$APISERVER_URL", insecure-skip-tls-verify: true}}]
+clusters: [{name: sandbox, cluster: {server: "$APISERVER_URL", certificate-authority: "$STATE/ca.crt"}}]
 users: [{name: operator, user: {token: "$TOKEN"}}]
 contexts: [{name: operator, context: {cluster: sandbox, user: operator}}]
 current-context: operator
@@ -83,7 +83,7 @@ say "operator ready (metrics on http://127.0.0.1:$HTTP_PORT/metrics)"
 
 kubectl apply -f deploy/examples/backup-basic.yaml -f deploy/examples/backup-with-secret.yaml >/dev/null
 for f in deploy/examples/sandbox/backup-*.yaml; do kubectl apply -f "$f" >/dev/null; sleep 1; done
-say "examples applied; following phases (the 4th backup of pc-demo1 waits for quota)…"
+say "examples applied; following phases (the 4th backup of pc-demo3 waits for quota)…"
 
 declare -A seen
 deadline=$((SECONDS + ${SANDBOX_FOLLOW_SECONDS:-90}))
@@ -105,9 +105,9 @@ cat <<MSG
 Everything is running. In another shell:
   export KUBECONFIG=$STATE/kubeconfig
   kubectl get pdbb -A
-  kubectl describe pdbb demo1-backup-4 -n default            # waiting for a quota slot
-  kubectl delete pdbb demo1-backup-1 -n default              # Delete policy frees a slot; backup-4 then runs
-  kubectl wait --for=condition=Ready pdbb/demo1-backup-4 -n default --timeout=120s
+  kubectl describe pdbb demo3-backup-4 -n default            # waiting for a quota slot
+  kubectl delete pdbb demo3-backup-1 -n default              # Delete policy frees a slot; backup-4 then runs
+  kubectl wait --for=condition=Ready pdbb/demo3-backup-4 -n default --timeout=120s
   curl -s $EMULATOR_URL/_emulator/ledger                      # what the emulated PolarDB saw
   curl -s http://127.0.0.1:$HTTP_PORT/metrics | grep polardb_
 Logs: $STATE/operator.log, $STATE/emulator.log. Ctrl-C stops everything.

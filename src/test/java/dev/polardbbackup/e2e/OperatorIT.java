@@ -133,7 +133,7 @@ class OperatorIT {
         - name: e2e
           cluster:
             server: %s
-            insecure-skip-tls-verify: true
+            certificate-authority: %s
         users:
         - name: operator
           user:
@@ -143,7 +143,7 @@ class OperatorIT {
           context: {cluster: e2e, user: operator}
         current-context: operator
         """
-            .formatted(server, token));
+            .formatted(server, dir.resolve("ca.crt"), token));
     return file;
   }
 
