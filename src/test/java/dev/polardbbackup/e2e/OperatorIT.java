@@ -437,6 +437,7 @@ class OperatorIT {
             "polardb_backups_succeeded_total",
             "polardb_api_calls_seconds_count",
             "kubernetes_api_requests_total",
+            "operator_sdk_reconciliations_started_total",
             "polardb_last_successful_backup_timestamp_seconds",
             "polardb_backup_quota_waits_total")) {
       assertTrue(metrics.contains(name), name + " missing from /metrics");
