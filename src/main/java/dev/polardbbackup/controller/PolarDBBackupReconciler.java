@@ -58,6 +58,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private static final Logger log = LoggerFactory.getLogger(PolarDBBackupReconciler.class);
   private static final String SECRET_INDEX = "credentialsSecret";
   private static final Duration LOCK_WAIT = Duration.ofSeconds(2);
+  private static final Duration SHARED_LOOKBACK = Duration.ofDays(7);
 
   private final PolarDbClientFactory clients;
   private final CredentialsProvider operatorCredentials;
@@ -67,6 +68,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private final Events events;
   private final BackupObserver observer;
   private final ClusterQueue queue = new ClusterQueue();
+  private final ClusterObservations observations;
   private InformerEventSource<Secret, PolarDBBackup> secrets;
 
   public PolarDBBackupReconciler(
@@ -79,6 +81,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       BackupObserver observer) {
     this.clients = clients;
     this.observer = observer;
+    this.observations = new ClusterObservations(clock);
     this.operatorCredentials = operatorCredentials;
     this.settings = settings;
     this.clock = clock;
@@ -269,7 +272,12 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
 
     if (step.status.getBackupId() == null) {
       ApiResult<List<BackupTask>> tasks =
-          polarDb.describeBackupTasks(step.clusterId(), Optional.of(jobId));
+          observations.look(
+              step.observationKey("tasks"),
+              latest(
+                  clock.instant().minus(settings.pollMin()),
+                  step.status.startInstant().orElse(Instant.MIN)),
+              () -> polarDb.describeBackupTasks(step.clusterId(), Optional.empty()));
       if (!tasks.isOk()) {
         return handleError(step, tasks.error(), "DescribeBackupTasks");
       }
@@ -285,7 +293,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     }
     // The job has ended (Finished, or no longer listed): the backup set tells how.
     Optional<Backup> found;
-    ApiResult<Optional<Backup>> located = locate(step, polarDb);
+    ApiResult<Optional<Backup>> located = locateShared(step, polarDb);
     if (!located.isOk()) {
       return handleError(step, located.error(), "DescribeBackups");
     }
@@ -352,6 +360,45 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     if (!manual.isOk()) {
       return new ApiResult.Failed<>(manual.error());
     }
+    return new ApiResult.Ok<>(locateIn(step, manual.value()), requestId(manual));
+  }
+
+  /**
+   * {@link #locate} for a running backup, from one shared look at all the cluster's manual backups
+   * of the last week: backups of one cluster that finish together cost one call.
+   */
+  private ApiResult<Optional<Backup>> locateShared(Step step, PolarDbClient polarDb) {
+    Instant now = clock.instant();
+    Instant jobStart = step.status.jobStartInstant().orElse(now);
+    if (jobStart.isBefore(now.minus(SHARED_LOOKBACK).plus(Duration.ofMinutes(10)))) {
+      return locate(step, polarDb);
+    }
+    ApiResult<List<Backup>> manual =
+        observations.look(
+            step.observationKey("backups"),
+            now.minus(settings.pollMin()),
+            () ->
+                polarDb.describeAllBackups(
+                    DescribeBackupsQuery.manual(
+                        step.clusterId(),
+                        now.minus(SHARED_LOOKBACK),
+                        now.plus(Duration.ofMinutes(1)))));
+    if (!manual.isOk()) {
+      return new ApiResult.Failed<>(manual.error());
+    }
+    String known =
+        Optional.ofNullable(step.status.getBackupId()).orElse(step.status.getBackupJobId());
+    Optional<Backup> exact =
+        manual.value().stream().filter(b -> known.equals(b.backupId())).findFirst();
+    if (exact.isPresent() || step.status.getBackupId() != null) {
+      return new ApiResult.Ok<>(exact, requestId(manual));
+    }
+    return new ApiResult.Ok<>(locateIn(step, manual.value()), requestId(manual));
+  }
+
+  /** Matches our job to one of the cluster's manual backups that no other resource claimed. */
+  private Optional<Backup> locateIn(Step step, List<Backup> manual) {
+    Instant jobStart = step.status.jobStartInstant().orElse(clock.instant());
     List<PolarDBBackupStatus> others =
         step.context
             .getPrimaryCache()
@@ -380,10 +427,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
                         .orElse(false))
             .map(PolarDBBackupStatus::getBackupJobId)
             .collect(Collectors.toSet());
-    return new ApiResult.Ok<>(
-        BackupSetLocator.locate(
-            step.status.getBackupJobId(), jobStart, manual.value(), claimed, sameSecondJobs),
-        requestId(manual));
+    return BackupSetLocator.locate(
+        step.status.getBackupJobId(), jobStart, manual, claimed, sameSecondJobs);
   }
 
   /** Poll sooner when the reported progress says the end is near; never busier than pollMin. */
@@ -631,6 +676,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     return Optional.ofNullable(b.getMetadata().getGeneration()).orElse(1L);
   }
 
+  private static Instant latest(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
+  }
+
   private static String requestId(ApiResult<?> result) {
     return result instanceof ApiResult.Ok<?> ok ? ok.requestId() : null;
   }
@@ -654,6 +703,19 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     String clusterId() {
       return Optional.ofNullable(status.getAcceptedDbClusterId())
           .orElse(backup.getSpec().dbClusterId());
+    }
+
+    /**
+     * Looks are shared per cluster and per credential: a backup never sees what another credential
+     * was allowed to see.
+     */
+    String observationKey(String what) {
+      var ref = backup.getSpec().credentialsSecretRef();
+      String credential =
+          ref == null
+              ? "operator"
+              : "secret:" + backup.getMetadata().getNamespace() + "/" + ref.name();
+      return ClusterQueue.key(regionId(), clusterId()) + "#" + what + "#" + credential;
     }
 
     String regionId() {

@@ -109,6 +109,23 @@ class BackupLifecycleTest {
   }
 
   @Test
+  void backupsOfOneClusterShareTheirProgressChecks() throws Exception {
+    start(OperatorHarness.emulator().quota(50).backupDuration(Duration.ofSeconds(2)));
+    int n = 12;
+    for (int i = 0; i < n; i++) {
+      harness.create("burst-" + i);
+    }
+    for (int i = 0; i < n; i++) {
+      harness.awaitPhase("burst-" + i, Phase.Succeeded);
+    }
+
+    Map<String, Long> calls = harness.emulator.ledger().callsByAction();
+    long total = calls.values().stream().mapToLong(Long::longValue).sum();
+    assertEquals(n, calls.get("CreateBackup"));
+    assertTrue(total <= 3L * n, "PolarDB calls per backup must stay at most 3: " + calls);
+  }
+
+  @Test
   void lostResponseOnCreateBackupStillCreatesExactlyOneBackup() throws Exception {
     start(OperatorHarness.emulator());
     harness.emulator.setFault("CreateBackup", new FaultSpec(Duration.ZERO, 0, 0, 1.0));

@@ -1,0 +1,51 @@
+package dev.polardbbackup.controller;
+
+import dev.polardbbackup.polardb.ApiResult;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * One look at a cluster answers for every backup of it: DescribeBackupTasks and DescribeBackups
+ * list all of a cluster's jobs and manual backups, so backups of one cluster that are checked
+ * within the same short window share one call instead of making one each. Alibaba throttles OpenAPI
+ * calls per account, so this is the difference between one call per backup per poll and one call
+ * per cluster per poll. Failures are never shared: the next caller asks again.
+ */
+final class ClusterObservations {
+
+  /** What a look returned and when; {@code value} is the successful result. */
+  private record Look(ApiResult<?> result, Instant at) {}
+
+  private final Clock clock;
+  private final Map<String, Look> looks = new ConcurrentHashMap<>();
+  private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
+  ClusterObservations(Clock clock) {
+    this.clock = clock;
+  }
+
+  /**
+   * The result of {@code fetch} for {@code key}, reusing a successful one taken at or after {@code
+   * notBefore}. Concurrent callers for one key wait for a single fetch.
+   */
+  @SuppressWarnings("unchecked")
+  <T> ApiResult<T> look(String key, Instant notBefore, Supplier<ApiResult<T>> fetch) {
+    synchronized (locks.computeIfAbsent(key, k -> new Object())) {
+      Look cached = looks.get(key);
+      if (cached != null && !cached.at().isBefore(notBefore)) {
+        return (ApiResult<T>) cached.result();
+      }
+      Instant at = clock.instant();
+      ApiResult<T> result = fetch.get();
+      if (result.isOk()) {
+        looks.put(key, new Look(result, at));
+      } else {
+        looks.remove(key);
+      }
+      return result;
+    }
+  }
+}
