@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Scale benchmark: the real control plane, the standalone emulator and the operator jar as separate
+# processes. Creates N PolarDBBackups at once spread over C emulated clusters, waits for all to
+# succeed, and prints (and writes to target/bench-N.json) time to the last Succeeded, latency from
+# create to the CreateBackup call, PolarDB calls per backup, backups per resource, operator memory
+# and CPU, and Kubernetes API requests. A measurement, not a test.
+#   scripts/bench.sh [N=1000] [CLUSTERS=200] [DURATION=60s]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-1000}
+CLUSTERS=${2:-200}
+DURATION=${3:-60s}
+STATE=$(mktemp -d /tmp/polardb-bench.XXXXXX)
+STACK_NAME=bench
+# shellcheck source=scripts/lib/local-stack.sh
+source scripts/lib/local-stack.sh
+trap 'stack_cleanup; rm -rf "$STATE"' EXIT
+trap 'exit 130' INT TERM
+
+stack_prerequisites
+stack_control_plane
+cluster_args=()
+for i in $(seq 1 "$CLUSTERS"); do cluster_args+=(--cluster "pc-bench$i"); done
+# The quota is far above N so that it does not interfere; the benchmark measures the operator.
+stack_emulator --backup-duration "$DURATION" --quota 1000000 "${cluster_args[@]}"
+# The JVM gets what the Deployment gives it: 70% of a 512 MiB limit.
+JAVA_OPTS="-Xmx358m" stack_operator
+
+python3 - "$N" "$CLUSTERS" >"$STATE/backups.yaml" <<'PY'
+import sys
+n, clusters = int(sys.argv[1]), int(sys.argv[2])
+for i in range(n):
+    print(f"---\napiVersion: polardbbackup.dev/v1alpha1\nkind: PolarDBBackup\n"
+          f"metadata: {{name: bench-{i:05d}, namespace: default}}\n"
+          f"spec: {{dbClusterId: pc-bench{i % clusters + 1}, regionId: cn-hangzhou}}")
+PY
+stack_say "creating $N PolarDBBackups over $CLUSTERS clusters (backups take $DURATION)…"
+FIRST_CREATE=$(date +%s.%N)
+kubectl create -f "$STATE/backups.yaml" >/dev/null
+stack_say "created; waiting for all to succeed…"
+while true; do
+  counts=$(kubectl get pdbb -n default -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | sort | uniq -c | tr '\n' ' ')
+  succeeded=$(kubectl get pdbb -n default -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -c '^Succeeded$' || true)
+  stack_say "phases: $counts"
+  [ "$succeeded" -ge "$N" ] && break
+  kill -0 "$OPERATOR_PID" || { tail -20 "$STATE/operator.log"; exit 1; }
+  sleep 5
+done
+DONE=$(date +%s.%N)
+
+# Operator process figures, taken while it still runs.
+PEAK_RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$OPERATOR_PID/status")
+CPU_TICKS=$(awk '{print $14 + $15}' "/proc/$OPERATOR_PID/stat")
+jcmd "$OPERATOR_PID" GC.run >/dev/null 2>&1 || true
+HEAP_INFO=$(jcmd "$OPERATOR_PID" GC.heap_info 2>/dev/null | head -3 | tr '\n' ' ' || true)
+curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" >"$STATE/metrics.txt"
+curl -sf "$EMULATOR_URL/_emulator/ledger" >"$STATE/ledger.json"
+kubectl get pdbb -n default -o json >"$STATE/backups.json"
+mkdir -p target
+python3 - "$N" "$CLUSTERS" "$DURATION" "$FIRST_CREATE" "$DONE" "$PEAK_RSS_KB" "$CPU_TICKS" "$(getconf CLK_TCK)" \
+  "$HEAP_INFO" "$STATE" >"target/bench-$N.json" <<'PY'
+import json, re, sys
+from datetime import datetime
+n, clusters, duration, first, done, rss_kb, ticks, hz, heap, state = sys.argv[1:11]
+items = json.load(open(f"{state}/backups.json"))["items"]
+ledger = json.load(open(f"{state}/ledger.json"))
+metrics = open(f"{state}/metrics.txt").read()
+ts = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+created_at = {b["clientToken"]: ts(b["createdAt"]) for b in ledger["backups"]}
+by_uid = {}
+for token, count in ledger["backupsByClientToken"].items():
+    by_uid[token[:36]] = by_uid.get(token[:36], 0) + count
+lat, ready, ends = [], [], []
+for it in items:
+    st = it["status"]
+    created = ts(it["metadata"]["creationTimestamp"])
+    lat.append(created_at[st["clientToken"]] - created)
+    cond = [c for c in st["conditions"] if c["type"] == "Ready"][0]
+    ready.append(ts(cond["lastTransitionTime"]))
+    ends.append(ts(st["completionTime"]))
+lat.sort()
+calls = ledger["callsByAction"]
+total_calls = sum(calls.values())
+k8s = sum(float(v) for v in re.findall(r'^kubernetes_api_requests_total\{[^}]*\} (\S+)', metrics, re.M))
+per_resource = [by_uid.get(it["metadata"]["uid"], 0) for it in items]
+heap_used = re.search(r'used (\d+)K', heap)
+out = {
+    "resources": int(n), "clusters": int(clusters), "backupDuration": duration,
+    "firstCreateToLastSucceededSeconds": round(max(ready) - float(first), 1),
+    "lastSucceededAfterLastEmulatedCompletionSeconds": round(max(ready) - max(ends), 1),
+    "createToCreateBackupCallSeconds": {"p50": round(lat[len(lat) // 2], 2), "p99": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 2)},
+    "polardbCallsByAction": calls, "polardbCallsPerBackup": round(total_calls / int(n), 3),
+    "backupsPerResource": {"min": min(per_resource), "max": max(per_resource), "mean": round(sum(per_resource) / len(per_resource), 3)},
+    "operatorPeakRssMiB": round(int(rss_kb) / 1024, 1),
+    "operatorHeapAfterGcMiB": round(int(heap_used.group(1)) / 1024, 1) if heap_used else None,
+    "operatorCpuSeconds": round(int(ticks) / int(hz), 1),
+    "kubernetesApiRequests": int(k8s), "kubernetesApiRequestsPerBackup": round(k8s / int(n), 2),
+    "waitWallSeconds": round(float(done) - float(first), 1),
+}
+print(json.dumps(out, indent=2))
+PY
+python3 - "target/bench-$N.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"\nscale benchmark: {r['resources']} backups over {r['clusters']} clusters, {r['backupDuration']} each")
+rows = [
+    ("first create -> last Succeeded", f"{r['firstCreateToLastSucceededSeconds']} s"),
+    ("last Succeeded after last emulated completion", f"{r['lastSucceededAfterLastEmulatedCompletionSeconds']} s"),
+    ("create -> CreateBackup call p50 / p99", f"{r['createToCreateBackupCallSeconds']['p50']} s / {r['createToCreateBackupCallSeconds']['p99']} s"),
+    ("PolarDB calls per backup", r['polardbCallsPerBackup']),
+    ("PolarDB calls by action", ", ".join(f"{k} {v}" for k, v in sorted(r['polardbCallsByAction'].items()))),
+    ("backups per resource (min/mean/max)", f"{r['backupsPerResource']['min']} / {r['backupsPerResource']['mean']} / {r['backupsPerResource']['max']}"),
+    ("operator peak RSS", f"{r['operatorPeakRssMiB']} MiB"),
+    ("operator heap after GC", f"{r['operatorHeapAfterGcMiB']} MiB"),
+    ("operator CPU", f"{r['operatorCpuSeconds']} s"),
+    ("Kubernetes API requests (per backup)", f"{r['kubernetesApiRequests']} ({r['kubernetesApiRequestsPerBackup']})"),
+]
+for k, v in rows:
+    print(f"  {k:<48} {v}")
+print(f"  (JSON: {sys.argv[1]})")
+PY
