@@ -59,6 +59,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private static final String SECRET_INDEX = "credentialsSecret";
   private static final Duration LOCK_WAIT = Duration.ofSeconds(2);
   private static final Duration SHARED_LOOKBACK = Duration.ofDays(7);
+  private static final Duration POLL_MARGIN = Duration.ofSeconds(1);
+  private static final Duration MAX_SHARED_AGE = Duration.ofSeconds(30);
 
   private final PolarDbClientFactory clients;
   private final CredentialsProvider operatorCredentials;
@@ -270,26 +272,35 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     PolarDbClient polarDb = clients.forRegion(step.regionId(), credentials.get());
     String jobId = step.status.getBackupJobId();
 
-    if (step.status.getBackupId() == null) {
-      ApiResult<List<BackupTask>> tasks =
-          observations.look(
-              step.observationKey("tasks"),
-              latest(
-                  clock.instant().minus(settings.pollMin()),
-                  step.status.startInstant().orElse(Instant.MIN)),
-              () -> polarDb.describeBackupTasks(step.clusterId(), Optional.empty()));
-      if (!tasks.isOk()) {
-        return handleError(step, tasks.error(), "DescribeBackupTasks");
-      }
-      Optional<BackupTask> task =
-          tasks.value().stream().filter(t -> jobId.equals(t.backupJobId())).findFirst();
-      task.flatMap(BackupTask::startTime).ifPresent(step.status::jobStarted);
-      if (task.isPresent() && !task.get().finished()) {
-        BackupTask t = task.get();
-        step.status.progressed(
-            t.progressPercent(), t.progressStatus(), requestId(tasks), clock.instant());
-        return step.saveAndWait(nextPoll(step.status));
-      }
+    // Progress first: one look at the cluster's jobs answers for every backup of it.
+    ApiResult<List<BackupTask>> tasks =
+        observations.look(
+            step.observationKey("tasks"),
+            // A look taken before our job existed cannot answer for it. startTime has whole
+            // seconds, so the job was made before startTime + 1s.
+            latest(
+                clock.instant().minus(acceptableAge(step.status)),
+                step.status.startInstant().map(t -> t.plusSeconds(1)).orElse(Instant.MIN)),
+            () -> polarDb.describeBackupTasks(step.clusterId(), Optional.empty()));
+    if (!tasks.isOk()) {
+      return handleError(step, tasks.error(), "DescribeBackupTasks");
+    }
+    Optional<BackupTask> task =
+        tasks.value().stream().filter(t -> jobId.equals(t.backupJobId())).findFirst();
+    task.flatMap(BackupTask::startTime).ifPresent(step.status::jobStarted);
+    if (task.isPresent() && !task.get().finished()) {
+      BackupTask t = task.get();
+      step.status.progressed(
+          t.progressPercent(), t.progressStatus(), requestId(tasks), clock.instant());
+      Duration next = nextPoll(step.status);
+      log.debug(
+          "{}: job {} at {}% ({}), next look in {}",
+          step.backup.getMetadata().getName(),
+          jobId,
+          t.progressPercent(),
+          t.progressStatus(),
+          next);
+      return step.saveAndWait(next);
     }
     // The job has ended (Finished, or no longer listed): the backup set tells how.
     Optional<Backup> found;
@@ -431,19 +442,61 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
         step.status.getBackupJobId(), jobStart, manual, claimed, sameSecondJobs);
   }
 
-  /** Poll sooner when the reported progress says the end is near; never busier than pollMin. */
+  /**
+   * When to look again: just after the reported progress says the backup will end, but never later
+   * than the time the backup has already run (so looks at least double in spacing and lateness
+   * stays bounded), never sooner than pollMin nor later than pollMax. At 100% the end is due.
+   */
   private Duration nextPoll(PolarDBBackupStatus status) {
-    Instant started = status.startInstant().orElse(clock.instant());
+    Instant started = status.jobStartInstant().orElse(clock.instant());
     Duration elapsed = Duration.between(started, clock.instant());
     int progress = Optional.ofNullable(status.getProgress()).orElse(0);
-    Duration estimate =
-        progress <= 0 || progress >= 100
-            ? elapsed.dividedBy(2)
-            : elapsed.multipliedBy(100 - progress).dividedBy(progress);
-    if (estimate.compareTo(settings.pollMin()) < 0) {
-      return settings.pollMin();
+    Duration wait;
+    if (progress >= 100) {
+      wait = settings.pollMin();
+    } else if (progress <= 0) {
+      wait = elapsed;
+    } else {
+      // Early stages (NoStart, Preparing) report little progress, so an estimate from them runs
+      // long: never wait longer than the backup has run so far, which bounds the lateness to
+      // about half the backup's duration even when the estimate is wrong.
+      Duration estimate =
+          elapsed.multipliedBy(100 - progress).dividedBy(progress).plus(POLL_MARGIN);
+      wait = estimate.compareTo(elapsed) < 0 ? estimate : elapsed;
     }
-    return estimate.compareTo(settings.pollMax()) > 0 ? settings.pollMax() : estimate;
+    if (wait.compareTo(settings.pollMin()) < 0) {
+      wait = settings.pollMin();
+    }
+    if (wait.compareTo(settings.pollMax()) > 0) {
+      wait = settings.pollMax();
+    }
+    return onGrid(wait);
+  }
+
+  /**
+   * Rounds a wait up so that it ends on a multiple of pollMin since the epoch: backups of one
+   * cluster that are due at about the same time then look at the same moment, and share the look.
+   */
+  private Duration onGrid(Duration wait) {
+    long grid = settings.pollMin().toMillis();
+    long due = clock.millis() + wait.toMillis();
+    long aligned = ((due + grid - 1) / grid) * grid;
+    return Duration.ofMillis(aligned - clock.millis());
+  }
+
+  /**
+   * How old a shared look may be and still answer for this backup: pollMin, or a quarter of the
+   * time the backup has run (up to 30 s), whichever is longer. A backup we look at every 40 s loses
+   * little by reading a look taken 10 s earlier by its neighbour.
+   */
+  private Duration acceptableAge(PolarDBBackupStatus status) {
+    Duration elapsed =
+        Duration.between(status.jobStartInstant().orElse(clock.instant()), clock.instant());
+    Duration quarter = elapsed.dividedBy(4);
+    if (quarter.compareTo(MAX_SHARED_AGE) > 0) {
+      quarter = MAX_SHARED_AGE;
+    }
+    return quarter.compareTo(settings.pollMin()) > 0 ? quarter : settings.pollMin();
   }
 
   // ---------------------------------------------------------------- errors

@@ -5,22 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -37,245 +25,62 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorIT {
-  private static final String OPERATOR_NS = "polardb-backup-system";
-  private static final String SA = "polardb-backup-operator";
-  private static final String KEY_ID = "LTAI5tEmulatorDemoKey";
-  private static final String KEY_SECRET = "emulator-demo-secret";
-
-  private final Path repo = Path.of("").toAbsolutePath();
-  private final String controlPlane =
-      System.getenv().getOrDefault("CONTROL_PLANE_SCRIPT", "scripts/control-plane.sh");
-  private final HttpClient http = HttpClient.newHttpClient();
-  private final ObjectMapper json = new ObjectMapper();
   private final Instant began = Instant.now();
-  private Path dir;
+  private LocalStack stack;
   private Kubectl admin;
-  private Path operatorKubeconfig;
-  private JavaProcess emulator;
-  private URI emulatorUrl;
-  private final Map<String, JavaProcess> operators = new HashMap<>();
-  private final Map<String, Integer> operatorPorts = new HashMap<>();
-  private long peakRssKiB;
 
   @BeforeAll
   void controlPlaneEmulatorAndOperator() throws Exception {
-    dir = Files.createTempDirectory("polardb-e2e");
-    Cmd.run(Map.of(), repo, 1800, null, List.of(controlPlane, "up", dir.toString()))
-        .orFail("scripts/control-plane.sh up");
-    admin = new Kubectl(dir.resolve("kubeconfig"), repo);
-
-    // This API server is 1.20: it predates CEL (x-kubernetes-validations, Kubernetes 1.25+).
-    // kubectl's client-side validation refuses the unknown field, and server-side apply's typed
-    // patch does too; a plain apply without client validation stores the CRD (the field dropped).
-    // The rest of the CRD is proven server-side-apply clean with the CEL block stripped.
-    String crd = Files.readString(repo.resolve("crds/polardbbackups.polardbbackup.dev-v1.yml"));
-    String withoutCel =
-        crd.replaceAll("(?m)^( +)x-kubernetes-validations:\\n(\\1- .*\\n|\\1  .*\\n)*", "");
-    assertTrue(
-        !withoutCel.contains("x-kubernetes-validations") && withoutCel.length() < crd.length());
-    Cmd.run(
-            Map.of("KUBECONFIG", dir.resolve("kubeconfig").toString()),
-            repo,
-            60,
-            withoutCel,
-            List.of("kubectl", "apply", "--server-side", "--dry-run=server", "-f", "-"))
-        .orFail("server-side apply of the CRD");
-    admin.ok("apply", "--validate=false", "-f", "crds/polardbbackups.polardbbackup.dev-v1.yml");
-    admin.ok(
-        "wait",
-        "--for=condition=Established",
-        "crd/polardbbackups.polardbbackup.dev",
-        "--timeout=60s");
-    admin.ok("apply", "-k", "deploy/base");
-    operatorKubeconfig = serviceAccountKubeconfig();
-
-    emulator =
-        JavaProcess.start(
-            "emulator",
-            repo,
-            dir,
-            Map.of(),
-            "emulator",
-            "--port",
-            "0",
-            "--backup-duration",
-            "3s",
-            "--quota",
-            "3",
-            "--cluster",
-            "pc-demo1",
-            "--cluster",
-            "pc-demo2",
-            "--cluster",
-            "pc-demo3",
-            "--cluster",
-            "pc-e2efail");
-    emulatorUrl =
-        URI.create(
-            emulator.await(Pattern.compile("listening on (http://\\S+)"), Duration.ofSeconds(30)));
-    startOperator("op-a");
-  }
-
-  /** A kubeconfig for the shipped ServiceAccount, with a token from the TokenRequest API. */
-  private Path serviceAccountKubeconfig() throws IOException {
-    String token = admin.ok("create", "token", SA, "-n", OPERATOR_NS, "--duration=2h").trim();
-    String server =
-        admin
-            .ok("config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}")
-            .trim();
-    Path file = dir.resolve("operator-kubeconfig");
-    Files.writeString(
-        file,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: e2e
-          cluster:
-            server: %s
-            certificate-authority: %s
-        users:
-        - name: operator
-          user:
-            token: %s
-        contexts:
-        - name: operator
-          context: {cluster: e2e, user: operator}
-        current-context: operator
-        """
-            .formatted(server, dir.resolve("ca.crt"), token));
-    return file;
-  }
-
-  private void startOperator(String name) throws Exception {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    Map<String, String> env =
-        Map.of(
-            "KUBECONFIG", operatorKubeconfig.toString(),
-            "ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID,
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY_SECRET,
-            "POD_NAME", name);
-    JavaProcess op =
-        JavaProcess.start(
-            name,
-            repo,
-            dir,
-            env,
-            "run",
-            "--polardb-endpoint",
-            emulatorUrl.toString(),
-            "--http-port",
-            Integer.toString(port),
-            "--http-bind",
-            "127.0.0.1",
-            "--poll-min",
-            "500ms",
-            "--poll-max",
-            "2s",
-            "--quota-backoff-initial",
-            "1s",
-            "--quota-backoff-max",
-            "3s",
-            "--error-backoff-initial",
-            "500ms",
-            "--error-backoff-max",
-            "2s",
-            "--leader-election",
-            "--lease-namespace",
-            OPERATOR_NS,
-            "--lease-duration",
-            "6s",
-            "--renew-deadline",
-            "4s",
-            "--retry-period",
-            "1s");
-    operators.put(name, op);
-    operatorPorts.put(name, port);
-    awaitTrue(
-        "operator " + name + " ready",
-        Duration.ofSeconds(60),
-        () -> get(name, "/readyz").statusCode() == 200);
+    stack =
+        new LocalStack(
+            List.of(
+                "--backup-duration",
+                "3s",
+                "--quota",
+                "3",
+                "--cluster",
+                "pc-demo1",
+                "--cluster",
+                "pc-demo2",
+                "--cluster",
+                "pc-demo3",
+                "--cluster",
+                "pc-e2efail"),
+            List.of(
+                "--poll-min",
+                "500ms",
+                "--poll-max",
+                "2s",
+                "--quota-backoff-initial",
+                "1s",
+                "--quota-backoff-max",
+                "3s",
+                "--error-backoff-initial",
+                "500ms",
+                "--error-backoff-max",
+                "2s",
+                "--lease-duration",
+                "6s",
+                "--renew-deadline",
+                "4s",
+                "--retry-period",
+                "1s"));
+    admin = stack.admin;
+    stack.startOperator("op-a");
   }
 
   @AfterAll
   void stopEverything() throws Exception {
-    System.out.printf(
-        "e2e: wall time %ds, operator peak RSS %d MiB%n",
-        Duration.between(began, Instant.now()).toSeconds(), peakRssKiB / 1024);
-    for (JavaProcess op : operators.values()) {
-      op.close();
+    if (stack != null) {
+      System.out.printf(
+          "e2e: wall time %ds, operator peak RSS %d MiB%n",
+          Duration.between(began, Instant.now()).toSeconds(), stack.peakRssKiB() / 1024);
+      stack.close();
     }
-    if (emulator != null) {
-      emulator.close();
-    }
-    if (dir != null) {
-      Cmd.run(Map.of(), repo, 120, null, List.of(controlPlane, "down", dir.toString()));
-    }
-  }
-
-  // ---- helpers ----
-
-  private HttpResponse<String> get(String operator, String path) {
-    try {
-      return http.send(
-          HttpRequest.newBuilder(
-                  URI.create("http://127.0.0.1:" + operatorPorts.get(operator) + path))
-              .build(),
-          HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      return new FailedResponse();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
-
-  private JsonNode ledger() throws Exception {
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(emulatorUrl.resolve("/_emulator/ledger")).build(),
-            HttpResponse.BodyHandlers.ofString());
-    return json.readTree(r.body());
-  }
-
-  private void awaitTrue(String what, Duration timeout, BooleanSupplier condition)
-      throws InterruptedException {
-    Instant end = Instant.now().plus(timeout);
-    while (Instant.now().isBefore(end)) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      Thread.sleep(250);
-    }
-    StringBuilder logs = new StringBuilder();
-    operators.forEach(
-        (n, p) -> logs.append("\n--- ").append(n).append(" ---\n").append(tail(p.output())));
-    throw new AssertionError("timed out waiting for " + what + logs);
-  }
-
-  private static String tail(String text) {
-    return text.length() > 6000 ? text.substring(text.length() - 6000) : text;
   }
 
   private String status(String name, String namespace, String field) {
-    return admin.field("pdbb", name, namespace, ".status." + field);
-  }
-
-  private void recordRss() {
-    operators.values().forEach(op -> peakRssKiB = Math.max(peakRssKiB, op.rssKiB()));
-  }
-
-  private static String backup(String name, String cluster, String policy) {
-    return """
-        apiVersion: polardbbackup.dev/v1alpha1
-        kind: PolarDBBackup
-        metadata: {name: %s, namespace: default}
-        spec: {dbClusterId: %s, regionId: cn-hangzhou, deletionPolicy: %s}
-        """
-        .formatted(name, cluster, policy);
+    return stack.status(name, namespace, field);
   }
 
   // ---- tests ----
@@ -301,8 +106,8 @@ class OperatorIT {
                   + "\n";
           Cmd.Result r =
               Cmd.run(
-                  Map.of("KUBECONFIG", dir.resolve("kubeconfig").toString()),
-                  repo,
+                  Map.of("KUBECONFIG", stack.dir.resolve("kubeconfig").toString()),
+                  stack.repo,
                   60,
                   manifest,
                   List.of("kubectl", "apply", "--validate=false", "-f", "-"));
@@ -347,7 +152,7 @@ class OperatorIT {
     assertTrue(events.contains("BackupSucceeded"), events);
     String printed = admin.ok("get", "pdbb", "-n", "default");
     assertTrue(printed.contains("Succeeded") && printed.contains("pc-demo1"), printed);
-    recordRss();
+    stack.recordRss();
   }
 
   @Test
@@ -365,7 +170,7 @@ class OperatorIT {
         "default",
         "--timeout=60s");
 
-    JsonNode backups = ledger().path("backups");
+    JsonNode backups = stack.ledger().path("backups");
     for (JsonNode b : backups) {
       if (b.path("backupId").asText().equals(retained)) {
         assertTrue(!b.path("deleted").asBoolean(), "Retain kept the cloud backup");
@@ -380,13 +185,13 @@ class OperatorIT {
   @Order(4)
   void quotaExhaustionWaitsAndSlotReleaseLetsItRun() throws Exception {
     for (String name : List.of("q1", "q2", "q3")) {
-      admin.apply(backup(name, "pc-demo3", "Delete")).orFail("apply " + name);
+      admin.apply(LocalStack.backup(name, "pc-demo3", "Delete")).orFail("apply " + name);
     }
     for (String name : List.of("q1", "q2", "q3")) {
       admin.ok("wait", "--for=condition=Ready", "pdbb/" + name, "-n", "default", "--timeout=90s");
     }
-    admin.apply(backup("q4", "pc-demo3", "Retain")).orFail("apply q4");
-    awaitTrue(
+    admin.apply(LocalStack.backup("q4", "pc-demo3", "Retain")).orFail("apply q4");
+    stack.awaitTrue(
         "q4 waiting for quota",
         Duration.ofSeconds(60),
         () -> "WaitingForQuota".equals(status("q4", "default", "phase")));
@@ -395,20 +200,16 @@ class OperatorIT {
     admin.ok("delete", "pdbb", "q1", "-n", "default", "--timeout=60s");
 
     admin.ok("wait", "--for=condition=Ready", "pdbb/q4", "-n", "default", "--timeout=90s");
-    recordRss();
+    stack.recordRss();
   }
 
   @Test
   @Order(5)
   void serviceFailureIsTerminalAndVisible() throws Exception {
-    http.send(
-        HttpRequest.newBuilder(emulatorUrl.resolve("/_emulator/backup-outcome"))
-            .POST(
-                HttpRequest.BodyPublishers.ofString(
-                    "{\"dbClusterId\":\"pc-e2efail\",\"fail\":true,\"reason\":\"disk\"}"))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
-    admin.apply(backup("doomed", "pc-e2efail", "Retain")).orFail("apply doomed");
+    stack.emulatorAdmin(
+        "/_emulator/backup-outcome",
+        "{\"dbClusterId\":\"pc-e2efail\",\"fail\":true,\"reason\":\"disk\"}");
+    admin.apply(LocalStack.backup("doomed", "pc-e2efail", "Retain")).orFail("apply doomed");
 
     admin.ok(
         "wait",
@@ -428,9 +229,9 @@ class OperatorIT {
   @Test
   @Order(6)
   void metricsAndHealthEndpointsServe() {
-    assertEquals(200, get("op-a", "/healthz").statusCode());
-    assertEquals(200, get("op-a", "/readyz").statusCode());
-    String metrics = get("op-a", "/metrics").body();
+    assertEquals(200, stack.get("op-a", "/healthz").statusCode());
+    assertEquals(200, stack.get("op-a", "/readyz").statusCode());
+    String metrics = stack.get("op-a", "/metrics").body();
     for (String name :
         List.of(
             "polardb_backups_started_total",
@@ -447,39 +248,30 @@ class OperatorIT {
   @Test
   @Order(7)
   void secondReplicaTakesOverAfterTheLeaderIsKilledMidBackup() throws Exception {
-    startOperator("op-b");
-    http.send(
-        HttpRequest.newBuilder(emulatorUrl.resolve("/_emulator/backup-duration"))
-            .POST(HttpRequest.BodyPublishers.ofString("{\"durationMs\":10000}"))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    stack.startOperator("op-b");
+    stack.emulatorAdmin("/_emulator/backup-duration", "{\"durationMs\":10000}");
     String holder =
-        admin.field("lease", "polardb-backup-operator", OPERATOR_NS, ".spec.holderIdentity");
+        admin.field(
+            "lease", "polardb-backup-operator", LocalStack.OPERATOR_NS, ".spec.holderIdentity");
     String leader = holder.startsWith("op-b") ? "op-b" : "op-a";
     String standby = leader.equals("op-a") ? "op-b" : "op-a";
     assertTrue(holder.startsWith(leader), holder);
 
-    admin.apply(backup("failover", "pc-demo2", "Retain")).orFail("apply failover");
-    awaitTrue(
+    admin.apply(LocalStack.backup("failover", "pc-demo2", "Retain")).orFail("apply failover");
+    stack.awaitTrue(
         "failover Running",
         Duration.ofSeconds(60),
         () -> "Running".equals(status("failover", "default", "phase")));
     String uid = admin.field("pdbb", "failover", "default", ".metadata.uid");
-    recordRss();
-    operators.get(leader).kill();
+    stack.recordRss();
+    stack.operators.get(leader).kill();
 
     admin.ok("wait", "--for=condition=Ready", "pdbb/failover", "-n", "default", "--timeout=120s");
 
     assertTrue(
-        operators.get(standby).output().contains("became leader"), "the standby took the lease");
-    JsonNode tokens = ledger().path("backupsByClientToken");
-    long mine = 0;
-    for (var it = tokens.fields(); it.hasNext(); ) {
-      var e = it.next();
-      if (e.getKey().startsWith(uid)) {
-        mine += e.getValue().asLong();
-      }
-    }
+        stack.operators.get(standby).output().contains("became leader"),
+        "the standby took the lease");
+    long mine = stack.backupsFor(uid);
     assertEquals(1, mine, "exactly one backup for the resource across the failover");
   }
 }

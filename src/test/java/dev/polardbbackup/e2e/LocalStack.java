@@ -1,0 +1,277 @@
+package dev.polardbbackup.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
+
+/**
+ * A real kube-apiserver (RBAC on) with the CRD and the deploy/ RBAC applied exactly as shipped, the
+ * standalone emulator, and operator replicas as separate processes authenticated as the shipped
+ * ServiceAccount.
+ */
+final class LocalStack implements AutoCloseable {
+  static final String OPERATOR_NS = "polardb-backup-system";
+  private static final String SA = "polardb-backup-operator";
+  private static final String KEY_ID = "LTAI5tEmulatorDemoKey";
+  private static final String KEY_SECRET = "emulator-demo-secret";
+
+  final Path repo = Path.of("").toAbsolutePath();
+  final Path dir;
+  final Kubectl admin;
+  private final String controlPlane =
+      System.getenv().getOrDefault("CONTROL_PLANE_SCRIPT", "scripts/control-plane.sh");
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final ObjectMapper json = new ObjectMapper();
+  private final Path operatorKubeconfig;
+  private final List<String> operatorArgs;
+  private JavaProcess emulator;
+  URI emulatorUrl;
+  final Map<String, JavaProcess> operators = new HashMap<>();
+  private final Map<String, Integer> operatorPorts = new HashMap<>();
+  private long peakRssKiB;
+
+  /**
+   * @param emulatorArgs options for the {@code emulator} command
+   * @param operatorArgs options for every {@code run}, after the wiring ones
+   */
+  LocalStack(List<String> emulatorArgs, List<String> operatorArgs) throws Exception {
+    this.operatorArgs = operatorArgs;
+    dir = Files.createTempDirectory("polardb-e2e");
+    Cmd.run(Map.of(), repo, 1800, null, List.of(controlPlane, "up", dir.toString()))
+        .orFail("scripts/control-plane.sh up");
+    admin = new Kubectl(dir.resolve("kubeconfig"), repo);
+    applyCrd();
+    admin.ok("apply", "-k", "deploy/base");
+    operatorKubeconfig = serviceAccountKubeconfig();
+
+    List<String> args = new ArrayList<>(List.of("emulator", "--port", "0"));
+    args.addAll(emulatorArgs);
+    emulator = JavaProcess.start("emulator", repo, dir, Map.of(), args.toArray(String[]::new));
+    emulatorUrl =
+        URI.create(
+            emulator.await(Pattern.compile("listening on (http://\\S+)"), Duration.ofSeconds(30)));
+  }
+
+  /**
+   * This API server is 1.20: it predates CEL (x-kubernetes-validations, Kubernetes 1.25+).
+   * kubectl's client-side validation refuses the unknown field, and server-side apply's typed patch
+   * does too; a plain apply without client validation stores the CRD (the field dropped). The rest
+   * of the CRD is proven server-side-apply clean with the CEL block stripped.
+   */
+  private void applyCrd() throws IOException {
+    String crd = Files.readString(repo.resolve("crds/polardbbackups.polardbbackup.dev-v1.yml"));
+    String withoutCel =
+        crd.replaceAll("(?m)^( +)x-kubernetes-validations:\\n(\\1- .*\\n|\\1  .*\\n)*", "");
+    assertTrue(
+        !withoutCel.contains("x-kubernetes-validations") && withoutCel.length() < crd.length());
+    Cmd.run(
+            Map.of("KUBECONFIG", dir.resolve("kubeconfig").toString()),
+            repo,
+            60,
+            withoutCel,
+            List.of("kubectl", "apply", "--server-side", "--dry-run=server", "-f", "-"))
+        .orFail("server-side apply of the CRD");
+    admin.ok("apply", "--validate=false", "-f", "crds/polardbbackups.polardbbackup.dev-v1.yml");
+    admin.ok(
+        "wait",
+        "--for=condition=Established",
+        "crd/polardbbackups.polardbbackup.dev",
+        "--timeout=60s");
+  }
+
+  /** A kubeconfig for the shipped ServiceAccount, with a token from the TokenRequest API. */
+  private Path serviceAccountKubeconfig() throws IOException {
+    String token = admin.ok("create", "token", SA, "-n", OPERATOR_NS, "--duration=2h").trim();
+    String server =
+        admin
+            .ok("config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}")
+            .trim();
+    Path file = dir.resolve("operator-kubeconfig");
+    Files.writeString(
+        file,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: e2e
+          cluster:
+            server: %s
+            certificate-authority: %s
+        users:
+        - name: operator
+          user:
+            token: %s
+        contexts:
+        - name: operator
+          context: {cluster: e2e, user: operator}
+        current-context: operator
+        """
+            .formatted(server, dir.resolve("ca.crt"), token));
+    return file;
+  }
+
+  /** Starts (or restarts) an operator replica with leader election, and waits until ready. */
+  void startOperator(String name) throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    Map<String, String> env =
+        Map.of(
+            "KUBECONFIG", operatorKubeconfig.toString(),
+            "ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID,
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY_SECRET,
+            "POD_NAME", name);
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "run",
+                "--polardb-endpoint",
+                emulatorUrl.toString(),
+                "--http-port",
+                Integer.toString(port),
+                "--http-bind",
+                "127.0.0.1",
+                "--leader-election",
+                "--lease-namespace",
+                OPERATOR_NS));
+    args.addAll(operatorArgs);
+    JavaProcess previous = operators.get(name);
+    String logName = previous == null ? name : name + "-" + System.nanoTime();
+    JavaProcess op = JavaProcess.start(logName, repo, dir, env, args.toArray(String[]::new));
+    operators.put(name, op);
+    operatorPorts.put(name, port);
+    awaitTrue(
+        "operator " + name + " ready",
+        Duration.ofSeconds(60),
+        () -> get(name, "/readyz").statusCode() == 200);
+  }
+
+  /** The replica holding the Lease, or empty when none does. */
+  String leader() {
+    String holder =
+        admin.field("lease", "polardb-backup-operator", OPERATOR_NS, ".spec.holderIdentity");
+    return operators.keySet().stream()
+        .filter(n -> holder.startsWith(n + "-"))
+        .findFirst()
+        .orElse("");
+  }
+
+  HttpResponse<String> get(String operator, String path) {
+    try {
+      return http.send(
+          HttpRequest.newBuilder(
+                  URI.create("http://127.0.0.1:" + operatorPorts.get(operator) + path))
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      return new FailedResponse();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** POSTs JSON to an emulator admin endpoint. */
+  void emulatorAdmin(String path, String body) throws Exception {
+    http.send(
+        HttpRequest.newBuilder(emulatorUrl.resolve(path))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  JsonNode ledger() throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(emulatorUrl.resolve("/_emulator/ledger")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    return json.readTree(r.body());
+  }
+
+  /** Backups the emulator made for a resource: every ClientToken that starts with its UID. */
+  long backupsFor(String uid) throws Exception {
+    long count = 0;
+    for (var it = ledger().path("backupsByClientToken").fields(); it.hasNext(); ) {
+      var e = it.next();
+      if (e.getKey().startsWith(uid)) {
+        count += e.getValue().asLong();
+      }
+    }
+    return count;
+  }
+
+  void awaitTrue(String what, Duration timeout, BooleanSupplier condition)
+      throws InterruptedException {
+    Instant end = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(end)) {
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      Thread.sleep(250);
+    }
+    StringBuilder logs = new StringBuilder();
+    operators.forEach(
+        (n, p) -> logs.append("\n--- ").append(n).append(" ---\n").append(tail(p.output())));
+    throw new AssertionError("timed out waiting for " + what + logs);
+  }
+
+  private static String tail(String text) {
+    return text.length() > 6000 ? text.substring(text.length() - 6000) : text;
+  }
+
+  String status(String name, String namespace, String field) {
+    return admin.field("pdbb", name, namespace, ".status." + field);
+  }
+
+  void recordRss() {
+    operators.values().forEach(op -> peakRssKiB = Math.max(peakRssKiB, op.rssKiB()));
+  }
+
+  long peakRssKiB() {
+    return peakRssKiB;
+  }
+
+  void restartApiServer() {
+    Cmd.run(Map.of(), repo, 300, null, List.of(controlPlane, "restart-apiserver", dir.toString()))
+        .orFail("restart-apiserver");
+  }
+
+  static String backup(String name, String cluster, String policy) {
+    return """
+        apiVersion: polardbbackup.dev/v1alpha1
+        kind: PolarDBBackup
+        metadata: {name: %s, namespace: default}
+        spec: {dbClusterId: %s, regionId: cn-hangzhou, deletionPolicy: %s}
+        """
+        .formatted(name, cluster, policy);
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (JavaProcess op : operators.values()) {
+      op.close();
+    }
+    if (emulator != null) {
+      emulator.close();
+    }
+    Cmd.run(Map.of(), repo, 120, null, List.of(controlPlane, "down", dir.toString()));
+  }
+}
