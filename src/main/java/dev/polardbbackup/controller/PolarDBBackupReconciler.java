@@ -179,8 +179,11 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
           clock.instant());
       return step.saveAndWait(settings.queueRecheck());
     }
-    PolarDbClient polarDb = clients.forRegion(step.regionId(), credentials.get());
     String token = step.status.getClientToken();
+    if (!ownsToken(step.backup, token)) {
+      return refuseForeignToken(step, token);
+    }
+    PolarDbClient polarDb = clients.forRegion(step.regionId(), credentials.get());
     Optional<ApiResult<String>> created =
         queue.exclusively(
             ClusterQueue.key(step.regionId(), step.clusterId()),
@@ -209,6 +212,31 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       case QUOTA_EXHAUSTED -> waitForQuota(step, polarDb, error);
       default -> handleError(step, error, "CreateBackup");
     };
+  }
+
+  /**
+   * A ClientToken is ours only if it is our UID or {@code <uid>-<n>}. Anything else in status was
+   * written by someone else (a status edit, a restored copy of another object); calling
+   * CreateBackup with it could hand us another resource's backup, so refuse.
+   */
+  private static boolean ownsToken(PolarDBBackup backup, String token) {
+    String uid = uid(backup);
+    return token != null
+        && (token.equals(uid) || token.matches(java.util.regex.Pattern.quote(uid) + "-[0-9]+"));
+  }
+
+  private UpdateControl<PolarDBBackup> refuseForeignToken(Step step, String token) {
+    String message =
+        "status.clientToken "
+            + token
+            + " was not made for this resource (UID "
+            + uid(step.backup)
+            + "); CreateBackup is refused so that no backup is shared. Delete and recreate this"
+            + " PolarDBBackup.";
+    step.status.failed(Reasons.CLIENT_TOKEN_MISMATCH, message, null, clock.instant());
+    events.warning(step.backup, Reasons.CLIENT_TOKEN_MISMATCH, message);
+    step.log("failed: {}", message);
+    return step.saveAndWait(null);
   }
 
   private UpdateControl<PolarDBBackup> waitForQuota(
@@ -683,6 +711,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    */
   private DeleteControl learnJobOfUnknownCreate(Step step, PolarDbClient polarDb) {
     String token = step.status.getClientToken();
+    if (!ownsToken(step.backup, token)) {
+      step.log("deleting: not using foreign ClientToken {}", token);
+      return DeleteControl.defaultDelete();
+    }
     ApiResult<String> created = polarDb.createBackup(step.clusterId(), token);
     if (created instanceof ApiResult.Ok<String> ok) {
       step.status.started(ok.value(), ok.requestId(), clock.instant());

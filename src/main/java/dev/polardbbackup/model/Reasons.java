@@ -22,6 +22,7 @@ public final class Reasons {
   public static final String OUTCOME_UNKNOWN = "OutcomeUnknown";
   public static final String QUEUED = "QueuedBehindOlderBackup";
   public static final String SPEC_CHANGE_IGNORED = "SpecChangeIgnored";
+  public static final String CLIENT_TOKEN_MISMATCH = "ClientTokenMismatch";
 
   private Reasons() {}
 }

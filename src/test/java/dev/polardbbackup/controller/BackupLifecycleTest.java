@@ -126,6 +126,23 @@ class BackupLifecycleTest {
   }
 
   @Test
+  void aTokenCopiedFromAnotherResourceIsRefusedNeverShared() throws Exception {
+    start(OperatorHarness.emulator().cluster("pc-busy", OperatorHarness.REGION, "ClassChanging"));
+    PolarDBBackup first = harness.create("original");
+    harness.awaitPhase("original", Phase.Succeeded);
+    harness.create("copycat", new PolarDBBackupSpec("pc-busy", OperatorHarness.REGION));
+    PolarDBBackup copycat = harness.awaitReason("copycat", Reasons.CLUSTER_NOT_READY);
+
+    copycat.getStatus().setClientToken(first.getMetadata().getUid());
+    client.resource(copycat).updateStatus();
+    harness.emulator.setClusterStatus("pc-busy", "Running");
+
+    PolarDBBackup refused = harness.awaitPhase("copycat", Phase.Failed);
+    assertEquals(Reasons.CLIENT_TOKEN_MISMATCH, refused.getStatus().getReason());
+    assertEquals(1, harness.emulator.ledger().backups().size(), "no backup shared or made");
+  }
+
+  @Test
   void lostResponseOnCreateBackupStillCreatesExactlyOneBackup() throws Exception {
     start(OperatorHarness.emulator());
     harness.emulator.setFault("CreateBackup", new FaultSpec(Duration.ZERO, 0, 0, 1.0));
