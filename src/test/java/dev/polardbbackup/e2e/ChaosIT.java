@@ -45,7 +45,7 @@ class ChaosIT {
                 "--seed",
                 Long.toString(SEED),
                 "--fault",
-                "*:throttleRate=0.07,serverErrorRate=0.07,lostResponseRate=0.06"));
+                "*:latencyMs=40,throttleRate=0.07,serverErrorRate=0.07,lostResponseRate=0.06"));
     for (int c = 1; c <= CLUSTERS; c++) {
       emulatorArgs.addAll(List.of("--cluster", "pc-chaos" + c));
     }
