@@ -13,8 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -37,7 +35,6 @@ public final class EmulatorCommand implements Callable<Integer> {
   static final String DEMO_KEY_ID = "LTAI5tEmulatorDemoKey";
   static final String DEMO_KEY_SECRET = "emulator-demo-secret";
   private static final List<String> DEMO_CLUSTERS = List.of("pc-demo1", "pc-demo2", "pc-demo3");
-  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
   @Option(names = "--port", description = "Port to listen on; 0 picks a free one (default 8700).")
   int port = 8700;
@@ -200,23 +197,11 @@ public final class EmulatorCommand implements Callable<Integer> {
   }
 
   static Duration duration(String option, String text) {
-    String value = text.trim().toLowerCase(Locale.ROOT);
-    Matcher m = DURATION.matcher(value);
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      return switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        default -> Duration.ofHours(n);
-      };
-    }
-    try {
-      return Duration.parse(text.trim());
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          option + " must be a duration like 500ms, 60s, 2m, 1h or PT1M, not " + text);
-    }
+    return DurationConverter.parse(text)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    option + " must be a duration like 500ms, 60s, 2m, 1h or PT1M, not " + text));
   }
 
   /** Parses {@code ACTION:latencyMs=..,throttleRate=..,serverErrorRate=..,lostResponseRate=..}. */
