@@ -60,6 +60,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private static final Duration LOCK_WAIT = Duration.ofSeconds(2);
   private static final Duration SHARED_LOOKBACK = Duration.ofDays(7);
   private static final Duration POLL_MARGIN = Duration.ofSeconds(1);
+  // DescribeBackups needs a window; an adopted backup may be old.
+  private static final Duration ADOPT_LOOKBACK = Duration.ofDays(730);
   private static final Duration MAX_SHARED_AGE = Duration.ofSeconds(30);
 
   private final PolarDbClientFactory clients;
@@ -142,7 +144,12 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       step.noteSpecChange();
       return step.saveAndWait(null);
     }
-    // 2. First sight: record what we were asked for and the first ClientToken.
+    // 2. Paused objects are left alone (deletion still works).
+    if (backup.isPaused()) {
+      return paused(step);
+    }
+    step.status.removeCondition(Reasons.PAUSED);
+    // 3. First sight: record what we were asked for and the first ClientToken.
     if (backup.getStatus() == null || backup.getStatus().getPhase() == null) {
       step.status =
           PolarDBBackupStatus.accept(
@@ -154,8 +161,81 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
           "Accepted backup of cluster " + backup.getSpec().dbClusterId() + ".");
     }
     step.noteSpecChange();
-    // 3. Start the backup, or follow the one already started.
+    // 4. Start the backup (or adopt an existing one), or follow the one already started.
+    if (step.status.getBackupJobId() == null && backup.getSpec().adopts()) {
+      return adopt(step);
+    }
     return step.status.getBackupJobId() == null ? start(step) : follow(step);
+  }
+
+  /**
+   * Paused by annotation: nothing is called and nothing changes but the Paused condition. The
+   * annotation is metadata, which does not wake a generation-aware controller, so look again now
+   * and then to notice when it is removed.
+   */
+  private UpdateControl<PolarDBBackup> paused(Step step) {
+    if (step.status.condition(Reasons.PAUSED).isEmpty()) {
+      String message =
+          "Reconciliation is paused by the annotation "
+              + PolarDBBackup.PAUSED_ANNOTATION
+              + "=true; remove it to resume.";
+      step.status.setCondition(Reasons.PAUSED, true, Reasons.PAUSED, message, clock.instant());
+      events.normal(step.backup, Reasons.PAUSED, message);
+      step.log("paused");
+    }
+    return step.saveAndWait(settings.queueRecheck());
+  }
+
+  // ---------------------------------------------------------------- adopt
+
+  /**
+   * Takes an existing backup set under management: no CreateBackup, status from DescribeBackups.
+   */
+  private UpdateControl<PolarDBBackup> adopt(Step step) {
+    Optional<CredentialsProvider> credentials = step.credentials();
+    if (credentials.isEmpty()) {
+      return step.saveAndWait(settings.authRetry());
+    }
+    PolarDbClient polarDb = clients.forRegion(step.regionId(), credentials.get());
+    String id = step.backup.getSpec().backupId();
+    Instant now = clock.instant();
+    ApiResult<List<Backup>> found =
+        polarDb.describeAllBackups(
+            DescribeBackupsQuery.byId(
+                step.clusterId(), id, now.minus(ADOPT_LOOKBACK), now.plus(Duration.ofMinutes(1))));
+    if (!found.isOk()) {
+      return handleError(step, found.error(), "DescribeBackups");
+    }
+    Optional<Backup> backup =
+        found.value().stream().filter(b -> id.equals(b.backupId())).findFirst();
+    if (backup.isEmpty()) {
+      String message =
+          "Backup " + id + " of cluster " + step.clusterId() + " does not exist; nothing to adopt.";
+      step.status.failed(Reasons.BACKUP_NOT_FOUND, message, requestId(found), now);
+      events.warning(step.backup, Reasons.BACKUP_NOT_FOUND, message);
+      return step.saveAndWait(null);
+    }
+    Backup b = backup.get();
+    if (b.succeeded()) {
+      step.status.succeeded(
+          b.backupId(), b.backupSetSize(), b.consistentTime(), b.endTime(), requestId(found), now);
+      events.normal(step.backup, Reasons.BACKUP_SUCCEEDED, "Adopted backup " + id + ".");
+      return step.saveAndWait(null);
+    }
+    if (b.failed()) {
+      String message = "Adopted backup " + id + " is Failed in PolarDB.";
+      step.status.failed(Reasons.BACKUP_FAILED, message, requestId(found), now);
+      events.warning(step.backup, Reasons.BACKUP_FAILED, message);
+      return step.saveAndWait(null);
+    }
+    Instant next = now.plus(settings.pollMax());
+    step.status.adopting(
+        id,
+        "Adopted backup " + id + " is still " + b.backupStatus() + "; waiting for it to finish.",
+        next,
+        requestId(found),
+        now);
+    return step.saveAndWait(settings.pollMax());
   }
 
   // ---------------------------------------------------------------- start
@@ -382,7 +462,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     String known =
         Optional.ofNullable(step.status.getBackupId()).orElse(step.status.getBackupJobId());
     Instant jobStart = step.status.jobStartInstant().orElse(clock.instant());
-    Instant from = jobStart.minus(Duration.ofMinutes(10));
+    Instant from =
+        step.status.getBackupJobId() == null
+            ? clock.instant().minus(ADOPT_LOOKBACK)
+            : jobStart.minus(Duration.ofMinutes(10));
     Instant to = clock.instant().plus(Duration.ofMinutes(1));
     ApiResult<List<Backup>> byId =
         polarDb.describeAllBackups(DescribeBackupsQuery.byId(step.clusterId(), known, from, to));
@@ -640,7 +723,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       return DeleteControl.defaultDelete();
     }
     boolean mayExist = status != null && status.mayHaveUnseenBackup();
-    if (status == null || status.getBackupJobId() == null && !mayExist) {
+    if (status == null
+        || status.getBackupJobId() == null && status.getBackupId() == null && !mayExist) {
       log.info("{}: deleted before any backup was started", key);
       return DeleteControl.defaultDelete();
     }
@@ -670,7 +754,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
     }
     PolarDbClient polarDb = clients.forRegion(step.regionId(), credentials.get());
-    if (step.status.getBackupJobId() == null) {
+    if (step.status.getBackupJobId() == null && step.status.getBackupId() == null) {
       return learnJobOfUnknownCreate(step, polarDb);
     }
     ApiResult<Optional<Backup>> located = locate(step, polarDb);
@@ -882,7 +966,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
             .getControllerEventSource()
             .handleRecentResourceUpdate(ResourceID.fromResource(latest), updated, latest);
         latest = updated;
-        if (current == null || current.getPhase() != status.getPhase()) {
+        if (status.getPhase() != null
+            && (current == null || current.getPhase() != status.getPhase())) {
           log(
               "phase {} -> {} ({})",
               current == null ? "none" : current.getPhase(),

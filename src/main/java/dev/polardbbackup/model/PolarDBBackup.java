@@ -1,5 +1,6 @@
 package dev.polardbbackup.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -47,6 +48,15 @@ public class PolarDBBackup extends CustomResource<PolarDBBackupSpec, PolarDBBack
 
   /** Set to "true" to let a stuck deletion finish without deleting the cloud backup. */
   public static final String FORCE_DELETE_ANNOTATION = GROUP + "/force-delete";
+
+  /** Set to "true" to pause reconciliation of this object without deleting it. */
+  public static final String PAUSED_ANNOTATION = GROUP + "/paused";
+
+  @JsonIgnore
+  public boolean isPaused() {
+    var annotations = getMetadata().getAnnotations();
+    return annotations != null && "true".equalsIgnoreCase(annotations.get(PAUSED_ANNOTATION));
+  }
 
   public PolarDBBackup() {}
 

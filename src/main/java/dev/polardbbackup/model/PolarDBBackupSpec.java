@@ -34,10 +34,29 @@ public record PolarDBBackupSpec(
         DeletionPolicy deletionPolicy,
     @JsonPropertyDescription(
             "Credentials for this backup. When absent the operator's own credentials are used.")
-        SecretReference credentialsSecretRef) {
+        SecretReference credentialsSecretRef,
+    @Size(max = 64)
+        @Pattern("^[A-Za-z0-9-]{1,64}$")
+        @JsonPropertyDescription(
+            "Adopt this existing backup set of the cluster instead of creating one: no"
+                + " CreateBackup call; status comes from DescribeBackups; deletionPolicy applies.")
+        String backupId) {
 
   public PolarDBBackupSpec(String dbClusterId, String regionId) {
-    this(dbClusterId, regionId, DeletionPolicy.Retain, null);
+    this(dbClusterId, regionId, DeletionPolicy.Retain, null, null);
+  }
+
+  public PolarDBBackupSpec(
+      String dbClusterId,
+      String regionId,
+      DeletionPolicy deletionPolicy,
+      SecretReference credentialsSecretRef) {
+    this(dbClusterId, regionId, deletionPolicy, credentialsSecretRef, null);
+  }
+
+  /** True when this resource adopts an existing backup rather than creating one. */
+  public boolean adopts() {
+    return backupId != null && !backupId.isBlank();
   }
 
   /** The deletion policy, defaulted where an API server did not apply the schema default. */

@@ -168,6 +168,14 @@ public class PolarDBBackupStatus {
     setReady(false, Reasons.WAITING_FOR_QUOTA, why, now);
   }
 
+  /** An adopted backup set is still being made; look again later. */
+  public void adopting(String id, String why, Instant nextAttempt, String requestId, Instant now) {
+    backupId = id;
+    nextAttemptTime = timestamp(nextAttempt);
+    lastRequestId = requestIdOr(requestId);
+    setReady(false, Reasons.ADOPTING, why, now);
+  }
+
   /** Still queued behind an older backup of the same cluster; no call was made. */
   public void queued(String why, Instant nextAttempt, Instant now) {
     nextAttemptTime = timestamp(nextAttempt);

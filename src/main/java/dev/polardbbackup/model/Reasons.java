@@ -23,6 +23,8 @@ public final class Reasons {
   public static final String QUEUED = "QueuedBehindOlderBackup";
   public static final String SPEC_CHANGE_IGNORED = "SpecChangeIgnored";
   public static final String CLIENT_TOKEN_MISMATCH = "ClientTokenMismatch";
+  public static final String PAUSED = "Paused";
+  public static final String ADOPTING = "AdoptingBackup";
 
   private Reasons() {}
 }

@@ -143,6 +143,81 @@ class BackupLifecycleTest {
   }
 
   @Test
+  void adoptsAnExistingBackupWithoutCreatingOneAndDeletesItByPolicy() throws Exception {
+    start(OperatorHarness.emulator());
+    assertTrue(harness.polarDb().createBackup(CLUSTER, "made-elsewhere").isOk());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> "Success".equals(harness.emulator.ledger().backups().get(0).status()));
+    String existing = harness.emulator.ledger().backups().get(0).backupId();
+
+    harness.create(
+        "adopted",
+        new PolarDBBackupSpec(
+            CLUSTER, OperatorHarness.REGION, DeletionPolicy.Delete, null, existing));
+    PolarDBBackup done = harness.awaitPhase("adopted", Phase.Succeeded);
+
+    assertEquals(existing, done.getStatus().getBackupId());
+    assertNotNull(done.getStatus().getBackupSetSize());
+    assertEquals(
+        1L,
+        harness.emulator.ledger().callsByAction().get("CreateBackup"),
+        "adoption makes no backup");
+    harness.delete("adopted");
+    harness.awaitGone("adopted");
+    assertEquals(
+        0,
+        liveBackups(harness.emulator.ledger()),
+        "deletionPolicy Delete applies to adopted backups");
+  }
+
+  @Test
+  void adoptingABackupThatDoesNotExistFails() throws Exception {
+    start(OperatorHarness.emulator());
+    harness.create(
+        "ghost",
+        new PolarDBBackupSpec(
+            CLUSTER, OperatorHarness.REGION, DeletionPolicy.Retain, null, "999999"));
+
+    PolarDBBackup failed = harness.awaitPhase("ghost", Phase.Failed);
+
+    assertEquals(Reasons.BACKUP_NOT_FOUND, failed.getStatus().getReason());
+    assertEquals(0L, harness.emulator.ledger().callsByAction().getOrDefault("CreateBackup", 0L));
+  }
+
+  @Test
+  void pausedBackupIsLeftAloneUntilTheAnnotationGoes() throws Exception {
+    start(OperatorHarness.emulator());
+    PolarDBBackup paused =
+        new PolarDBBackup(
+            OperatorHarness.NAMESPACE,
+            "held",
+            new PolarDBBackupSpec(CLUSTER, OperatorHarness.REGION));
+    paused.getMetadata().setAnnotations(Map.of(PolarDBBackup.PAUSED_ANNOTATION, "true"));
+    client.resource(paused).create();
+
+    harness.awaitThat(
+        "held",
+        b -> b.getStatus() != null && b.getStatus().condition(Reasons.PAUSED).isPresent(),
+        Duration.ofSeconds(10));
+    assertEquals(0L, harness.emulator.ledger().callsByAction().getOrDefault("CreateBackup", 0L));
+    assertTrue(harness.hasEvent("held", Reasons.PAUSED));
+
+    client
+        .resources(PolarDBBackup.class)
+        .inNamespace(OperatorHarness.NAMESPACE)
+        .withName("held")
+        .edit(
+            b -> {
+              b.getMetadata().setAnnotations(Map.of());
+              return b;
+            });
+    PolarDBBackup done = harness.awaitPhase("held", Phase.Succeeded);
+
+    assertTrue(done.getStatus().condition(Reasons.PAUSED).isEmpty());
+  }
+
+  @Test
   void lostResponseOnCreateBackupStillCreatesExactlyOneBackup() throws Exception {
     start(OperatorHarness.emulator());
     harness.emulator.setFault("CreateBackup", new FaultSpec(Duration.ZERO, 0, 0, 1.0));
