@@ -440,11 +440,20 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
           clock.instant());
       step.log("backup {} succeeded", b.backupId());
       events.normal(
-          step.backup, Reasons.BACKUP_SUCCEEDED, "Backup " + b.backupId() + " is complete.");
+          step.backup,
+          Reasons.BACKUP_SUCCEEDED,
+          "Backup " + b.backupId() + " is complete (RequestId " + requestId(located) + ").");
       return step.saveAndWait(null);
     }
     if (b.failed()) {
-      String message = "PolarDB reports backup " + b.backupId() + " (job " + jobId + ") as Failed.";
+      String message =
+          "PolarDB reports backup "
+              + b.backupId()
+              + " (job "
+              + jobId
+              + ") as Failed (RequestId "
+              + requestId(located)
+              + ").";
       step.status.failed(Reasons.BACKUP_FAILED, message, requestId(located), clock.instant());
       step.log("backup {} failed", b.backupId());
       events.warning(step.backup, Reasons.BACKUP_FAILED, message);

@@ -272,18 +272,8 @@ class BackupLifecycleTest {
 
   @Test
   void missingSecretWaitsThenSecretCreationStartsTheBackup() throws Exception {
-    ControllerSettings slowAuth =
-        new ControllerSettings(
-            new Backoff(Duration.ofMillis(200), Duration.ofMillis(800), 0.2),
-            new Backoff(Duration.ofMillis(50), Duration.ofMillis(300), 0.2),
-            Duration.ofMinutes(10), // only the Secret event can wake it in time
-            Duration.ofSeconds(2),
-            Duration.ofMillis(100),
-            Duration.ofMillis(50),
-            Duration.ofMillis(300),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(5),
-            Duration.ofMillis(100));
+    // Only the Secret's own event can wake the backup in time.
+    ControllerSettings slowAuth = OperatorHarness.fastSettings(Duration.ofMinutes(10));
     harness = new OperatorHarness(client, OperatorHarness.emulator().build(), slowAuth).start();
     harness.createWithSecret("with-secret", "polardb-creds");
 

@@ -79,10 +79,14 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   static ControllerSettings fastSettings() {
+    return fastSettings(Duration.ofMillis(500));
+  }
+
+  static ControllerSettings fastSettings(Duration authRetry) {
     return new ControllerSettings(
         new Backoff(Duration.ofMillis(200), Duration.ofMillis(800), 0.2),
         new Backoff(Duration.ofMillis(50), Duration.ofMillis(300), 0.2),
-        Duration.ofMillis(500),
+        authRetry,
         Duration.ofSeconds(2),
         Duration.ofMillis(100),
         Duration.ofMillis(50),
