@@ -476,22 +476,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
             ? clock.instant().minus(ADOPT_LOOKBACK)
             : jobStart.minus(Duration.ofMinutes(10));
     Instant to = clock.instant().plus(Duration.ofMinutes(1));
-    ApiResult<List<Backup>> byId =
-        polarDb.describeAllBackups(DescribeBackupsQuery.byId(step.clusterId(), known, from, to));
-    if (!byId.isOk()) {
-      return new ApiResult.Failed<>(byId.error());
-    }
-    Optional<Backup> exact =
-        byId.value().stream().filter(b -> known.equals(b.backupId())).findFirst();
-    if (exact.isPresent() || step.status.getBackupId() != null) {
-      return new ApiResult.Ok<>(exact, requestId(byId));
-    }
-    ApiResult<List<Backup>> manual =
-        polarDb.describeAllBackups(DescribeBackupsQuery.manual(step.clusterId(), from, to));
-    if (!manual.isOk()) {
-      return new ApiResult.Failed<>(manual.error());
-    }
-    return new ApiResult.Ok<>(locateIn(step, manual.value()), requestId(manual));
+    return match(
+        step,
+        polarDb.describeAllBackups(DescribeBackupsQuery.byId(step.clusterId(), known, from, to)),
+        () -> polarDb.describeAllBackups(DescribeBackupsQuery.manual(step.clusterId(), from, to)));
   }
 
   /**
@@ -514,17 +502,33 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
                         step.clusterId(),
                         now.minus(SHARED_LOOKBACK),
                         now.plus(Duration.ofMinutes(1)))));
-    if (!manual.isOk()) {
-      return new ApiResult.Failed<>(manual.error());
+    return match(step, manual, () -> manual);
+  }
+
+  /**
+   * Our backup set among {@code listed}: the one with our known id (the backup id once identified,
+   * else the job id). If the id is a backup id, absence is the answer; if it is only a job id,
+   * PolarDB may have given the set another id, so match among {@code manual} by start time.
+   */
+  private ApiResult<Optional<Backup>> match(
+      Step step,
+      ApiResult<List<Backup>> listed,
+      java.util.function.Supplier<ApiResult<List<Backup>>> manual) {
+    if (!listed.isOk()) {
+      return new ApiResult.Failed<>(listed.error());
     }
     String known =
         Optional.ofNullable(step.status.getBackupId()).orElse(step.status.getBackupJobId());
     Optional<Backup> exact =
-        manual.value().stream().filter(b -> known.equals(b.backupId())).findFirst();
+        listed.value().stream().filter(b -> known.equals(b.backupId())).findFirst();
     if (exact.isPresent() || step.status.getBackupId() != null) {
-      return new ApiResult.Ok<>(exact, requestId(manual));
+      return new ApiResult.Ok<>(exact, requestId(listed));
     }
-    return new ApiResult.Ok<>(locateIn(step, manual.value()), requestId(manual));
+    ApiResult<List<Backup>> candidates = manual.get();
+    if (!candidates.isOk()) {
+      return new ApiResult.Failed<>(candidates.error());
+    }
+    return new ApiResult.Ok<>(locateIn(step, candidates.value()), requestId(candidates));
   }
 
   /** Matches our job to one of the cluster's manual backups that no other resource claimed. */
