@@ -29,22 +29,8 @@ final class HttpEndpoints implements AutoCloseable {
               t.setDaemon(true);
               return t;
             }));
-    server.createContext(
-        "/healthz",
-        ex ->
-            respond(
-                ex,
-                live.getAsBoolean() ? 200 : 503,
-                live.getAsBoolean() ? "ok\n" : "unhealthy\n",
-                "text/plain"));
-    server.createContext(
-        "/readyz",
-        ex ->
-            respond(
-                ex,
-                ready.getAsBoolean() ? 200 : 503,
-                ready.getAsBoolean() ? "ok\n" : "not ready\n",
-                "text/plain"));
+    server.createContext("/healthz", ex -> probe(ex, live, "unhealthy"));
+    server.createContext("/readyz", ex -> probe(ex, ready, "not ready"));
     server.createContext(
         "/metrics",
         ex -> respond(ex, 200, metrics.get(), "text/plain; version=0.0.4; charset=utf-8"));
@@ -53,6 +39,13 @@ final class HttpEndpoints implements AutoCloseable {
 
   int port() {
     return server.getAddress().getPort();
+  }
+
+  /** Asks the check once, so the status code and the body always agree. */
+  private static void probe(HttpExchange exchange, BooleanSupplier check, String failure)
+      throws IOException {
+    boolean ok = check.getAsBoolean();
+    respond(exchange, ok ? 200 : 503, ok ? "ok\n" : failure + "\n", "text/plain");
   }
 
   private static void respond(HttpExchange exchange, int status, String body, String type)
