@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -135,19 +134,11 @@ public final class EmulatorCommand implements Callable<Integer> {
       err.println("emulator: cannot listen on " + bind + ":" + port + ": " + e.getMessage());
       return 1;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  server.close();
-                  stopped.countDown();
-                },
-                "emulator-shutdown"));
+    UntilSignalled running = new UntilSignalled("emulator", server);
     out.println("PolarDB emulator listening on " + server.baseUri());
     out.flush();
     err.println("emulator: access keys " + keyIds() + "; clusters " + clusterSummary());
-    stopped.await();
+    running.await();
     return 0;
   }
 
