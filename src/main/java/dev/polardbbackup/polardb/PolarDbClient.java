@@ -81,12 +81,20 @@ public final class PolarDbClient {
             ? this.endpoint.host()
             : this.endpoint.host() + ":" + this.endpoint.port();
     this.credentials = credentials;
-    // okhttp would silently resend a request whose connection failed; we must see that failure,
-    // because a resent CreateBackup with a reused nonce is refused and a lost reply is ambiguous.
-    this.http = http.newBuilder().retryOnConnectionFailure(false).build();
+    this.http = withoutSilentRetries(http);
     this.clock = clock;
     this.listener = listener;
     this.nonces = nonces;
+  }
+
+  /**
+   * okhttp would silently resend a request whose connection failed; we must see that failure,
+   * because a resent CreateBackup with a reused nonce is refused and a lost reply is ambiguous.
+   */
+  static OkHttpClient withoutSilentRetries(OkHttpClient http) {
+    return http.retryOnConnectionFailure()
+        ? http.newBuilder().retryOnConnectionFailure(false).build()
+        : http;
   }
 
   // ---- actions ----

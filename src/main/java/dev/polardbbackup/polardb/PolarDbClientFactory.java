@@ -20,7 +20,8 @@ public final class PolarDbClientFactory {
   public PolarDbClientFactory(
       Optional<URI> endpointOverride, OkHttpClient http, Clock clock, CallListener listener) {
     this.endpointOverride = endpointOverride;
-    this.http = http;
+    // Done once here rather than in every client the factory makes (one per reconcile).
+    this.http = PolarDbClient.withoutSilentRetries(http);
     this.clock = clock;
     this.listener = listener;
   }
