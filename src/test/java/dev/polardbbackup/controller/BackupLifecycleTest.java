@@ -203,15 +203,9 @@ class BackupLifecycleTest {
     assertEquals(0L, harness.emulator.ledger().callsByAction().getOrDefault("CreateBackup", 0L));
     assertTrue(harness.hasEvent("held", Reasons.PAUSED));
 
-    client
-        .resources(PolarDBBackup.class)
-        .inNamespace(OperatorHarness.NAMESPACE)
-        .withName("held")
-        .edit(
-            b -> {
-              b.getMetadata().setAnnotations(Map.of());
-              return b;
-            });
+    harness.mergePatch(
+        "held",
+        "{\"metadata\":{\"annotations\":{\"" + PolarDBBackup.PAUSED_ANNOTATION + "\":null}}}");
     PolarDBBackup done = harness.awaitPhase("held", Phase.Succeeded);
 
     assertTrue(done.getStatus().condition(Reasons.PAUSED).isEmpty());
@@ -475,15 +469,11 @@ class BackupLifecycleTest {
         .atMost(Duration.ofSeconds(10))
         .until(() -> harness.hasEvent("stuck", "DeletionRetrying"));
     assertNotNull(harness.get("stuck"));
-    client
-        .resources(PolarDBBackup.class)
-        .inNamespace(OperatorHarness.NAMESPACE)
-        .withName("stuck")
-        .edit(
-            b -> {
-              b.getMetadata().setAnnotations(Map.of(PolarDBBackup.FORCE_DELETE_ANNOTATION, "true"));
-              return b;
-            });
+    harness.mergePatch(
+        "stuck",
+        "{\"metadata\":{\"annotations\":{\""
+            + PolarDBBackup.FORCE_DELETE_ANNOTATION
+            + "\":\"true\"}}}");
 
     harness.awaitGone("stuck");
     assertEquals(
@@ -537,15 +527,7 @@ class BackupLifecycleTest {
     harness.awaitPhase("fixed", Phase.Running);
 
     // The mock server does not run CEL, like an API server older than 1.25.
-    client
-        .resources(PolarDBBackup.class)
-        .inNamespace(OperatorHarness.NAMESPACE)
-        .withName("fixed")
-        .edit(
-            b -> {
-              b.setSpec(new PolarDBBackupSpec("pc-other", OperatorHarness.REGION));
-              return b;
-            });
+    harness.mergePatch("fixed", "{\"spec\":{\"dbClusterId\":\"pc-other\"}}");
     PolarDBBackup done = harness.awaitPhase("fixed", Phase.Succeeded);
 
     harness.awaitThat(

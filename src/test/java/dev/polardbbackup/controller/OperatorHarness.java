@@ -185,6 +185,21 @@ final class OperatorHarness implements AutoCloseable {
         .until(() -> get(name) == null);
   }
 
+  /**
+   * A JSON merge patch without a resourceVersion: a user's edit that must not lose a race with the
+   * operator's own status writes.
+   */
+  void mergePatch(String name, String json) {
+    client
+        .resources(PolarDBBackup.class)
+        .inNamespace(NAMESPACE)
+        .withName(name)
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            json);
+  }
+
   void delete(String name) {
     client.resources(PolarDBBackup.class).inNamespace(NAMESPACE).withName(name).delete();
   }
