@@ -38,8 +38,9 @@ stack_control_plane() {
   source "$STATE/env"
   export KUBECONFIG="$STATE/kubeconfig"
   # --validate=false: this local API server is 1.20, which predates the CRD's CEL rule (1.25+).
-  kubectl apply --validate=false -f crds/polardbbackups.polardbbackup.dev-v1.yml >/dev/null
-  kubectl wait --for=condition=Established crd/polardbbackups.polardbbackup.dev --timeout=60s >/dev/null
+  kubectl apply --validate=false -k crds >/dev/null
+  kubectl wait --for=condition=Established crd/polardbbackups.polardbbackup.dev \
+    crd/polardbbackupschedules.polardbbackup.dev --timeout=60s >/dev/null
   kubectl apply -k deploy/base >/dev/null
   local token
   token=$(kubectl create token polardb-backup-operator -n polardb-backup-system --duration=24h)

@@ -2,6 +2,8 @@ package dev.polardbbackup.app;
 
 import dev.polardbbackup.controller.Events;
 import dev.polardbbackup.controller.PolarDBBackupReconciler;
+import dev.polardbbackup.controller.PolarDBBackupScheduleReconciler;
+import dev.polardbbackup.controller.ScheduleSettings;
 import dev.polardbbackup.polardb.DefaultCredentialsChain;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
 import io.fabric8.kubernetes.client.Config;
@@ -9,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import java.io.IOException;
@@ -67,16 +70,21 @@ final class OperatorApp implements AutoCloseable {
             new SecureRandom(),
             new Events(kubernetes, clock),
             metrics);
-    operator.register(
-        reconciler,
-        c -> {
-          if (!settings.namespaces().isEmpty()) {
-            c.settingNamespaces(settings.namespaces());
-          }
-        });
+    var schedules =
+        new PolarDBBackupScheduleReconciler(
+            ScheduleSettings.defaults(), clock, new Events(kubernetes, clock));
+    operator.register(reconciler, c -> watchNamespaces(c, settings));
+    operator.register(schedules, c -> watchNamespaces(c, settings));
     endpoints =
         new HttpEndpoints(
             settings.httpAddress(), () -> !stopped.get(), () -> ready(settings), metrics::scrape);
+  }
+
+  private static void watchNamespaces(
+      ControllerConfigurationOverrider<?> controller, OperatorSettings settings) {
+    if (!settings.namespaces().isEmpty()) {
+      controller.settingNamespaces(settings.namespaces());
+    }
   }
 
   private LeaderElectionConfiguration leaderElection(OperatorSettings.LeaderElection le) {

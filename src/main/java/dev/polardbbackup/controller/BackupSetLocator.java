@@ -60,8 +60,10 @@ final class BackupSetLocator {
       return Optional.of(closest.get(0));
     }
     long rank = sameSecondJobs.stream().filter(other -> ID_ORDER.compare(other, jobId) < 0).count();
-    // Fewer sets than jobs: some are not listed yet; wait rather than guess.
-    return rank < closest.size() && closest.size() >= sameSecondJobs.size() + 1
+    // Fewer sets than jobs: some are not listed yet. More sets than jobs: one was made by someone
+    // else (by hand, another tool) in the same second, and taking it would later delete it. Either
+    // way wait rather than guess.
+    return closest.size() == sameSecondJobs.size() + 1
         ? Optional.of(closest.get((int) rank))
         : Optional.empty();
   }

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -305,32 +304,9 @@ public class PolarDBBackupStatus {
     setCondition(READY, ready, why, text, now);
   }
 
-  /**
-   * Sets a condition; its lastTransitionTime changes only when its status does, as Kubernetes
-   * conventions ask.
-   */
+  /** Sets a condition (see {@link Conditions#set}). */
   public void setCondition(String type, boolean value, String why, String text, Instant now) {
-    String statusText = value ? "True" : "False";
-    Optional<Condition> existing = condition(type);
-    String transition =
-        existing
-            .filter(c -> statusText.equals(c.getStatus()))
-            .map(Condition::getLastTransitionTime)
-            .orElse(timestamp(now));
-    Condition condition =
-        new ConditionBuilder()
-            .withType(type)
-            .withStatus(statusText)
-            .withReason(why)
-            .withMessage(text)
-            .withLastTransitionTime(transition)
-            .withObservedGeneration(observedGeneration)
-            .build();
-    if (conditions == null) {
-      conditions = new ArrayList<>();
-    }
-    conditions.removeIf(c -> type.equals(c.getType()));
-    conditions.add(condition);
+    conditions = Conditions.set(conditions, type, value, why, text, observedGeneration, now);
   }
 
   public void removeCondition(String type) {
@@ -340,13 +316,11 @@ public class PolarDBBackupStatus {
   }
 
   public Optional<Condition> condition(String type) {
-    return conditions == null
-        ? Optional.empty()
-        : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+    return Conditions.find(conditions, type);
   }
 
   static String timestamp(Instant instant) {
-    return instant.truncatedTo(ChronoUnit.SECONDS).toString();
+    return Conditions.timestamp(instant);
   }
 
   @JsonIgnore

@@ -26,5 +26,20 @@ public final class Reasons {
   public static final String PAUSED = "Paused";
   public static final String ADOPTING = "AdoptingBackup";
 
+  // Schedules: the Ready and Stalled conditions, and events.
+  public static final String SCHEDULED = "Scheduled";
+  public static final String SUSPENDED = "Suspended";
+  public static final String INVALID_SCHEDULE = "InvalidSchedule";
+  public static final String QUOTA_FULL = "QuotaFull";
+  public static final String LAST_BACKUP_FAILED = "LastBackupFailed";
+  public static final String CREATE_FAILED = "CreateFailed";
+  public static final String NAME_CONFLICT = "NameConflict";
+  public static final String BACKUP_CREATED = "BackupCreated";
+  public static final String TICK_DEFERRED = "TickDeferred";
+  public static final String TICK_SKIPPED = "TickSkipped";
+  public static final String SCHEDULE_CHANGED = "ScheduleChanged";
+  public static final String RETENTION_DELETED = "RetentionDeleted";
+  public static final String ROTATED_FOR_QUOTA = "RotatedForQuota";
+
   private Reasons() {}
 }

@@ -84,4 +84,12 @@ class BackupSetLocatorTest {
     List<Backup> backups = List.of(manual("300", T));
     assertEquals("none", found(BackupSetLocator.locate("51", T, backups, Set.of(), Set.of("50"))));
   }
+
+  @Test
+  void waitsRatherThanTakeABackupSomeoneElseStartedInTheSameSecond() {
+    // 300 was made by hand in the same second as our job's 301: which is ours cannot be told, and
+    // taking 300 would later delete someone else's backup.
+    List<Backup> backups = List.of(manual("300", T), manual("301", T));
+    assertEquals("none", found(BackupSetLocator.locate("51", T, backups, Set.of(), Set.of())));
+  }
 }

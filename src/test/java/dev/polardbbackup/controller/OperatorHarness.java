@@ -3,10 +3,13 @@ package dev.polardbbackup.controller;
 import static org.awaitility.Awaitility.await;
 
 import dev.polardbbackup.emulator.EmulatorServer;
+import dev.polardbbackup.emulator.MutableClock;
 import dev.polardbbackup.emulator.PolarDbEmulator;
 import dev.polardbbackup.model.DeletionPolicy;
 import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
+import dev.polardbbackup.model.PolarDBBackupSchedule;
+import dev.polardbbackup.model.PolarDBBackupScheduleSpec;
 import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.model.SecretReference;
 import dev.polardbbackup.polardb.CallListener;
@@ -52,6 +55,10 @@ final class OperatorHarness implements AutoCloseable {
   final EmulatorServer server;
   final OkHttpClient http =
       PolarDbClientFactory.httpClient(Duration.ofSeconds(2), Duration.ofSeconds(5));
+
+  /** The schedules' clock: ticks come when a test moves it, never by waiting. */
+  final MutableClock scheduleClock = MutableClock.at("2030-01-01T01:30:00Z");
+
   private final ControllerSettings settings;
   private Operator operator;
 
@@ -62,12 +69,23 @@ final class OperatorHarness implements AutoCloseable {
     this.settings = settings;
     this.server = EmulatorServer.start(emulator, new InetSocketAddress("127.0.0.1", 0));
     // Status must behave as a subresource: the mock learns that from the CRD.
-    client
-        .apiextensions()
-        .v1()
-        .customResourceDefinitions()
-        .load(Files.newInputStream(Path.of("crds/polardbbackups.polardbbackup.dev-v1.yml")))
-        .createOr(existing -> existing.update());
+    for (String plural : List.of("polardbbackups", "polardbbackupschedules")) {
+      client
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .load(Files.newInputStream(Path.of("crds/" + plural + ".polardbbackup.dev-v1.yml")))
+          .createOr(existing -> existing.update());
+    }
+  }
+
+  /** Schedules tick on a clock the test moves; the grace for a late tick is one minute. */
+  static ScheduleSettings fastScheduleSettings() {
+    return new ScheduleSettings(
+        Duration.ofMillis(100),
+        Duration.ofMinutes(1),
+        Duration.ofSeconds(3),
+        Duration.ofMillis(200));
   }
 
   static PolarDbEmulator.Builder emulator() {
@@ -114,6 +132,10 @@ final class OperatorHarness implements AutoCloseable {
             new Events(client, Clock.systemUTC()),
             dev.polardbbackup.controller.BackupObserver.NONE);
     operator.register(reconciler, c -> c.settingNamespaces(NAMESPACE));
+    operator.register(
+        new PolarDBBackupScheduleReconciler(
+            fastScheduleSettings(), scheduleClock, new Events(client, scheduleClock)),
+        c -> c.settingNamespaces(NAMESPACE));
     operator.start();
     return this;
   }
@@ -212,6 +234,56 @@ final class OperatorHarness implements AutoCloseable {
 
   boolean hasEvent(String name, String reason) {
     return events(name).stream().anyMatch(e -> reason.equals(e.getReason()));
+  }
+
+  // ---- schedules ----
+
+  PolarDBBackupSchedule createSchedule(String name, PolarDBBackupScheduleSpec spec) {
+    return client.resource(new PolarDBBackupSchedule(NAMESPACE, name, spec)).create();
+  }
+
+  PolarDBBackupSchedule schedule(String name) {
+    return client
+        .resources(PolarDBBackupSchedule.class)
+        .inNamespace(NAMESPACE)
+        .withName(name)
+        .get();
+  }
+
+  PolarDBBackupSchedule awaitSchedule(String name, Predicate<PolarDBBackupSchedule> condition) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> Optional.ofNullable(schedule(name)).map(condition::test).orElse(false));
+    return schedule(name);
+  }
+
+  void mergePatchSchedule(String name, String json) {
+    client
+        .resources(PolarDBBackupSchedule.class)
+        .inNamespace(NAMESPACE)
+        .withName(name)
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            json);
+  }
+
+  /** The backups labelled as made by this schedule, sorted by name (that is, by tick). */
+  List<PolarDBBackup> children(String scheduleName) {
+    return client
+        .resources(PolarDBBackup.class)
+        .inNamespace(NAMESPACE)
+        .withLabel(PolarDBBackupScheduleReconciler.SCHEDULE_LABEL, scheduleName)
+        .list()
+        .getItems()
+        .stream()
+        .sorted(java.util.Comparator.comparing(b -> b.getMetadata().getName()))
+        .toList();
+  }
+
+  List<String> childNames(String scheduleName) {
+    return children(scheduleName).stream().map(b -> b.getMetadata().getName()).toList();
   }
 
   /** A direct client, for a test that changes the cloud behind the operator's back. */

@@ -57,7 +57,7 @@ final class LocalStack implements AutoCloseable {
     Cmd.run(Map.of(), repo, 1800, null, List.of(controlPlane, "up", dir.toString()))
         .orFail("scripts/control-plane.sh up");
     admin = new Kubectl(dir.resolve("kubeconfig"), repo);
-    applyCrd();
+    applyCrds();
     admin.ok("apply", "-k", "deploy/base");
     operatorKubeconfig = serviceAccountKubeconfig();
 
@@ -75,25 +75,27 @@ final class LocalStack implements AutoCloseable {
    * does too; a plain apply without client validation stores the CRD (the field dropped). The rest
    * of the CRD is proven server-side-apply clean with the CEL block stripped.
    */
-  private void applyCrd() throws IOException {
-    String crd = Files.readString(repo.resolve("crds/polardbbackups.polardbbackup.dev-v1.yml"));
-    String withoutCel =
-        crd.replaceAll("(?m)^( +)x-kubernetes-validations:\\n(\\1- .*\\n|\\1  .*\\n)*", "");
-    assertTrue(
-        !withoutCel.contains("x-kubernetes-validations") && withoutCel.length() < crd.length());
-    Cmd.run(
-            Map.of("KUBECONFIG", dir.resolve("kubeconfig").toString()),
-            repo,
-            60,
-            withoutCel,
-            List.of("kubectl", "apply", "--server-side", "--dry-run=server", "-f", "-"))
-        .orFail("server-side apply of the CRD");
-    admin.ok("apply", "--validate=false", "-f", "crds/polardbbackups.polardbbackup.dev-v1.yml");
-    admin.ok(
-        "wait",
-        "--for=condition=Established",
-        "crd/polardbbackups.polardbbackup.dev",
-        "--timeout=60s");
+  private void applyCrds() throws IOException {
+    for (String plural : List.of("polardbbackups", "polardbbackupschedules")) {
+      String file = "crds/" + plural + ".polardbbackup.dev-v1.yml";
+      String crd = Files.readString(repo.resolve(file));
+      String withoutCel =
+          crd.replaceAll("(?m)^( +)x-kubernetes-validations:\\n(\\1- .*\\n|\\1  .*\\n)*", "");
+      assertTrue(!withoutCel.contains("x-kubernetes-validations"));
+      Cmd.run(
+              Map.of("KUBECONFIG", dir.resolve("kubeconfig").toString()),
+              repo,
+              60,
+              withoutCel,
+              List.of("kubectl", "apply", "--server-side", "--dry-run=server", "-f", "-"))
+          .orFail("server-side apply of " + file);
+      admin.ok("apply", "--validate=false", "-f", file);
+      admin.ok(
+          "wait",
+          "--for=condition=Established",
+          "crd/" + plural + ".polardbbackup.dev",
+          "--timeout=60s");
+    }
   }
 
   /** A kubeconfig for the shipped ServiceAccount, with a token from the TokenRequest API. */

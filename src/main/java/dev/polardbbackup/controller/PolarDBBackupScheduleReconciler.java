@@ -1,0 +1,720 @@
+package dev.polardbbackup.controller;
+
+import dev.polardbbackup.model.BackupTemplate;
+import dev.polardbbackup.model.CatchUpPolicy;
+import dev.polardbbackup.model.ConcurrencyPolicy;
+import dev.polardbbackup.model.DeletionPolicy;
+import dev.polardbbackup.model.LastBackup;
+import dev.polardbbackup.model.Phase;
+import dev.polardbbackup.model.PolarDBBackup;
+import dev.polardbbackup.model.PolarDBBackupSchedule;
+import dev.polardbbackup.model.PolarDBBackupScheduleSpec;
+import dev.polardbbackup.model.PolarDBBackupScheduleStatus;
+import dev.polardbbackup.model.Reasons;
+import dev.polardbbackup.model.Retention;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns one {@link PolarDBBackupSchedule} into a PolarDBBackup per cron tick and deletes the
+ * oldest. It makes no PolarDB call of its own: its backups do that.
+ *
+ * <ol>
+ *   <li>Paused objects are left alone.
+ *   <li>Look at the children: which run, which succeeded, which failed.
+ *   <li>Find the due tick, if any, and decide: run it, let it wait (Forbid, quota rotation), or
+ *       skip it (suspended, missed while down with catch-up None, past its starting deadline).
+ *   <li>Run it: create the child with a name made of the schedule's name and the tick, so that a
+ *       restart between creating it and recording it finds it instead of making a second one.
+ *   <li>Retention: delete the oldest children beyond the limits, and free a quota slot for a
+ *       waiting child when the user opted in and retention allows it.
+ *   <li>Record status and look again at the next tick.
+ * </ol>
+ */
+@ControllerConfiguration(name = PolarDBBackupScheduleReconciler.NAME)
+public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackupSchedule> {
+  public static final String NAME = "polardbbackupschedule";
+  public static final String SCHEDULE_LABEL = PolarDBBackup.GROUP + "/schedule";
+  public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+
+  /** Manual backups a PolarDB cluster may hold at once (see the shared OpenAPI notes). */
+  static final int MANUAL_BACKUP_QUOTA = 3;
+
+  private static final Logger log = LoggerFactory.getLogger(PolarDBBackupScheduleReconciler.class);
+  private static final int MISSED_COUNT_CAP = 100_000;
+  private static final int MAX_NAME = 253;
+  private static final int MAX_LABEL_VALUE = 63;
+  private static final Duration TICK_MARGIN = Duration.ofMillis(100);
+  private static final Duration PAUSED_RECHECK = Duration.ofSeconds(10);
+  private static final DateTimeFormatter NAME_TIME =
+      DateTimeFormatter.ofPattern("yyyyMMddHHmm").withZone(ZoneOffset.UTC);
+
+  private final ScheduleSettings settings;
+  private final Clock clock;
+  private final Events events;
+  private InformerEventSource<PolarDBBackup, PolarDBBackupSchedule> children;
+
+  public PolarDBBackupScheduleReconciler(ScheduleSettings settings, Clock clock, Events events) {
+    this.settings = settings;
+    this.clock = clock;
+    this.events = events;
+  }
+
+  /** The schedules' own backups (labelled), mapped back through their owner reference. */
+  @Override
+  public List<EventSource<?, PolarDBBackupSchedule>> prepareEventSources(
+      EventSourceContext<PolarDBBackupSchedule> context) {
+    var config =
+        InformerEventSourceConfiguration.from(PolarDBBackup.class, PolarDBBackupSchedule.class)
+            .withLabelSelector(SCHEDULE_LABEL)
+            .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(PolarDBBackupSchedule.class))
+            .withNamespacesInheritedFromController()
+            .build();
+    children = new InformerEventSource<>(config, context);
+    return List.of(children);
+  }
+
+  @Override
+  public UpdateControl<PolarDBBackupSchedule> reconcile(
+      PolarDBBackupSchedule schedule, Context<PolarDBBackupSchedule> context) {
+    return new Pass(schedule, context).run();
+  }
+
+  /** The deterministic name of the backup for one tick: schedule name and UTC minute. */
+  static String childName(String scheduleName, Instant tick) {
+    String suffix = "-" + NAME_TIME.format(tick);
+    String base = scheduleName;
+    if (base.length() + suffix.length() > MAX_NAME) {
+      base = trimToAlphanumeric(base.substring(0, MAX_NAME - suffix.length()));
+    }
+    return base + suffix;
+  }
+
+  /** A label value for the schedule's name; a long name is shortened with a hash of it. */
+  static String labelValue(String scheduleName) {
+    if (scheduleName.length() <= MAX_LABEL_VALUE) {
+      return scheduleName;
+    }
+    String hash = sha256(scheduleName).substring(0, 10);
+    return trimToAlphanumeric(scheduleName.substring(0, MAX_LABEL_VALUE - 11)) + "-" + hash;
+  }
+
+  /**
+   * Labels a child may take from its schedule: not those by which Argo CD, Flux or Helm track what
+   * they applied, or they would prune or adopt the child as their own.
+   */
+  static boolean inheritable(String labelKey) {
+    return !(labelKey.equals("app.kubernetes.io/instance")
+        || labelKey.equals(MANAGED_BY_LABEL)
+        || labelKey.equals(SCHEDULE_LABEL)
+        || labelKey.startsWith("argocd.argoproj.io/")
+        || labelKey.contains("fluxcd.io/")
+        || labelKey.startsWith("helm.sh/"));
+  }
+
+  private static String trimToAlphanumeric(String s) {
+    int end = s.length();
+    while (end > 0 && !Character.isLetterOrDigit(s.charAt(end - 1))) {
+      end--;
+    }
+    return s.substring(0, end);
+  }
+
+  private static String sha256(String text) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+
+  private static String ts(Instant instant) {
+    return instant.truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  /** Why a schedule cannot do its job; becomes the Stalled condition. */
+  private record Stall(String reason, String message) {}
+
+  /** One reconcile of one schedule. */
+  private final class Pass {
+    final PolarDBBackupSchedule schedule;
+    final Context<PolarDBBackupSchedule> context;
+    final PolarDBBackupScheduleSpec spec;
+    final PolarDBBackupScheduleStatus original;
+    final PolarDBBackupScheduleStatus status;
+    final Instant now;
+    ScheduleChildren owned;
+    Stall stall;
+    Duration wake;
+
+    Pass(PolarDBBackupSchedule schedule, Context<PolarDBBackupSchedule> context) {
+      this.schedule = schedule;
+      this.context = context;
+      this.spec = schedule.getSpec();
+      this.original = schedule.getStatus();
+      this.status =
+          original == null ? new PolarDBBackupScheduleStatus() : schedule.getStatus().copy();
+      this.now = clock.instant();
+    }
+
+    UpdateControl<PolarDBBackupSchedule> run() {
+      // 1. Paused: nothing changes but the Paused condition.
+      if (schedule.isPaused()) {
+        return paused();
+      }
+      status.removeCondition(Reasons.PAUSED);
+      status.setObservedGeneration(schedule.getMetadata().getGeneration());
+      // 2. What the children say.
+      observeChildren();
+      // 3-4. The due tick, if any.
+      CronSchedule.Parsed parsed = CronSchedule.parse(spec.schedule(), spec.timeZone());
+      Optional<CronSchedule> cron = parsed.schedule();
+      if (cron.isPresent()) {
+        tick(cron.get());
+      } else {
+        invalid(parsed.problem());
+      }
+      // 5. Retention.
+      applyRetention();
+      // 6. Record and sleep until the next thing to do.
+      cron.ifPresent(this::ready);
+      recordStall();
+      save();
+      UpdateControl<PolarDBBackupSchedule> control = UpdateControl.noUpdate();
+      return wake == null ? control : control.rescheduleAfter(wake);
+    }
+
+    private UpdateControl<PolarDBBackupSchedule> paused() {
+      if (status.condition(Reasons.PAUSED).isEmpty()) {
+        String message =
+            "Reconciliation is paused by the annotation "
+                + PolarDBBackup.PAUSED_ANNOTATION
+                + "=true: no backups are created or deleted; remove it to resume.";
+        status.setCondition(Reasons.PAUSED, true, Reasons.PAUSED, message, now);
+        status.setNextScheduleTime(null);
+        events.normal(schedule, Reasons.PAUSED, message);
+        log("paused");
+      }
+      save();
+      return UpdateControl.<PolarDBBackupSchedule>noUpdate()
+          .rescheduleAfter(min(settings.recheck(), PAUSED_RECHECK));
+    }
+
+    // ------------------------------------------------------------ children
+
+    private void observeChildren() {
+      owned =
+          new ScheduleChildren(
+              context.getSecondaryResources(PolarDBBackup.class), schedule.getMetadata().getUid());
+      List<String> active = owned.active().stream().map(b -> b.getMetadata().getName()).toList();
+      status.setActive(active.isEmpty() ? null : active);
+      status.setSucceeded(owned.succeeded().size());
+      status.setFailed(owned.failed().size());
+      owned.succeeded().stream()
+          .filter(b -> b.getStatus().getCompletionTime() != null)
+          .findFirst()
+          .map(
+              b ->
+                  new LastBackup(
+                      b.getMetadata().getName(),
+                      b.getStatus().getBackupId(),
+                      b.getStatus().getCompletionTime()))
+          .filter(this::newerThanRecorded)
+          .ifPresent(status::setLastSuccessfulBackup);
+      owned
+          .newestFinished()
+          .filter(b -> b.getStatus().getPhase() == Phase.Failed)
+          .ifPresent(
+              b ->
+                  stall(
+                      Reasons.LAST_BACKUP_FAILED,
+                      "The latest backup "
+                          + b.getMetadata().getName()
+                          + " failed: "
+                          + b.getStatus().getMessage()));
+    }
+
+    /** The last success never moves back, even after retention deleted its object. */
+    private boolean newerThanRecorded(LastBackup candidate) {
+      LastBackup recorded = status.getLastSuccessfulBackup();
+      // Times are whole seconds: of two in one second, the newer tick (the candidate) wins.
+      return recorded == null
+          || !Instant.parse(candidate.time()).isBefore(Instant.parse(recorded.time()));
+    }
+
+    // ---------------------------------------------------------------- ticks
+
+    private void tick(CronSchedule cron) {
+      String observed = spec.schedule().trim() + " in " + zoneName();
+      if (status.getObservedSchedule() == null) {
+        // First sight: the schedule starts now; earlier ticks were never ours to run.
+        status.setObservedSchedule(observed);
+        status.setLastTickTime(ts(now));
+        if (spec.runsImmediately() && !spec.suspended() && status.getCreated() == null) {
+          status.setPendingTickTime(ts(now.truncatedTo(ChronoUnit.MINUTES)));
+        }
+      } else if (!observed.equals(status.getObservedSchedule())) {
+        // A new cron counts from now: its earlier ticks were not missed, they never existed.
+        status.setObservedSchedule(observed);
+        status.setLastTickTime(ts(now));
+        status.setPendingTickTime(null);
+        events.normal(
+            schedule,
+            Reasons.SCHEDULE_CHANGED,
+            "Schedule is now '" + observed + "'; it takes effect from the next tick.");
+        log("schedule changed to '{}'", observed);
+      }
+      Instant cursor = status.lastTick().orElse(now);
+      Optional<Instant> due = cron.latestAtOrBefore(now).filter(t -> t.isAfter(cursor));
+      if (spec.suspended()) {
+        due.ifPresent(
+            t -> {
+              status.countMissed(cron.countBetween(cursor, t, MISSED_COUNT_CAP));
+              status.setLastTickTime(ts(t));
+            });
+        if (status.getPendingTickTime() != null) {
+          status.countMissed(1);
+          status.setPendingTickTime(null);
+        }
+        return;
+      }
+      due.ifPresent(t -> arrived(cron, cursor, t));
+      status.pendingTick().ifPresent(this::runPending);
+    }
+
+    /** A tick has come: earlier unseen ones are skipped, this one runs or waits unless too late. */
+    private void arrived(CronSchedule cron, Instant cursor, Instant tick) {
+      status.countMissed(cron.countBetween(cursor, tick, MISSED_COUNT_CAP) - 1);
+      status.setLastTickTime(ts(tick));
+      boolean missed = Duration.between(tick, now).compareTo(settings.missedTickGrace()) > 0;
+      if (missed && spec.effectiveCatchUpPolicy() == CatchUpPolicy.None) {
+        skip(tick, "it passed while the operator was not running and catchUpPolicy is None");
+        return;
+      }
+      if (status.getPendingTickTime() != null) {
+        // Ticks that pile up while one waits run once, never as a burst.
+        status.countMissed(1);
+      }
+      status.setPendingTickTime(ts(tick));
+      if (missed) {
+        log("catching up on the tick at {} (catchUpPolicy Latest)", tick);
+      }
+    }
+
+    private void runPending(Instant tick) {
+      Optional<Instant> deadline = deadline(tick);
+      if (deadline.isPresent() && now.isAfter(deadline.get())) {
+        skip(
+            tick,
+            "it could not start within startingDeadlineSeconds=" + spec.startingDeadlineSeconds());
+        return;
+      }
+      deadline.ifPresent(d -> wakeAt(d.plus(TICK_MARGIN)));
+      if (spec.effectiveConcurrencyPolicy() == ConcurrencyPolicy.Forbid
+          && !owned.active().isEmpty()) {
+        if (!tick.equals(original == null ? null : original.pendingTick().orElse(null))) {
+          events.normal(
+              schedule,
+              Reasons.TICK_DEFERRED,
+              "The tick at "
+                  + tick
+                  + " waits: backup "
+                  + owned.active().get(0).getMetadata().getName()
+                  + " is still running (concurrencyPolicy Forbid).");
+        }
+        return;
+      }
+      if (waitForQuotaRotation(tick)) {
+        return;
+      }
+      create(tick);
+    }
+
+    private Optional<Instant> deadline(Instant tick) {
+      return Optional.ofNullable(spec.startingDeadlineSeconds()).map(tick::plusSeconds);
+    }
+
+    private void skip(Instant tick, String why) {
+      status.countMissed(1);
+      if (ts(tick).equals(status.getPendingTickTime())) {
+        status.setPendingTickTime(null);
+      }
+      events.normal(schedule, Reasons.TICK_SKIPPED, "Skipped the tick at " + tick + ": " + why);
+      log("skipped the tick at {}: {}", tick, why);
+    }
+
+    /**
+     * Quota-aware rotation, before the tick: when this schedule's own backups already fill the
+     * cluster's manual-backup slots and retention would delete the oldest once the new one
+     * succeeds, delete it now and let the tick wait (bounded) until it is gone.
+     */
+    private boolean waitForQuotaRotation(Instant tick) {
+      if (!canRotate()) {
+        return false;
+      }
+      if (!owned.terminating().isEmpty()) {
+        if (now.isBefore(tick.plus(settings.rotationWait()))) {
+          wakeAfter(min(settings.recheck(), Duration.ofSeconds(5)));
+          return true;
+        }
+        return false;
+      }
+      int slotsHeld = owned.succeeded().size() + owned.failed().size() + owned.active().size();
+      if (slotsHeld + 1 <= MANUAL_BACKUP_QUOTA || !retentionAllowsRotation()) {
+        return false;
+      }
+      rotateOldest(
+          "the tick at "
+              + tick
+              + " would exceed the cluster's "
+              + MANUAL_BACKUP_QUOTA
+              + " manual-backup slots");
+      wakeAfter(min(settings.recheck(), Duration.ofSeconds(5)));
+      return true;
+    }
+
+    private boolean canRotate() {
+      return retention().rotates()
+          && spec.template().effectiveDeletionPolicy() == DeletionPolicy.Delete;
+    }
+
+    /** The oldest kept backup would go anyway once the new one succeeds. */
+    private boolean retentionAllowsRotation() {
+      return !owned.succeeded().isEmpty()
+          && owned.succeeded().size() >= retention().effectiveKeepLast();
+    }
+
+    private void rotateOldest(String why) {
+      owned
+          .oldestSucceeded()
+          .ifPresent(
+              oldest -> {
+                String message =
+                    "Deleted backup "
+                        + oldest.getMetadata().getName()
+                        + " ("
+                        + oldest.getStatus().getBackupId()
+                        + ") to free a manual-backup slot: "
+                        + why
+                        + ".";
+                if (delete(oldest)) {
+                  events.normal(schedule, Reasons.ROTATED_FOR_QUOTA, message);
+                  log("{}", message);
+                }
+              });
+    }
+
+    private void create(Instant tick) {
+      String name = childName(schedule.getMetadata().getName(), tick);
+      PolarDBBackup child = child(name, tick);
+      try {
+        PolarDBBackup created = context.getClient().resource(child).create();
+        children.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+        created(tick, name, "Created backup " + name + " for the tick at " + tick + ".");
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 409) {
+          alreadyExists(tick, name);
+        } else {
+          stall(
+              Reasons.CREATE_FAILED,
+              "Could not create backup " + name + ": " + e.getCode() + " " + e.getMessage());
+          wakeAfter(settings.errorRetry());
+        }
+      }
+    }
+
+    /**
+     * The tick's name is taken. Ours: made before a restart that lost the status update, so this
+     * tick is done. Someone else's: never touched; the tick is skipped.
+     */
+    private void alreadyExists(Instant tick, String name) {
+      PolarDBBackup existing =
+          context
+              .getClient()
+              .resources(PolarDBBackup.class)
+              .inNamespace(schedule.getMetadata().getNamespace())
+              .withName(name)
+              .get();
+      if (existing != null && ScheduleChildren.ownedBy(existing, schedule.getMetadata().getUid())) {
+        created(tick, name, "Found backup " + name + " for the tick at " + tick + ".");
+        return;
+      }
+      String message =
+          "A PolarDBBackup named "
+              + name
+              + " already exists and does not belong to this schedule; the tick at "
+              + tick
+              + " is skipped.";
+      stall(Reasons.NAME_CONFLICT, message);
+      skip(tick, "the name " + name + " is taken");
+    }
+
+    private void created(Instant tick, String name, String message) {
+      boolean counted = ts(tick).equals(status.getLastScheduleTime());
+      if (!counted) {
+        status.countCreated();
+        events.normal(schedule, Reasons.BACKUP_CREATED, message);
+        log("{}", message);
+      }
+      status.setLastScheduleTime(ts(tick));
+      status.setPendingTickTime(null);
+    }
+
+    private PolarDBBackup child(String name, Instant tick) {
+      BackupTemplate template = spec.template();
+      var meta = schedule.getMetadata();
+      PolarDBBackup child = new PolarDBBackup(meta.getNamespace(), name, template.toBackupSpec());
+      Map<String, String> labels = new LinkedHashMap<>();
+      if (meta.getLabels() != null) {
+        meta.getLabels().forEach((k, v) -> labels.put(k, v));
+        labels.keySet().removeIf(k -> !inheritable(k));
+      }
+      labels.put(SCHEDULE_LABEL, labelValue(meta.getName()));
+      labels.put(MANAGED_BY_LABEL, Events.COMPONENT);
+      child.getMetadata().setLabels(labels);
+      child
+          .getMetadata()
+          .setAnnotations(Map.of(ScheduleChildren.SCHEDULED_AT_ANNOTATION, ts(tick)));
+      child
+          .getMetadata()
+          .setOwnerReferences(
+              List.of(
+                  new OwnerReferenceBuilder()
+                      .withApiVersion(schedule.getApiVersion())
+                      .withKind(schedule.getKind())
+                      .withName(meta.getName())
+                      .withUid(meta.getUid())
+                      .withController(true)
+                      .withBlockOwnerDeletion(true)
+                      .build()));
+      return child;
+    }
+
+    private void invalid(String problem) {
+      status.setNextScheduleTime(null);
+      status.setPendingTickTime(null);
+      boolean known =
+          status
+              .condition(PolarDBBackupScheduleStatus.READY)
+              .filter(c -> Reasons.INVALID_SCHEDULE.equals(c.getReason()))
+              .filter(c -> problem.equals(c.getMessage()))
+              .isPresent();
+      status.setCondition(
+          PolarDBBackupScheduleStatus.READY, false, Reasons.INVALID_SCHEDULE, problem, now);
+      if (!known) {
+        events.warning(schedule, Reasons.INVALID_SCHEDULE, problem);
+        log("invalid: {}", problem);
+      }
+    }
+
+    // ------------------------------------------------------------ retention
+
+    private void applyRetention() {
+      for (ScheduleChildren.Doomed doomed : owned.beyond(retention(), now)) {
+        PolarDBBackup backup = doomed.backup();
+        boolean cloudToo =
+            backup.getSpec() != null
+                && backup.getSpec().effectiveDeletionPolicy() == DeletionPolicy.Delete;
+        String message =
+            "Deleted backup "
+                + backup.getMetadata().getName()
+                + " ("
+                + doomed.why()
+                + "); "
+                + (cloudToo
+                    ? "its PolarDB backup is deleted too (deletionPolicy Delete)."
+                    : "its PolarDB backup is kept (deletionPolicy Retain).");
+        if (delete(backup)) {
+          events.normal(schedule, Reasons.RETENTION_DELETED, message);
+          log("{}", message);
+        }
+      }
+      List<PolarDBBackup> waiting =
+          owned.active().stream()
+              .filter(
+                  b -> b.getStatus() != null && b.getStatus().getPhase() == Phase.WaitingForQuota)
+              .toList();
+      if (!waiting.isEmpty()) {
+        freeSlotFor(waiting.get(0));
+      }
+    }
+
+    /** A child waits for a slot that others hold (or that the daily reading of the quota took). */
+    private void freeSlotFor(PolarDBBackup waiting) {
+      String name = waiting.getMetadata().getName();
+      if (canRotate() && !owned.terminating().isEmpty()) {
+        return; // a slot is being freed
+      }
+      if (canRotate() && retentionAllowsRotation()) {
+        rotateOldest("backup " + name + " is waiting for one");
+        return;
+      }
+      String advice;
+      if (!retention().rotates()) {
+        advice =
+            "set retention.rotateWhenQuotaFull: true (with deletionPolicy Delete) to let this"
+                + " schedule free one, or delete a manual backup of the cluster.";
+      } else if (spec.template().effectiveDeletionPolicy() != DeletionPolicy.Delete) {
+        advice =
+            "rotation cannot free one: the template's deletionPolicy is Retain, so deleting a"
+                + " backup object keeps its PolarDB backup. Delete a manual backup of the cluster.";
+      } else {
+        advice =
+            "rotation frees one only when this schedule keeps retention.keepLast="
+                + retention().effectiveKeepLast()
+                + " successful backups; the slots are held by other backups. Delete a manual"
+                + " backup of the cluster.";
+      }
+      stall(
+          Reasons.QUOTA_FULL,
+          "Backup "
+              + name
+              + " waits for a manual-backup slot of cluster "
+              + spec.template().dbClusterId()
+              + "; "
+              + advice);
+    }
+
+    private boolean delete(PolarDBBackup backup) {
+      try {
+        context
+            .getClient()
+            .resource(backup)
+            .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+            .delete();
+        status.countDeleted();
+        return true;
+      } catch (KubernetesClientException e) {
+        log("could not delete backup {}: {}", backup.getMetadata().getName(), e.getMessage());
+        wakeAfter(settings.errorRetry());
+        return false;
+      }
+    }
+
+    private Retention retention() {
+      return spec.effectiveRetention();
+    }
+
+    // ------------------------------------------------------------ status
+
+    private void ready(CronSchedule cron) {
+      if (spec.suspended()) {
+        status.setNextScheduleTime(null);
+        status.setCondition(
+            PolarDBBackupScheduleStatus.READY,
+            true,
+            Reasons.SUSPENDED,
+            "Suspended: no new backups until spec.suspend is false. Ticks meanwhile are skipped.",
+            now);
+        wakeAfter(settings.recheck());
+        return;
+      }
+      Optional<Instant> next = cron.nextAfter(now);
+      status.setNextScheduleTime(next.map(PolarDBBackupScheduleReconciler::ts).orElse(null));
+      next.ifPresent(t -> wakeAt(t.plus(TICK_MARGIN)));
+      wakeAfter(settings.recheck());
+      String message =
+          status.getPendingTickTime() != null
+              ? "The backup for the tick at " + status.getPendingTickTime() + " waits to start."
+              : next.map(t -> "Next backup at " + t + ".").orElse("No further ticks.");
+      status.setCondition(PolarDBBackupScheduleStatus.READY, true, Reasons.SCHEDULED, message, now);
+    }
+
+    private void stall(String reason, String message) {
+      if (stall == null) {
+        stall = new Stall(reason, message);
+      }
+    }
+
+    private void recordStall() {
+      if (stall == null) {
+        status.removeCondition(PolarDBBackupScheduleStatus.STALLED);
+        return;
+      }
+      boolean known =
+          status
+              .condition(PolarDBBackupScheduleStatus.STALLED)
+              .filter(c -> stall.reason().equals(c.getReason()))
+              .filter(c -> stall.message().equals(c.getMessage()))
+              .isPresent();
+      status.setCondition(
+          PolarDBBackupScheduleStatus.STALLED, true, stall.reason(), stall.message(), now);
+      if (!known) {
+        events.warning(schedule, stall.reason(), stall.message());
+        log("stalled: {}", stall.message());
+      }
+    }
+
+    /** Writes status with optimistic locking: a stale view gets a conflict and a retry. */
+    private void save() {
+      if (status.equals(original)) {
+        return;
+      }
+      PolarDBBackupSchedule copy = new PolarDBBackupSchedule();
+      copy.setMetadata(schedule.getMetadata());
+      copy.setSpec(schedule.getSpec());
+      copy.setStatus(status);
+      PolarDBBackupSchedule updated = context.getClient().resource(copy).updateStatus();
+      context
+          .eventSourceRetriever()
+          .getControllerEventSource()
+          .handleRecentResourceUpdate(ResourceID.fromResource(schedule), updated, schedule);
+    }
+
+    private String zoneName() {
+      return spec.timeZone() == null || spec.timeZone().isBlank() ? "UTC" : spec.timeZone();
+    }
+
+    private void wakeAt(Instant time) {
+      wakeAfter(Duration.between(now, time));
+    }
+
+    private void wakeAfter(Duration delay) {
+      Duration d = delay.isNegative() ? Duration.ZERO : delay;
+      wake = wake == null ? d : min(wake, d);
+    }
+
+    private void log(String format, Object... args) {
+      if (log.isInfoEnabled()) {
+        Object[] all = new Object[args.length + 2];
+        all[0] = schedule.getMetadata().getNamespace();
+        all[1] = schedule.getMetadata().getName();
+        System.arraycopy(args, 0, all, 2, args.length);
+        log.info("{}/{}: " + format, all);
+      }
+    }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+}

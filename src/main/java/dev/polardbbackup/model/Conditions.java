@@ -1,0 +1,58 @@
+package dev.polardbbackup.model;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Kubernetes-style conditions, shared by every status type of the model. */
+public final class Conditions {
+  private Conditions() {}
+
+  /**
+   * Returns the list with the condition set; its lastTransitionTime changes only when its status
+   * does, as Kubernetes conventions ask.
+   */
+  public static List<Condition> set(
+      List<Condition> conditions,
+      String type,
+      boolean value,
+      String reason,
+      String message,
+      Long observedGeneration,
+      Instant now) {
+    String statusText = value ? "True" : "False";
+    String transition =
+        find(conditions, type)
+            .filter(c -> statusText.equals(c.getStatus()))
+            .map(Condition::getLastTransitionTime)
+            .orElse(timestamp(now));
+    Condition condition =
+        new ConditionBuilder()
+            .withType(type)
+            .withStatus(statusText)
+            .withReason(reason)
+            .withMessage(message)
+            .withLastTransitionTime(transition)
+            .withObservedGeneration(observedGeneration)
+            .build();
+    List<Condition> result = conditions == null ? new ArrayList<>() : conditions;
+    result.removeIf(c -> type.equals(c.getType()));
+    result.add(condition);
+    return result;
+  }
+
+  public static Optional<Condition> find(List<Condition> conditions, String type) {
+    return conditions == null
+        ? Optional.empty()
+        : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  /** Whole seconds, as Kubernetes writes times. */
+  public static String timestamp(Instant instant) {
+    return instant.truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+}

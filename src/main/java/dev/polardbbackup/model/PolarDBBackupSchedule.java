@@ -1,0 +1,73 @@
+package dev.polardbbackup.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** Creates a PolarDBBackup on every tick of a cron schedule and deletes the oldest ones. */
+@Group(PolarDBBackup.GROUP)
+@Version(PolarDBBackup.VERSION)
+@ShortNames("pdbbs")
+@AdditionalPrinterColumn(
+    name = "Cluster",
+    jsonPath = ".spec.template.dbClusterId",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Schedule",
+    jsonPath = ".spec.schedule",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Suspended",
+    jsonPath = ".spec.suspend",
+    type = AdditionalPrinterColumn.Type.BOOLEAN)
+@AdditionalPrinterColumn(
+    name = "Last Success",
+    jsonPath = ".status.lastSuccessfulBackup.time",
+    type = AdditionalPrinterColumn.Type.DATE)
+// A string, not a date: kubectl prints future dates as <invalid>.
+@AdditionalPrinterColumn(
+    name = "Next",
+    jsonPath = ".status.nextScheduleTime",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Active",
+    jsonPath = ".status.active[*]",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+public class PolarDBBackupSchedule
+    extends CustomResource<PolarDBBackupScheduleSpec, PolarDBBackupScheduleStatus>
+    implements Namespaced {
+
+  public PolarDBBackupSchedule() {}
+
+  public PolarDBBackupSchedule(String namespace, String name, PolarDBBackupScheduleSpec spec) {
+    getMetadata().setNamespace(namespace);
+    getMetadata().setName(name);
+    setSpec(spec);
+  }
+
+  @JsonIgnore
+  public boolean isPaused() {
+    var annotations = getMetadata().getAnnotations();
+    return annotations != null
+        && "true".equalsIgnoreCase(annotations.get(PolarDBBackup.PAUSED_ANNOTATION));
+  }
+
+  @Override
+  protected PolarDBBackupScheduleSpec initSpec() {
+    return null;
+  }
+
+  @Override
+  protected PolarDBBackupScheduleStatus initStatus() {
+    return null;
+  }
+}

@@ -1,0 +1,267 @@
+package dev.polardbbackup.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** What a schedule has done and will do next. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class PolarDBBackupScheduleStatus {
+  public static final String READY = "Ready";
+  public static final String STALLED = "Stalled";
+
+  @JsonPropertyDescription("The spec generation this status describes.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription("The tick of the most recent backup this schedule created.")
+  private String lastScheduleTime;
+
+  @JsonPropertyDescription("The next tick, or absent while suspended or paused.")
+  private String nextScheduleTime;
+
+  @JsonPropertyDescription("The most recent successful backup.")
+  private LastBackup lastSuccessfulBackup;
+
+  @JsonPropertyDescription("Names of this schedule's backups that have not finished yet.")
+  private List<String> active;
+
+  @JsonPropertyDescription("Successful backups kept now.")
+  private Integer succeeded;
+
+  @JsonPropertyDescription("Failed backups kept now.")
+  private Integer failed;
+
+  @JsonPropertyDescription("Backups created by this schedule since it was created.")
+  private Integer created;
+
+  @JsonPropertyDescription("Ticks skipped: missed while down, suspended, late, or blocked.")
+  private Integer missedTicks;
+
+  @JsonPropertyDescription("Backups deleted by retention since the schedule was created.")
+  private Integer deleted;
+
+  @JsonPropertyDescription("The most recent tick dealt with (run, deferred or skipped).")
+  private String lastTickTime;
+
+  @JsonPropertyDescription("A due tick waiting for the previous backup to end or for a slot.")
+  private String pendingTickTime;
+
+  @JsonPropertyDescription("The schedule and time zone the tick times above belong to.")
+  private String observedSchedule;
+
+  @JsonPropertyDescription("Ready, Stalled and Paused.")
+  private List<Condition> conditions;
+
+  public PolarDBBackupScheduleStatus() {}
+
+  public PolarDBBackupScheduleStatus copy() {
+    var c = new PolarDBBackupScheduleStatus();
+    c.observedGeneration = observedGeneration;
+    c.lastScheduleTime = lastScheduleTime;
+    c.nextScheduleTime = nextScheduleTime;
+    c.lastSuccessfulBackup = lastSuccessfulBackup;
+    c.active = active == null ? null : new ArrayList<>(active);
+    c.succeeded = succeeded;
+    c.failed = failed;
+    c.created = created;
+    c.missedTicks = missedTicks;
+    c.deleted = deleted;
+    c.lastTickTime = lastTickTime;
+    c.pendingTickTime = pendingTickTime;
+    c.observedSchedule = observedSchedule;
+    if (conditions != null) {
+      c.conditions = new ArrayList<>();
+      conditions.forEach(cond -> c.conditions.add(new ConditionBuilder(cond).build()));
+    }
+    return c;
+  }
+
+  public void setCondition(String type, boolean value, String why, String text, Instant now) {
+    conditions = Conditions.set(conditions, type, value, why, text, observedGeneration, now);
+  }
+
+  public void removeCondition(String type) {
+    if (conditions != null) {
+      conditions.removeIf(c -> type.equals(c.getType()));
+      if (conditions.isEmpty()) {
+        conditions = null;
+      }
+    }
+  }
+
+  public Optional<Condition> condition(String type) {
+    return Conditions.find(conditions, type);
+  }
+
+  /** Counts only go up; a missing counter is zero. */
+  public void countCreated() {
+    created = (created == null ? 0 : created) + 1;
+  }
+
+  public void countMissed(int ticks) {
+    if (ticks > 0) {
+      missedTicks = (missedTicks == null ? 0 : missedTicks) + ticks;
+    }
+  }
+
+  public void countDeleted() {
+    deleted = (deleted == null ? 0 : deleted) + 1;
+  }
+
+  public Optional<Instant> lastTick() {
+    return Optional.ofNullable(lastTickTime).map(Instant::parse);
+  }
+
+  public Optional<Instant> pendingTick() {
+    return Optional.ofNullable(pendingTickTime).map(Instant::parse);
+  }
+
+  // ---- accessors (Jackson and the CRD generator read these) ----
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public String getLastScheduleTime() {
+    return lastScheduleTime;
+  }
+
+  public void setLastScheduleTime(String lastScheduleTime) {
+    this.lastScheduleTime = lastScheduleTime;
+  }
+
+  public String getNextScheduleTime() {
+    return nextScheduleTime;
+  }
+
+  public void setNextScheduleTime(String nextScheduleTime) {
+    this.nextScheduleTime = nextScheduleTime;
+  }
+
+  public LastBackup getLastSuccessfulBackup() {
+    return lastSuccessfulBackup;
+  }
+
+  public void setLastSuccessfulBackup(LastBackup lastSuccessfulBackup) {
+    this.lastSuccessfulBackup = lastSuccessfulBackup;
+  }
+
+  public List<String> getActive() {
+    return active;
+  }
+
+  public void setActive(List<String> active) {
+    this.active = active;
+  }
+
+  public Integer getSucceeded() {
+    return succeeded;
+  }
+
+  public void setSucceeded(Integer succeeded) {
+    this.succeeded = succeeded;
+  }
+
+  public Integer getFailed() {
+    return failed;
+  }
+
+  public void setFailed(Integer failed) {
+    this.failed = failed;
+  }
+
+  public Integer getCreated() {
+    return created;
+  }
+
+  public void setCreated(Integer created) {
+    this.created = created;
+  }
+
+  public Integer getMissedTicks() {
+    return missedTicks;
+  }
+
+  public void setMissedTicks(Integer missedTicks) {
+    this.missedTicks = missedTicks;
+  }
+
+  public Integer getDeleted() {
+    return deleted;
+  }
+
+  public void setDeleted(Integer deleted) {
+    this.deleted = deleted;
+  }
+
+  public String getLastTickTime() {
+    return lastTickTime;
+  }
+
+  public void setLastTickTime(String lastTickTime) {
+    this.lastTickTime = lastTickTime;
+  }
+
+  public String getPendingTickTime() {
+    return pendingTickTime;
+  }
+
+  public void setPendingTickTime(String pendingTickTime) {
+    this.pendingTickTime = pendingTickTime;
+  }
+
+  public String getObservedSchedule() {
+    return observedSchedule;
+  }
+
+  public void setObservedSchedule(String observedSchedule) {
+    this.observedSchedule = observedSchedule;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof PolarDBBackupScheduleStatus s)) {
+      return false;
+    }
+    return Objects.equals(observedGeneration, s.observedGeneration)
+        && Objects.equals(lastScheduleTime, s.lastScheduleTime)
+        && Objects.equals(nextScheduleTime, s.nextScheduleTime)
+        && Objects.equals(lastSuccessfulBackup, s.lastSuccessfulBackup)
+        && Objects.equals(active, s.active)
+        && Objects.equals(succeeded, s.succeeded)
+        && Objects.equals(failed, s.failed)
+        && Objects.equals(created, s.created)
+        && Objects.equals(missedTicks, s.missedTicks)
+        && Objects.equals(deleted, s.deleted)
+        && Objects.equals(lastTickTime, s.lastTickTime)
+        && Objects.equals(pendingTickTime, s.pendingTickTime)
+        && Objects.equals(observedSchedule, s.observedSchedule)
+        && Objects.equals(conditions, s.conditions);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(lastTickTime, lastScheduleTime, nextScheduleTime, created);
+  }
+}

@@ -1,0 +1,80 @@
+package dev.polardbbackup.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.regex.Matcher;
+
+/**
+ * Which of a schedule's backups to keep. The oldest beyond the limits are deleted; each one's
+ * deletionPolicy decides whether its PolarDB backup goes too.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Retention(
+    @Default("3")
+        @Min(1)
+        @Max(1000)
+        @JsonPropertyDescription("How many successful backups to keep (default 3).")
+        Integer keepLast,
+    @Default("1")
+        @Min(0)
+        @Max(1000)
+        @JsonPropertyDescription("How many failed backups to keep for inspection (default 1).")
+        Integer keepFailed,
+    @Pattern(MAX_AGE_PATTERN)
+        @JsonPropertyDescription(
+            "Also delete successful backups older than this, e.g. 168h or 30d (units d, h, m)."
+                + " The newest successful backup is never deleted for its age.")
+        String maxAge,
+    @Default("false")
+        @JsonPropertyDescription(
+            "When a tick would exceed the cluster's manual-backup quota, delete this schedule's"
+                + " oldest kept backup first if retention would delete it anyway once the new one"
+                + " succeeds. Needs deletionPolicy Delete to free a slot. Default false.")
+        Boolean rotateWhenQuotaFull) {
+
+  public static final String MAX_AGE_PATTERN = "^([0-9]{1,6}[dhm])+$";
+  private static final java.util.regex.Pattern MAX_AGE_PART =
+      java.util.regex.Pattern.compile("([0-9]{1,6})([dhm])");
+
+  public static Retention defaults() {
+    return new Retention(null, null, null, null);
+  }
+
+  public int effectiveKeepLast() {
+    return keepLast == null ? 3 : Math.max(1, keepLast);
+  }
+
+  public int effectiveKeepFailed() {
+    return keepFailed == null ? 1 : Math.max(0, keepFailed);
+  }
+
+  public boolean rotates() {
+    return Boolean.TRUE.equals(rotateWhenQuotaFull);
+  }
+
+  /** The maximum age, or empty when unset or not of the form 30d, 12h, 1d12h, 90m. */
+  public Optional<Duration> maxAgeDuration() {
+    if (maxAge == null || !maxAge.matches(MAX_AGE_PATTERN)) {
+      return Optional.empty();
+    }
+    Duration total = Duration.ZERO;
+    Matcher m = MAX_AGE_PART.matcher(maxAge);
+    while (m.find()) {
+      long n = Long.parseLong(m.group(1));
+      total =
+          total.plus(
+              switch (m.group(2)) {
+                case "d" -> Duration.ofDays(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofMinutes(n);
+              });
+    }
+    return total.isZero() ? Optional.empty() : Optional.of(total);
+  }
+}

@@ -1,0 +1,555 @@
+package dev.polardbbackup.controller;
+
+import static dev.polardbbackup.controller.OperatorHarness.CLUSTER;
+import static dev.polardbbackup.controller.OperatorHarness.NAMESPACE;
+import static dev.polardbbackup.controller.OperatorHarness.REGION;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.polardbbackup.emulator.BackupRecord;
+import dev.polardbbackup.emulator.PolarDbEmulator;
+import dev.polardbbackup.model.BackupTemplate;
+import dev.polardbbackup.model.CatchUpPolicy;
+import dev.polardbbackup.model.ConcurrencyPolicy;
+import dev.polardbbackup.model.DeletionPolicy;
+import dev.polardbbackup.model.Phase;
+import dev.polardbbackup.model.PolarDBBackup;
+import dev.polardbbackup.model.PolarDBBackupSchedule;
+import dev.polardbbackup.model.PolarDBBackupScheduleSpec;
+import dev.polardbbackup.model.PolarDBBackupScheduleStatus;
+import dev.polardbbackup.model.Reasons;
+import dev.polardbbackup.model.Retention;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Schedules against the mock API server and the emulator. Ticks come from moving the schedules'
+ * clock ({@link OperatorHarness#scheduleClock}, starting at 2030-01-01T01:30Z); backups themselves
+ * run in real time in the emulator.
+ */
+@EnableKubernetesMockClient(crud = true)
+class ScheduleTest {
+  private static final String HOURLY = "0 * * * *";
+  private static final String NAME = "nightly";
+
+  KubernetesClient client;
+  private OperatorHarness harness;
+
+  @AfterEach
+  void stop() {
+    if (harness != null) {
+      harness.close();
+    }
+  }
+
+  private OperatorHarness start() throws IOException {
+    return start(OperatorHarness.emulator());
+  }
+
+  private OperatorHarness start(PolarDbEmulator.Builder emulator) throws IOException {
+    harness = new OperatorHarness(client, emulator.build(), OperatorHarness.fastSettings()).start();
+    return harness;
+  }
+
+  private static PolarDBBackupScheduleSpec hourly(DeletionPolicy policy) {
+    return PolarDBBackupScheduleSpec.of(HOURLY, new BackupTemplate(CLUSTER, REGION, policy));
+  }
+
+  private static PolarDBBackupScheduleSpec hourly() {
+    return hourly(DeletionPolicy.Retain);
+  }
+
+  /** Creates the schedule and waits until the operator has seen it (its ticks count from then). */
+  private PolarDBBackupSchedule create(PolarDBBackupScheduleSpec spec) {
+    harness.createSchedule(NAME, spec);
+    return awaitStatus(s -> s.getObservedSchedule() != null);
+  }
+
+  private PolarDBBackupSchedule awaitStatus(Predicate<PolarDBBackupScheduleStatus> condition) {
+    return harness.awaitSchedule(NAME, s -> s.getStatus() != null && condition.test(s.getStatus()));
+  }
+
+  private void clockAt(String iso) {
+    harness.scheduleClock.set(Instant.parse(iso));
+  }
+
+  private static String child(String tick) {
+    return NAME + "-" + tick;
+  }
+
+  private List<String> awaitChildren(List<String> names) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> harness.childNames(NAME).equals(names));
+    return harness.childNames(NAME);
+  }
+
+  /** Moves the clock to just after a tick and waits for that tick's backup to succeed. */
+  private PolarDBBackup tickAndSucceed(String iso, String tick) {
+    clockAt(iso);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> harness.childNames(NAME).contains(child(tick)));
+    return harness.awaitPhase(child(tick), Phase.Succeeded);
+  }
+
+  private static Optional<Condition> condition(PolarDBBackupScheduleStatus status, String type) {
+    return status.condition(type);
+  }
+
+  private static boolean stalled(PolarDBBackupScheduleStatus status, String reason) {
+    return condition(status, PolarDBBackupScheduleStatus.STALLED)
+        .filter(c -> "True".equals(c.getStatus()) && reason.equals(c.getReason()))
+        .isPresent();
+  }
+
+  private BackupRecord cloudBackupOf(PolarDBBackup backup) {
+    String id = backup.getStatus().getBackupId();
+    return harness.emulator.ledger().backupsOf(CLUSTER).stream()
+        .filter(r -> r.backupId().equals(id))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  // ---------------------------------------------------------------- ticks
+
+  @Test
+  void eachTickCreatesOneOwnedBackupNamedAfterTheTick() throws IOException {
+    start();
+    var schedule = new PolarDBBackupSchedule(NAMESPACE, NAME, hourly());
+    schedule
+        .getMetadata()
+        .setLabels(Map.of("team", "payments", "app.kubernetes.io/instance", "backups-app"));
+    schedule
+        .getMetadata()
+        .setAnnotations(
+            Map.of(
+                "argocd.argoproj.io/tracking-id",
+                "backups-app:polardbbackup.dev/PolarDBBackupSchedule:team-a/nightly"));
+    client.resource(schedule).create();
+    var seen = awaitStatus(s -> "2030-01-01T02:00:00Z".equals(s.getNextScheduleTime()));
+    assertEquals(List.of(), harness.childNames(NAME));
+    assertEquals(
+        "True", condition(seen.getStatus(), PolarDBBackupScheduleStatus.READY).get().getStatus());
+
+    PolarDBBackup first = tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+
+    var owner = first.getMetadata().getOwnerReferences().get(0);
+    assertEquals("PolarDBBackupSchedule", owner.getKind());
+    assertEquals(seen.getMetadata().getUid(), owner.getUid());
+    assertTrue(owner.getController());
+    var labels = first.getMetadata().getLabels();
+    assertEquals("payments", labels.get("team"));
+    assertEquals(NAME, labels.get(PolarDBBackupScheduleReconciler.SCHEDULE_LABEL));
+    assertEquals("polardb-backup-operator", labels.get("app.kubernetes.io/managed-by"));
+    assertFalse(labels.containsKey("app.kubernetes.io/instance"), "Argo CD's tracking label");
+    assertEquals(
+        Map.of(ScheduleChildren.SCHEDULED_AT_ANNOTATION, "2030-01-01T02:00:00Z"),
+        first.getMetadata().getAnnotations());
+    assertEquals(hourly().template().toBackupSpec(), first.getSpec());
+
+    var status =
+        awaitStatus(
+                s ->
+                    s.getLastSuccessfulBackup() != null
+                        && "2030-01-01T03:00:00Z".equals(s.getNextScheduleTime()))
+            .getStatus();
+    assertEquals(child("203001010200"), status.getLastSuccessfulBackup().name());
+    assertEquals(first.getStatus().getBackupId(), status.getLastSuccessfulBackup().backupId());
+    assertEquals("2030-01-01T02:00:00Z", status.getLastScheduleTime());
+    assertEquals(1, status.getCreated());
+    assertEquals(1, status.getSucceeded());
+    assertTrue(harness.hasEvent(NAME, Reasons.BACKUP_CREATED));
+
+    tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
+    assertEquals(List.of(child("203001010200"), child("203001010300")), harness.childNames(NAME));
+    assertEquals(2, harness.emulator.ledger().backupsOf(CLUSTER).size());
+  }
+
+  @Test
+  void runImmediatelyMakesTheFirstBackupOnCreation() throws IOException {
+    start();
+    harness.createSchedule(NAME, hourly().withRunImmediately(true));
+    harness.awaitPhase(child("203001010130"), Phase.Succeeded);
+    tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+    assertEquals(
+        2, awaitStatus(s -> Integer.valueOf(2).equals(s.getCreated())).getStatus().getCreated());
+  }
+
+  @Test
+  void aTimeZoneMovesTheTicks() throws IOException {
+    start();
+    harness.createSchedule(
+        NAME,
+        PolarDBBackupScheduleSpec.of("0 2 * * *", new BackupTemplate(CLUSTER, REGION, null))
+            .withTimeZone("Asia/Shanghai"));
+    // 02:00 in Shanghai is 18:00 UTC.
+    awaitStatus(s -> "2030-01-01T18:00:00Z".equals(s.getNextScheduleTime()));
+    tickAndSucceed("2030-01-01T18:00:05Z", "203001011800");
+  }
+
+  // ---------------------------------------------------------------- downtime
+
+  @Test
+  void downtimeWithCatchUpLatestRunsOnceForTheMostRecentMissedTick() throws IOException {
+    start();
+    create(hourly().withCatchUpPolicy(CatchUpPolicy.Latest));
+    harness.stopOperator();
+    clockAt("2030-01-01T05:10:00Z"); // 02:00, 03:00, 04:00 and 05:00 pass while down
+    harness.start();
+
+    harness.awaitPhase(child("203001010500"), Phase.Succeeded);
+    var status =
+        awaitStatus(s -> "2030-01-01T06:00:00Z".equals(s.getNextScheduleTime())).getStatus();
+    assertEquals(List.of(child("203001010500")), harness.childNames(NAME), "one, not a burst");
+    assertEquals(3, status.getMissedTicks());
+    assertEquals("2030-01-01T05:00:00Z", status.getLastScheduleTime());
+    assertEquals(1, harness.emulator.ledger().backupsOf(CLUSTER).size());
+  }
+
+  @Test
+  void downtimeWithCatchUpNoneSkipsTheMissedTicks() throws IOException {
+    start();
+    create(hourly().withCatchUpPolicy(CatchUpPolicy.None));
+    harness.stopOperator();
+    clockAt("2030-01-01T05:10:00Z");
+    harness.start();
+
+    var status =
+        awaitStatus(
+                s ->
+                    "2030-01-01T05:00:00Z".equals(s.getLastTickTime())
+                        && "2030-01-01T06:00:00Z".equals(s.getNextScheduleTime()))
+            .getStatus();
+    assertEquals(4, status.getMissedTicks());
+    assertEquals(List.of(), harness.childNames(NAME));
+    assertTrue(harness.hasEvent(NAME, Reasons.TICK_SKIPPED));
+
+    tickAndSucceed("2030-01-01T06:00:05Z", "203001010600");
+  }
+
+  @Test
+  void startingDeadlineSkipsATickThatIsTooLate() throws IOException {
+    start();
+    create(hourly().withStartingDeadlineSeconds(600L));
+    harness.stopOperator();
+    clockAt("2030-01-01T05:20:00Z"); // the 05:00 tick is 20 minutes late: beyond 600 s
+    harness.start();
+
+    var status = awaitStatus(s -> Integer.valueOf(4).equals(s.getMissedTicks())).getStatus();
+    assertNull(status.getPendingTickTime());
+    assertEquals(List.of(), harness.childNames(NAME));
+
+    tickAndSucceed("2030-01-01T06:00:05Z", "203001010600"); // on time: within the deadline
+  }
+
+  // ---------------------------------------------------------------- concurrency
+
+  @Test
+  void forbidLetsATickWaitForTheRunningBackupAndThenRunsIt() throws IOException {
+    start();
+    create(hourly());
+    harness.emulator.setBackupDuration(Duration.ofSeconds(4));
+    clockAt("2030-01-01T02:00:05Z");
+    harness.awaitPhase(child("203001010200"), Phase.Running);
+    harness.emulator.setBackupDuration(Duration.ofMillis(600));
+
+    clockAt("2030-01-01T03:00:05Z");
+    awaitStatus(s -> "2030-01-01T03:00:00Z".equals(s.getPendingTickTime()));
+    assertEquals(List.of(child("203001010200")), harness.childNames(NAME));
+    assertTrue(harness.hasEvent(NAME, Reasons.TICK_DEFERRED));
+
+    // The running one ends; the waiting tick runs then, under its own name.
+    harness.awaitPhase(child("203001010300"), Phase.Succeeded);
+    assertEquals(Phase.Succeeded, harness.get(child("203001010200")).getStatus().getPhase());
+    assertNull(awaitStatus(s -> s.getPendingTickTime() == null).getStatus().getPendingTickTime());
+  }
+
+  @Test
+  void allowStartsTheNextBackupWhileOneRuns() throws IOException {
+    start();
+    create(hourly().withConcurrencyPolicy(ConcurrencyPolicy.Allow));
+    harness.emulator.setBackupDuration(Duration.ofSeconds(6));
+    clockAt("2030-01-01T02:00:05Z");
+    harness.awaitPhase(child("203001010200"), Phase.Running);
+
+    clockAt("2030-01-01T03:00:05Z");
+    awaitChildren(List.of(child("203001010200"), child("203001010300")));
+    assertFalse(harness.get(child("203001010200")).getStatus().isTerminal());
+  }
+
+  // ---------------------------------------------------------------- suspend, pause, edits
+
+  @Test
+  void suspendedTicksAreSkippedAndResumingDoesNotCatchThemUp() throws IOException {
+    start();
+    create(hourly());
+    harness.mergePatchSchedule(NAME, "{\"spec\":{\"suspend\":true}}");
+    awaitStatus(
+        s ->
+            s.getNextScheduleTime() == null
+                && condition(s, PolarDBBackupScheduleStatus.READY)
+                    .filter(c -> Reasons.SUSPENDED.equals(c.getReason()))
+                    .isPresent());
+
+    clockAt("2030-01-01T02:00:05Z");
+    awaitStatus(s -> Integer.valueOf(1).equals(s.getMissedTicks()));
+    assertEquals(List.of(), harness.childNames(NAME));
+
+    harness.mergePatchSchedule(NAME, "{\"spec\":{\"suspend\":false}}");
+    awaitStatus(s -> "2030-01-01T03:00:00Z".equals(s.getNextScheduleTime()));
+    assertEquals(List.of(), harness.childNames(NAME), "the suspended tick is not caught up");
+
+    tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
+  }
+
+  @Test
+  void thePauseAnnotationHoldsTicksUntilRemoved() throws IOException, InterruptedException {
+    start();
+    create(hourly());
+    harness.mergePatchSchedule(
+        NAME, "{\"metadata\":{\"annotations\":{\"polardbbackup.dev/paused\":\"true\"}}}");
+    awaitStatus(s -> condition(s, Reasons.PAUSED).isPresent());
+    assertTrue(harness.hasEvent(NAME, Reasons.PAUSED));
+
+    clockAt("2030-01-01T02:00:05Z");
+    Thread.sleep(500); // five rechecks of a paused schedule
+    assertEquals(List.of(), harness.childNames(NAME));
+
+    harness.mergePatchSchedule(
+        NAME, "{\"metadata\":{\"annotations\":{\"polardbbackup.dev/paused\":null}}}");
+    harness.awaitPhase(child("203001010200"), Phase.Succeeded);
+    assertTrue(awaitStatus(s -> condition(s, Reasons.PAUSED).isEmpty()) != null);
+  }
+
+  @Test
+  void aNewCronTakesEffectFromTheNextTickWithoutCatchingUp() throws IOException {
+    start();
+    create(hourly());
+    tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+    clockAt("2030-01-01T02:10:00Z");
+
+    // 02:05 of the new cron is already past: it is not a missed tick.
+    harness.mergePatchSchedule(NAME, "{\"spec\":{\"schedule\":\"5 * * * *\"}}");
+    awaitStatus(s -> "2030-01-01T03:05:00Z".equals(s.getNextScheduleTime()));
+    assertTrue(harness.hasEvent(NAME, Reasons.SCHEDULE_CHANGED));
+    assertEquals(List.of(child("203001010200")), harness.childNames(NAME));
+
+    tickAndSucceed("2030-01-01T03:05:05Z", "203001010305");
+  }
+
+  @Test
+  void anInvalidScheduleIsReportedAndCanBeFixed() throws IOException {
+    start();
+    harness.createSchedule(
+        NAME,
+        PolarDBBackupScheduleSpec.of("0 25 * * *", new BackupTemplate(CLUSTER, REGION, null)));
+    var status =
+        awaitStatus(
+                s ->
+                    condition(s, PolarDBBackupScheduleStatus.READY)
+                        .filter(c -> "False".equals(c.getStatus()))
+                        .isPresent())
+            .getStatus();
+    Condition ready = condition(status, PolarDBBackupScheduleStatus.READY).get();
+    assertEquals(Reasons.INVALID_SCHEDULE, ready.getReason());
+    assertTrue(ready.getMessage().contains("not valid cron"), ready.getMessage());
+    assertNull(status.getNextScheduleTime());
+    assertTrue(harness.hasEvent(NAME, Reasons.INVALID_SCHEDULE));
+
+    harness.mergePatchSchedule(NAME, "{\"spec\":{\"schedule\":\"0 * * * *\"}}");
+    awaitStatus(s -> "2030-01-01T02:00:00Z".equals(s.getNextScheduleTime()));
+  }
+
+  // ---------------------------------------------------------------- names after a restart
+
+  @Test
+  void aBackupCreatedBeforeARestartIsFoundNotMadeTwice() throws IOException {
+    start();
+    var schedule = create(hourly());
+    harness.stopOperator();
+    // The operator created the tick's backup, then died before it recorded the tick.
+    var made =
+        new PolarDBBackup(NAMESPACE, child("203001010200"), hourly().template().toBackupSpec());
+    made.getMetadata().setLabels(Map.of(PolarDBBackupScheduleReconciler.SCHEDULE_LABEL, NAME));
+    made.getMetadata()
+        .setAnnotations(Map.of(ScheduleChildren.SCHEDULED_AT_ANNOTATION, "2030-01-01T02:00:00Z"));
+    made.getMetadata()
+        .setOwnerReferences(
+            List.of(
+                new OwnerReferenceBuilder()
+                    .withApiVersion(schedule.getApiVersion())
+                    .withKind(schedule.getKind())
+                    .withName(NAME)
+                    .withUid(schedule.getMetadata().getUid())
+                    .withController(true)
+                    .build()));
+    client.resource(made).create();
+    clockAt("2030-01-01T02:00:05Z");
+    harness.start();
+
+    var status =
+        awaitStatus(s -> "2030-01-01T02:00:00Z".equals(s.getLastScheduleTime())).getStatus();
+    assertEquals(1, status.getCreated());
+    harness.awaitPhase(child("203001010200"), Phase.Succeeded);
+    assertEquals(List.of(child("203001010200")), harness.childNames(NAME));
+    assertEquals(1, harness.emulator.ledger().backupsOf(CLUSTER).size());
+  }
+
+  @Test
+  void aNameTakenBySomeoneElseIsLeftAloneAndTheTickSkipped() throws IOException {
+    start();
+    create(hourly());
+    harness.create(child("203001010200")); // a hand-made backup that happens to have the name
+    clockAt("2030-01-01T02:00:05Z");
+
+    var status = awaitStatus(s -> stalled(s, Reasons.NAME_CONFLICT)).getStatus();
+    assertEquals(1, status.getMissedTicks());
+    PolarDBBackup theirs = harness.get(child("203001010200"));
+    assertTrue(
+        theirs.getMetadata().getOwnerReferences() == null
+            || theirs.getMetadata().getOwnerReferences().isEmpty());
+    assertTrue(harness.hasEvent(NAME, Reasons.NAME_CONFLICT));
+
+    tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
+    awaitStatus(s -> condition(s, PolarDBBackupScheduleStatus.STALLED).isEmpty());
+  }
+
+  // ---------------------------------------------------------------- retention
+
+  @Test
+  void retentionDeletesTheOldestBeyondKeepLastWithTheirCloudBackups() throws IOException {
+    start();
+    create(hourly(DeletionPolicy.Delete).withRetention(new Retention(2, 0, null, null)));
+    PolarDBBackup oldest = tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+    tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
+    tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
+
+    awaitChildren(List.of(child("203001010300"), child("203001010400")));
+    await().atMost(Duration.ofSeconds(20)).until(() -> cloudBackupOf(oldest).deleted());
+    var status = awaitStatus(s -> Integer.valueOf(1).equals(s.getDeleted())).getStatus();
+    assertEquals(child("203001010400"), status.getLastSuccessfulBackup().name());
+    assertTrue(harness.hasEvent(NAME, Reasons.RETENTION_DELETED));
+  }
+
+  @Test
+  void failedBackupsStallTheScheduleAndOnlyKeepFailedOfThemStay() throws IOException {
+    start();
+    create(hourly().withRetention(new Retention(3, 1, null, null)));
+    harness.emulator.failBackups(CLUSTER, "disk full");
+    clockAt("2030-01-01T02:00:05Z");
+    harness.awaitPhase(child("203001010200"), Phase.Failed);
+    var stalledStatus = awaitStatus(s -> stalled(s, Reasons.LAST_BACKUP_FAILED)).getStatus();
+    assertTrue(
+        condition(stalledStatus, PolarDBBackupScheduleStatus.STALLED)
+            .get()
+            .getMessage()
+            .contains(child("203001010200")));
+
+    clockAt("2030-01-01T03:00:05Z");
+    harness.awaitPhase(child("203001010300"), Phase.Failed);
+    awaitChildren(List.of(child("203001010300"))); // keepFailed=1
+
+    harness.emulator.succeedBackups(CLUSTER);
+    tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
+    awaitStatus(s -> condition(s, PolarDBBackupScheduleStatus.STALLED).isEmpty());
+  }
+
+  @Test
+  void maxAgeDeletesOldBackupsButNeverTheNewestSuccessfulOne() throws IOException {
+    start();
+    create(hourly().withRetention(new Retention(10, 1, "90m", null)));
+    tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+    tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
+    clockAt("2030-01-01T03:40:00Z"); // 02:00 is now 100 minutes old
+    awaitChildren(List.of(child("203001010300")));
+
+    clockAt("2030-01-01T03:59:00Z"); // ticks fail from here on; 03:00 becomes old
+    harness.emulator.failBackups(CLUSTER, "disk full");
+    clockAt("2030-01-01T04:00:05Z");
+    harness.awaitPhase(child("203001010400"), Phase.Failed);
+    clockAt("2030-01-01T04:45:00Z");
+    awaitStatus(s -> "2030-01-01T05:00:00Z".equals(s.getNextScheduleTime()));
+    assertTrue(
+        harness.childNames(NAME).contains(child("203001010300")),
+        "the only good backup is kept however old");
+  }
+
+  // ---------------------------------------------------------------- quota
+
+  @Test
+  void quotaRotationFreesASlotBeforeTheTickThatWouldExceedIt() throws IOException {
+    start();
+    create(hourly(DeletionPolicy.Delete).withRetention(new Retention(3, 1, null, true)));
+    PolarDBBackup oldest = tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+    tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
+    tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
+
+    PolarDBBackup fourth = tickAndSucceed("2030-01-01T05:00:05Z", "203001010500");
+
+    assertTrue(harness.hasEvent(NAME, Reasons.ROTATED_FOR_QUOTA));
+    assertTrue(cloudBackupOf(oldest).deleted());
+    assertNull(fourth.getStatus().getQuotaWaits(), "the slot was free before it asked");
+    awaitChildren(List.of(child("203001010300"), child("203001010400"), child("203001010500")));
+  }
+
+  @Test
+  void withoutRotationAFullQuotaStallsTheScheduleAndDeletesNothing() throws IOException {
+    start();
+    create(hourly(DeletionPolicy.Delete).withRetention(new Retention(3, 1, null, false)));
+    tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+    tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
+    tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
+
+    clockAt("2030-01-01T05:00:05Z");
+    harness.awaitPhase(child("203001010500"), Phase.WaitingForQuota);
+    var status = awaitStatus(s -> stalled(s, Reasons.QUOTA_FULL)).getStatus();
+    assertTrue(
+        condition(status, PolarDBBackupScheduleStatus.STALLED)
+            .get()
+            .getMessage()
+            .contains("rotateWhenQuotaFull"));
+    assertEquals(4, harness.childNames(NAME).size());
+    assertTrue(
+        harness.emulator.ledger().backupsOf(CLUSTER).stream().noneMatch(BackupRecord::deleted));
+  }
+
+  @Test
+  void rotationFreesASlotForABackupWaitingBecauseOthersHoldTheQuota() throws IOException {
+    // Job ids equal backup ids here: a hand-made backup of the same second is then no puzzle.
+    start(OperatorHarness.emulator().jobIdEqualsBackupId(true));
+    // Someone made a manual backup by hand: it holds one of the three slots.
+    String theirs = harness.polarDb().createBackup(CLUSTER, "by-hand").value();
+    create(hourly(DeletionPolicy.Delete).withRetention(new Retention(2, 1, null, true)));
+    PolarDBBackup oldest = tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+    tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
+
+    tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
+
+    assertTrue(harness.hasEvent(NAME, Reasons.ROTATED_FOR_QUOTA));
+    assertTrue(cloudBackupOf(oldest).deleted());
+    assertTrue(
+        harness.emulator.ledger().backupsOf(CLUSTER).stream()
+            .anyMatch(r -> r.backupJobId().equals(theirs) && !r.deleted()),
+        () ->
+            "the hand-made backup "
+                + theirs
+                + " is not the schedule's to delete: "
+                + harness.emulator.ledger().backupsOf(CLUSTER));
+  }
+}
