@@ -7,20 +7,23 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Runs the shipped Argo CD health script in a real Lua 5.1 interpreter (Argo CD's dialect) against
- * a sample resource in every phase. scripts/test.sh installs lua5.1 when it is missing.
+ * a sample resource in every phase, and the schedule's script against a schedule in every state.
+ * scripts/test.sh installs lua5.1 when it is missing.
  */
 class ArgoCdHealthCheckTest {
   private static final Path SCRIPT = Path.of("deploy/argocd/polardbbackup-health.lua");
   private static final Path CONFIGMAP = Path.of("deploy/argocd/argocd-cm-patch.yaml");
+  private static final Path SCHEDULE_SCRIPT =
+      Path.of("deploy/argocd/polardbbackupschedule-health.lua");
+  private static final String KEY = "resource.customizations.health.polardbbackup.dev_";
 
   private static String run(String objectLiteral, Path script)
       throws IOException, InterruptedException {
@@ -35,6 +38,29 @@ class ArgoCdHealthCheckTest {
     String out = new String(lua.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, lua.exitValue(), out);
     return out;
+  }
+
+  /** The block-scalar value of data.{key} in argocd-cm-patch.yaml, as YAML reads it. */
+  private static String embeddedScript(String key) throws IOException {
+    List<String> lines = Files.readAllLines(CONFIGMAP);
+    int start = lines.indexOf("  " + key + ": |");
+    assertTrue(start >= 0, key + " is missing from " + CONFIGMAP);
+    StringBuilder body = new StringBuilder();
+    for (String line : lines.subList(start + 1, lines.size())) {
+      if (!line.isBlank() && !line.startsWith("    ")) {
+        break;
+      }
+      body.append(line.isBlank() ? "" : line.substring(4)).append('\n');
+    }
+    // "|" keeps exactly one final line break.
+    return body.toString().stripTrailing() + "\n";
+  }
+
+  private static Path embeddedScriptFile(String key) throws IOException {
+    Path extracted = Files.createTempFile("health", ".lua");
+    extracted.toFile().deleteOnExit();
+    Files.writeString(extracted, embeddedScript(key));
+    return extracted;
   }
 
   @ParameterizedTest(name = "{0}/{1} -> {2}")
@@ -70,15 +96,196 @@ class ArgoCdHealthCheckTest {
 
   @Test
   void configMapCarriesTheSameScript() throws Exception {
-    String yaml = Files.readString(CONFIGMAP);
-    Matcher body = Pattern.compile("(?s)\\|\\n(.*)").matcher(yaml);
-    assertTrue(body.find());
-    Path extracted = Files.createTempFile("health", ".lua");
-    Files.writeString(extracted, body.group(1).replaceAll("(?m)^    ", ""));
+    Path extracted = embeddedScriptFile(KEY + "PolarDBBackup");
     for (String status : new String[] {"Succeeded", "Failed", "Running"}) {
       String object =
           "{ status = { phase = '" + status + "', reason = 'AuthFailed', message = 'm' } }";
       assertEquals(run(object, SCRIPT), run(object, extracted), status);
+    }
+  }
+
+  // ---- PolarDBBackupSchedule ----
+
+  private static final String NEXT = "2024-05-02T03:00:00Z";
+
+  /** One status.conditions entry. */
+  private static String condition(String type, String status, String reason, String message) {
+    return "{ type = '"
+        + type
+        + "', status = '"
+        + status
+        + "', reason = '"
+        + reason
+        + "', message = '"
+        + message
+        + "' }";
+  }
+
+  /**
+   * A generation-2 schedule the operator has caught up with (observedGeneration 2, next run at
+   * NEXT), with the given extra metadata, spec and status fields (each empty or starting with a
+   * comma).
+   */
+  private static String schedule(String metadata, String spec, String status) {
+    return "{ metadata = { name = 's', generation = 2"
+        + metadata
+        + " }, spec = { schedule = '0 3 * * *'"
+        + spec
+        + " }, status = { observedGeneration = 2, nextScheduleTime = '"
+        + NEXT
+        + "'"
+        + status
+        + " } }";
+  }
+
+  private static String conditions(String... entries) {
+    return ", conditions = { " + String.join(", ", entries) + " }";
+  }
+
+  private static final String READY =
+      condition("Ready", "True", "Scheduled", "Next backup at " + NEXT);
+
+  @Test
+  void newScheduleWithoutStatusIsProgressing() throws Exception {
+    String object =
+        "{ metadata = { name = 's', generation = 1 }, spec = { schedule = '0 3 * * *' } }";
+
+    assertEquals(
+        "Progressing|Waiting for the operator to observe this schedule",
+        run(object, SCHEDULE_SCRIPT));
+  }
+
+  @Test
+  void statusForAnOlderGenerationIsProgressingEvenIfItLookedHealthy() throws Exception {
+    String object =
+        "{ metadata = { name = 's', generation = 3 }, status = { observedGeneration = 2,"
+            + " nextScheduleTime = '"
+            + NEXT
+            + "'"
+            + conditions(READY)
+            + " } }";
+
+    assertEquals(
+        "Progressing|Waiting for the operator to observe this schedule",
+        run(object, SCHEDULE_SCRIPT));
+  }
+
+  @Test
+  void statusWithoutObservedGenerationIsProgressing() throws Exception {
+    String object = "{ metadata = { name = 's', generation = 1 }, status = { active = {} } }";
+
+    assertEquals(
+        "Progressing|Waiting for the operator to observe this schedule",
+        run(object, SCHEDULE_SCRIPT));
+  }
+
+  @Test
+  void pausedConditionIsSuspendedWithItsMessage() throws Exception {
+    String object =
+        schedule(
+            "",
+            "",
+            conditions(READY, condition("Paused", "True", "Paused", "Paused by annotation")));
+
+    assertEquals("Suspended|Paused by annotation", run(object, SCHEDULE_SCRIPT));
+  }
+
+  @Test
+  void pausedAnnotationIsSuspendedBeforeTheOperatorSetsTheCondition() throws Exception {
+    String object =
+        schedule(
+            ", annotations = { ['polardbbackup.dev/paused'] = 'true' }", "", conditions(READY));
+
+    assertEquals("Suspended|Reconciliation is paused", run(object, SCHEDULE_SCRIPT));
+  }
+
+  @Test
+  void pauseWinsOverAStalledSchedule() throws Exception {
+    String object =
+        schedule(
+            ", annotations = { ['polardbbackup.dev/paused'] = 'true' }",
+            "",
+            conditions(READY, condition("Stalled", "True", "QuotaFull", "quota full")));
+
+    assertEquals("Suspended|Reconciliation is paused", run(object, SCHEDULE_SCRIPT));
+  }
+
+  @Test
+  void invalidCronIsDegradedWithTheReason() throws Exception {
+    String message = "spec.schedule 0 3 * *: expected 5 fields, got 4";
+    String object =
+        schedule("", "", conditions(condition("Ready", "False", "InvalidSchedule", message)));
+
+    assertEquals("Degraded|" + message, run(object, SCHEDULE_SCRIPT));
+  }
+
+  @ParameterizedTest(name = "Stalled {0} -> Degraded")
+  @CsvSource({"QuotaFull", "LastBackupFailed", "CreateFailed", "NameConflict"})
+  void stalledScheduleIsDegradedWithReasonAndMessage(String reason) throws Exception {
+    String object =
+        schedule("", "", conditions(READY, condition("Stalled", "True", reason, "needs a person")));
+
+    assertEquals("Degraded|" + reason + ": needs a person", run(object, SCHEDULE_SCRIPT));
+  }
+
+  @Test
+  void quotaFullIsDegradedEvenWhenSuspendedBySpec() throws Exception {
+    String object =
+        schedule(
+            "",
+            ", suspend = true",
+            conditions(
+                condition("Ready", "True", "Suspended", "Suspended by spec.suspend"),
+                condition("Stalled", "True", "QuotaFull", "5 of 5 backups kept")));
+
+    assertEquals("Degraded|QuotaFull: 5 of 5 backups kept", run(object, SCHEDULE_SCRIPT));
+  }
+
+  @Test
+  void suspendedBySpecIsSuspended() throws Exception {
+    String object =
+        "{ metadata = { name = 's', generation = 2 }, spec = { suspend = true },"
+            + " status = { observedGeneration = 2"
+            + conditions(condition("Ready", "True", "Suspended", "Suspended by spec.suspend"))
+            + " } }";
+
+    assertEquals("Suspended|Suspended by spec.suspend", run(object, SCHEDULE_SCRIPT));
+  }
+
+  @Test
+  void scheduledIsHealthyAndNamesTheNextBackup() throws Exception {
+    String object = schedule("", ", suspend = false", conditions(READY));
+
+    assertEquals("Healthy|Next backup at " + NEXT, run(object, SCHEDULE_SCRIPT));
+  }
+
+  @Test
+  void healthyMessageAlsoNamesTheLastSuccessfulBackup() throws Exception {
+    String object =
+        schedule(
+            "",
+            "",
+            ", lastSuccessfulBackup = { name = 's-1', backupId = '42',"
+                + " time = '2024-05-01T03:04:05Z' }, active = { 's-2' }"
+                + conditions(READY));
+
+    assertEquals(
+        "Healthy|Next backup at " + NEXT + "; last successful backup at 2024-05-01T03:04:05Z",
+        run(object, SCHEDULE_SCRIPT));
+  }
+
+  @Test
+  void configMapCarriesTheScheduleScriptVerbatim() throws Exception {
+    assertEquals(Files.readString(SCHEDULE_SCRIPT), embeddedScript(KEY + "PolarDBBackupSchedule"));
+    Path extracted = embeddedScriptFile(KEY + "PolarDBBackupSchedule");
+    for (String object :
+        new String[] {
+          "{ metadata = { generation = 1 } }",
+          schedule("", "", conditions(condition("Ready", "False", "InvalidSchedule", "bad"))),
+          schedule("", ", suspend = true", ""),
+          schedule("", "", conditions(READY)),
+        }) {
+      assertEquals(run(object, SCHEDULE_SCRIPT), run(object, extracted), object);
     }
   }
 }
