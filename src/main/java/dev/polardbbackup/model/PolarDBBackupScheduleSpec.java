@@ -53,7 +53,7 @@ public record PolarDBBackupScheduleSpec(
             "True makes a first backup as soon as the schedule is created, not at the first tick.")
         Boolean runImmediately,
     @JsonPropertyDescription(
-            "Which backups to keep: keepLast 3 and keepFailed 1 when absent. Children being made"
+            "Which backups to keep: keepLast 2 and keepFailed 1 when absent. Children being made"
                 + " are never deleted.")
         Retention retention) {
 

@@ -16,10 +16,13 @@ import java.util.regex.Matcher;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Retention(
-    @Default("3")
+    // Two, not three: two kept plus the one being made fit the cluster's three manual slots.
+    @Default("2")
         @Min(1)
         @Max(1000)
-        @JsonPropertyDescription("How many successful backups to keep (default 3).")
+        @JsonPropertyDescription(
+            "How many successful backups to keep (default 2: with the one being made, the"
+                + " cluster's 3 manual-backup slots).")
         Integer keepLast,
     @Default("1")
         @Min(0)
@@ -47,7 +50,7 @@ public record Retention(
   }
 
   public int effectiveKeepLast() {
-    return keepLast == null ? 3 : Math.max(1, keepLast);
+    return keepLast == null ? 2 : Math.max(1, keepLast);
   }
 
   public int effectiveKeepFailed() {

@@ -28,6 +28,16 @@ final class Kubectl {
         List.of("kubectl", "apply", "-f", "-"));
   }
 
+  /** Applies without kubectl's own schema check, so that the API server's validation answers. */
+  Cmd.Result applyUnvalidated(String yaml) {
+    return Cmd.run(
+        Map.of("KUBECONFIG", kubeconfig.toString()),
+        repo,
+        60,
+        yaml,
+        List.of("kubectl", "apply", "--validate=false", "-f", "-"));
+  }
+
   String ok(String... args) {
     return run(args).orFail("kubectl " + String.join(" ", args)).out();
   }

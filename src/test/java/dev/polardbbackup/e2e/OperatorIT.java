@@ -45,7 +45,9 @@ class OperatorIT {
                 "--cluster",
                 "pc-demo3",
                 "--cluster",
-                "pc-e2efail"),
+                "pc-e2efail",
+                "--cluster",
+                "pc-sched"),
             List.of(
                 "--poll-min",
                 "500ms",
@@ -85,6 +87,82 @@ class OperatorIT {
 
   // ---- tests ----
 
+  private static final String SCHEDULE = "every-minute";
+
+  private static final String SCHEDULE_MANIFEST =
+      """
+      apiVersion: polardbbackup.dev/v1alpha1
+      kind: PolarDBBackupSchedule
+      metadata:
+        name: every-minute
+        namespace: default
+        labels: {team: payments, app.kubernetes.io/instance: e2e-app}
+        annotations: {argocd.argoproj.io/tracking-id: "e2e-app:polardbbackup.dev/PolarDBBackupSchedule:default/every-minute"}
+      spec:
+        schedule: "* * * * *"
+        runImmediately: true
+        template: {dbClusterId: pc-sched, regionId: cn-hangzhou, deletionPolicy: Delete}
+        retention: {keepLast: 2, keepFailed: 1, rotateWhenQuotaFull: true}
+      """;
+
+  private List<String> scheduleChildren() {
+    String names =
+        admin.ok(
+            "get",
+            "pdbb",
+            "-n",
+            "default",
+            "-l",
+            "polardbbackup.dev/schedule=" + SCHEDULE,
+            "-o",
+            "jsonpath={.items[*].metadata.name}");
+    return names.isBlank() ? List.of() : List.of(names.trim().split("\\s+"));
+  }
+
+  private String scheduleField(String jsonPath) {
+    return admin.field("pdbbs", SCHEDULE, "default", jsonPath);
+  }
+
+  /**
+   * Starts a schedule ticking every minute; the later tests run while it ticks and {@link
+   * #scheduleRanSeveralTicksAndRetentionDeletedTheOldest} checks what it did, across a failover.
+   */
+  @Test
+  @Order(0)
+  void aScheduleIsValidatedAndStartsWithABackupAtOnce() throws Exception {
+    Map<String, String> bad =
+        Map.of(
+            "four-field cron",
+                "spec: {schedule: '0 2 * *', template: {dbClusterId: pc-sched, regionId: cn-hangzhou}}",
+            "missing template", "spec: {schedule: '0 2 * * *'}",
+            "unknown concurrency policy",
+                "spec: {schedule: '0 2 * * *', concurrencyPolicy: Sometimes, template: {dbClusterId: pc-sched, regionId: cn-hangzhou}}",
+            "keepLast zero",
+                "spec: {schedule: '0 2 * * *', retention: {keepLast: 0}, template: {dbClusterId: pc-sched, regionId: cn-hangzhou}}");
+    bad.forEach(
+        (what, spec) -> {
+          Cmd.Result r =
+              admin.applyUnvalidated(
+                  "apiVersion: polardbbackup.dev/v1alpha1\nkind: PolarDBBackupSchedule\n"
+                      + "metadata: {name: bad, namespace: default}\n"
+                      + spec
+                      + "\n");
+          assertNotEquals(0, r.exit(), what + " was accepted");
+          assertTrue(r.err().contains("is invalid"), what + ": " + r.err());
+        });
+
+    admin.apply(SCHEDULE_MANIFEST).orFail("apply schedule");
+    stack.awaitTrue(
+        "the runImmediately backup", Duration.ofSeconds(60), () -> !scheduleChildren().isEmpty());
+    String first = scheduleChildren().stream().sorted().findFirst().orElseThrow();
+    assertTrue(first.matches(SCHEDULE + "-\\d{12}"), first);
+    String labels = admin.field("pdbb", first, "default", ".metadata.labels");
+    assertTrue(labels.contains("payments") && !labels.contains("e2e-app"), labels);
+    assertEquals(
+        scheduleField(".metadata.uid"),
+        admin.field("pdbb", first, "default", ".metadata.ownerReferences[0].uid"));
+  }
+
   @Test
   @Order(1)
   void invalidManifestsAreRejectedByTheApiServer() {
@@ -104,13 +182,7 @@ class OperatorIT {
                   + "metadata: {name: bad, namespace: default}\n"
                   + spec
                   + "\n";
-          Cmd.Result r =
-              Cmd.run(
-                  Map.of("KUBECONFIG", stack.dir.resolve("kubeconfig").toString()),
-                  stack.repo,
-                  60,
-                  manifest,
-                  List.of("kubectl", "apply", "--validate=false", "-f", "-"));
+          Cmd.Result r = admin.applyUnvalidated(manifest);
           assertNotEquals(0, r.exit(), what + " was accepted");
           assertTrue(
               r.err().contains("is invalid") && r.err().contains("spec."), what + ": " + r.err());
@@ -273,5 +345,58 @@ class OperatorIT {
         "the standby took the lease");
     long mine = stack.backupsFor(uid);
     assertEquals(1, mine, "exactly one backup for the resource across the failover");
+  }
+
+  @Test
+  @Order(8)
+  void scheduleRanSeveralTicksAndRetentionDeletedTheOldest() throws Exception {
+    // runImmediately, then one tick a minute: the third success makes retention (keepLast 2)
+    // delete the first, with its PolarDB backup (deletionPolicy Delete).
+    stack.awaitTrue(
+        "three backups made and the oldest deleted",
+        Duration.ofSeconds(240),
+        () -> {
+          String created = scheduleField(".status.created");
+          String deleted = scheduleField(".status.deleted");
+          return !created.isEmpty()
+              && Integer.parseInt(created) >= 3
+              && !deleted.isEmpty()
+              && Integer.parseInt(deleted) >= 1;
+        });
+    List<String> children = scheduleChildren();
+    assertTrue(children.size() <= 3, children.toString());
+    String last = scheduleField(".status.lastSuccessfulBackup.name");
+    assertTrue(children.contains(last), last + " in " + children);
+    for (String child : children) {
+      String uid = admin.field("pdbb", child, "default", ".metadata.uid");
+      assertTrue(stack.backupsFor(uid) <= 1, "at most one backup for " + child);
+    }
+    long deletedInCloud = 0;
+    for (JsonNode b : stack.ledger().path("backups")) {
+      if ("pc-sched".equals(b.path("dbClusterId").asText()) && b.path("deleted").asBoolean()) {
+        deletedInCloud++;
+      }
+    }
+    assertTrue(deletedInCloud >= 1, "retention deleted the oldest PolarDB backup");
+    String printed = admin.ok("get", "pdbbs", "-n", "default");
+    assertTrue(
+        printed.contains("Last Success".toUpperCase()) && printed.contains("pc-sched"), printed);
+
+    admin.ok(
+        "patch",
+        "pdbbs",
+        SCHEDULE,
+        "-n",
+        "default",
+        "--type",
+        "merge",
+        "-p",
+        "{\"spec\":{\"suspend\":true}}");
+    stack.awaitTrue(
+        "suspended",
+        Duration.ofSeconds(30),
+        () ->
+            "Suspended".equals(scheduleField(".status.conditions[?(@.type==\"Ready\")].reason"))
+                && scheduleField(".status.nextScheduleTime").isEmpty());
   }
 }
