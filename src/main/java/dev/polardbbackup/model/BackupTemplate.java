@@ -12,12 +12,12 @@ import io.fabric8.generator.annotation.Size;
 public record BackupTemplate(
     @Required
         @Size(max = 64)
-        @Pattern("^pc-[a-z0-9]{1,61}$")
+        @Pattern(PolarDBBackupSpec.CLUSTER_ID_PATTERN)
         @JsonPropertyDescription("The PolarDB cluster to back up, e.g. pc-bp1abcdefghij1234.")
         String dbClusterId,
     @Required
         @Size(max = 64)
-        @Pattern("^[a-z]{2}(-[a-z0-9]+)+$")
+        @Pattern(PolarDBBackupSpec.REGION_ID_PATTERN)
         @JsonPropertyDescription("The cluster's region, e.g. cn-hangzhou.")
         String regionId,
     @Default("Retain")

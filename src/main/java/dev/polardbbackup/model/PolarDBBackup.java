@@ -2,6 +2,7 @@ package dev.polardbbackup.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -54,7 +55,12 @@ public class PolarDBBackup extends CustomResource<PolarDBBackupSpec, PolarDBBack
 
   @JsonIgnore
   public boolean isPaused() {
-    var annotations = getMetadata().getAnnotations();
+    return pausedByAnnotation(this);
+  }
+
+  /** True when the object (a backup or a schedule) carries {@value #PAUSED_ANNOTATION}=true. */
+  static boolean pausedByAnnotation(HasMetadata resource) {
+    var annotations = resource.getMetadata().getAnnotations();
     return annotations != null && "true".equalsIgnoreCase(annotations.get(PAUSED_ANNOTATION));
   }
 

@@ -56,9 +56,7 @@ public class PolarDBBackupSchedule
 
   @JsonIgnore
   public boolean isPaused() {
-    var annotations = getMetadata().getAnnotations();
-    return annotations != null
-        && "true".equalsIgnoreCase(annotations.get(PolarDBBackup.PAUSED_ANNOTATION));
+    return PolarDBBackup.pausedByAnnotation(this);
   }
 
   @Override

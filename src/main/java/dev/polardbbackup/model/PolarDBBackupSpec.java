@@ -19,12 +19,12 @@ import io.fabric8.generator.annotation.ValidationRule;
 public record PolarDBBackupSpec(
     @Required
         @Size(max = 64)
-        @Pattern("^pc-[a-z0-9]{1,61}$")
+        @Pattern(CLUSTER_ID_PATTERN)
         @JsonPropertyDescription("The PolarDB cluster to back up, e.g. pc-bp1abcdefghij1234.")
         String dbClusterId,
     @Required
         @Size(max = 64)
-        @Pattern("^[a-z]{2}(-[a-z0-9]+)+$")
+        @Pattern(REGION_ID_PATTERN)
         @JsonPropertyDescription("The cluster's region, e.g. cn-hangzhou.")
         String regionId,
     @Default("Retain")
@@ -41,6 +41,9 @@ public record PolarDBBackupSpec(
             "Adopt this existing backup set of the cluster instead of creating one: no"
                 + " CreateBackup call; status comes from DescribeBackups; deletionPolicy applies.")
         String backupId) {
+
+  public static final String CLUSTER_ID_PATTERN = "^pc-[a-z0-9]{1,61}$";
+  public static final String REGION_ID_PATTERN = "^[a-z]{2}(-[a-z0-9]+)+$";
 
   public PolarDBBackupSpec(String dbClusterId, String regionId) {
     this(dbClusterId, regionId, DeletionPolicy.Retain, null, null);

@@ -18,6 +18,7 @@ import dev.polardbbackup.polardb.CredentialsProvider;
 import dev.polardbbackup.polardb.PolarDbClient;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import java.io.IOException;
@@ -212,8 +213,16 @@ final class OperatorHarness implements AutoCloseable {
    * operator's own status writes.
    */
   void mergePatch(String name, String json) {
+    mergePatch(PolarDBBackup.class, name, json);
+  }
+
+  void mergePatchSchedule(String name, String json) {
+    mergePatch(PolarDBBackupSchedule.class, name, json);
+  }
+
+  private void mergePatch(Class<? extends HasMetadata> type, String name, String json) {
     client
-        .resources(PolarDBBackup.class)
+        .resources(type)
         .inNamespace(NAMESPACE)
         .withName(name)
         .patch(
@@ -256,17 +265,6 @@ final class OperatorHarness implements AutoCloseable {
         .pollInterval(Duration.ofMillis(50))
         .until(() -> Optional.ofNullable(schedule(name)).map(condition::test).orElse(false));
     return schedule(name);
-  }
-
-  void mergePatchSchedule(String name, String json) {
-    client
-        .resources(PolarDBBackupSchedule.class)
-        .inNamespace(NAMESPACE)
-        .withName(name)
-        .patch(
-            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-            json);
   }
 
   /** The backups labelled as made by this schedule, sorted by name (that is, by tick). */

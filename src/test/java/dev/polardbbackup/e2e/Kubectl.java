@@ -1,7 +1,6 @@
 package dev.polardbbackup.e2e;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 /** The real kubectl, against one kubeconfig. */
@@ -20,22 +19,17 @@ final class Kubectl {
   }
 
   Cmd.Result apply(String yaml) {
-    return Cmd.run(
-        Map.of("KUBECONFIG", kubeconfig.toString()),
-        repo,
-        60,
-        yaml,
-        List.of("kubectl", "apply", "-f", "-"));
+    return apply(yaml, "apply", "-f", "-");
   }
 
   /** Applies without kubectl's own schema check, so that the API server's validation answers. */
   Cmd.Result applyUnvalidated(String yaml) {
+    return apply(yaml, "apply", "--validate=false", "-f", "-");
+  }
+
+  private Cmd.Result apply(String yaml, String... args) {
     return Cmd.run(
-        Map.of("KUBECONFIG", kubeconfig.toString()),
-        repo,
-        60,
-        yaml,
-        List.of("kubectl", "apply", "--validate=false", "-f", "-"));
+        Map.of("KUBECONFIG", kubeconfig.toString()), repo, 60, yaml, Cmd.list("kubectl", args));
   }
 
   String ok(String... args) {
