@@ -4,9 +4,10 @@
 #     cached under ~/.cache afterwards; see scripts/control-plane.sh)
 #   - the PolarDB emulator with demo clusters pc-demo1..3 (cn-hangzhou), quota 3
 #   - the operator (this repo's jar), authenticated as the shipped ServiceAccount
-# It applies the CRD, the RBAC from deploy/base and the examples (the fourth backup of pc-demo3
-# runs into the quota and waits), prints phase changes, then keeps everything running until
-# Ctrl-C, which stops every process it started and removes its state.
+# It applies the CRDs, the RBAC from deploy/base and the examples (the fourth backup of pc-demo3
+# runs into the quota and waits; a schedule backs up pc-demo1 every minute and rotates its
+# backups), prints phase changes, then keeps everything running until Ctrl-C, which stops every
+# process it started and removes its state.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STATE=$(mktemp -d /tmp/polardb-sandbox.XXXXXX)
@@ -32,6 +33,7 @@ stack_operator --poll-min 2s --quota-backoff-initial 5s --quota-backoff-max 30s
 
 kubectl apply -f deploy/examples/backup-basic.yaml -f deploy/examples/backup-with-secret.yaml >/dev/null
 for f in deploy/examples/sandbox/backup-*.yaml; do kubectl apply -f "$f" >/dev/null; sleep 1; done
+kubectl apply -f deploy/examples/sandbox/schedule-every-minute.yaml >/dev/null
 say "examples applied; following phases (the 4th backup of pc-demo3 waits for quota)…"
 
 declare -A seen
@@ -45,7 +47,7 @@ while [ $SECONDS -lt $deadline ]; do
     fi
   done < <(kubectl get pdbb -n default -o jsonpath='{range .items[*]}{.metadata.name} {.status.phase} {.status.reason}{"\n"}{end}')
   done_count=$(kubectl get pdbb -n default -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -cE 'Succeeded|WaitingForQuota' || true)
-  [ "$done_count" -ge 6 ] && break
+  [ "$done_count" -ge 7 ] && break
   sleep 2
 done
 
@@ -54,6 +56,9 @@ cat <<MSG
 Everything is running. In another shell:
   export KUBECONFIG=$STATE/kubeconfig
   kubectl get pdbb -A
+  kubectl get pdbbs -n default -o wide                       # the every-minute schedule
+  kubectl get pdbb -n default -l polardbbackup.dev/schedule=every-minute
+  kubectl describe pdbbs every-minute -n default             # ticks, retention, RotatedForQuota
   kubectl describe pdbb demo3-backup-4 -n default            # waiting for a quota slot
   kubectl delete pdbb demo3-backup-1 -n default              # Delete policy frees a slot; backup-4 then runs
   kubectl wait --for=condition=Ready pdbb/demo3-backup-4 -n default --timeout=120s

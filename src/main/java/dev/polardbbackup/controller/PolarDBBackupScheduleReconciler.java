@@ -427,6 +427,7 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
                         + why
                         + ".";
                 if (delete(oldest)) {
+                  status.setLastRotationTime(ts(now));
                   events.normal(schedule, Reasons.ROTATED_FOR_QUOTA, message);
                   log("{}", message);
                 }
@@ -571,8 +572,8 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
     /** A child waits for a slot that others hold (or that the daily reading of the quota took). */
     private void freeSlotFor(PolarDBBackup waiting) {
       String name = waiting.getMetadata().getName();
-      if (canRotate() && !owned.terminating().isEmpty()) {
-        return; // a slot is being freed
+      if (canRotate() && (!owned.terminating().isEmpty() || rotatedRecently())) {
+        return; // a slot is being freed, or was just freed and the backup retries soon
       }
       if (canRotate() && retentionAllowsRotation()) {
         rotateOldest("backup " + name + " is waiting for one");
@@ -602,6 +603,12 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
               + spec.template().dbClusterId()
               + "; "
               + advice);
+    }
+
+    private boolean rotatedRecently() {
+      return Optional.ofNullable(status.getLastRotationTime())
+          .map(t -> now.isBefore(Instant.parse(t).plus(settings.rotationWait())))
+          .orElse(false);
     }
 
     private boolean delete(PolarDBBackup backup) {

@@ -52,6 +52,9 @@ public class PolarDBBackupScheduleStatus {
   @JsonPropertyDescription("A due tick waiting for the previous backup to end or for a slot.")
   private String pendingTickTime;
 
+  @JsonPropertyDescription("When this schedule last deleted a backup to free a quota slot.")
+  private String lastRotationTime;
+
   @JsonPropertyDescription("The schedule and time zone the tick times above belong to.")
   private String observedSchedule;
 
@@ -75,6 +78,7 @@ public class PolarDBBackupScheduleStatus {
     c.lastTickTime = lastTickTime;
     c.pendingTickTime = pendingTickTime;
     c.observedSchedule = observedSchedule;
+    c.lastRotationTime = lastRotationTime;
     if (conditions != null) {
       c.conditions = new ArrayList<>();
       conditions.forEach(cond -> c.conditions.add(new ConditionBuilder(cond).build()));
@@ -228,6 +232,14 @@ public class PolarDBBackupScheduleStatus {
     this.observedSchedule = observedSchedule;
   }
 
+  public String getLastRotationTime() {
+    return lastRotationTime;
+  }
+
+  public void setLastRotationTime(String lastRotationTime) {
+    this.lastRotationTime = lastRotationTime;
+  }
+
   public List<Condition> getConditions() {
     return conditions;
   }
@@ -257,6 +269,7 @@ public class PolarDBBackupScheduleStatus {
         && Objects.equals(lastTickTime, s.lastTickTime)
         && Objects.equals(pendingTickTime, s.pendingTickTime)
         && Objects.equals(observedSchedule, s.observedSchedule)
+        && Objects.equals(lastRotationTime, s.lastRotationTime)
         && Objects.equals(conditions, s.conditions);
   }
 

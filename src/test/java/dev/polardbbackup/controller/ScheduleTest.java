@@ -448,6 +448,21 @@ class ScheduleTest {
   }
 
   @Test
+  void loweringKeepLastAppliesAtOnce() throws IOException {
+    start();
+    create(hourly().withRetention(new Retention(3, 1, null, null)));
+    tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+    tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
+    tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
+    awaitStatus(s -> Integer.valueOf(3).equals(s.getSucceeded()));
+
+    harness.mergePatchSchedule(NAME, "{\"spec\":{\"retention\":{\"keepLast\":1}}}");
+    awaitChildren(List.of(child("203001010400")));
+    assertEquals(
+        2, awaitStatus(s -> Integer.valueOf(2).equals(s.getDeleted())).getStatus().getDeleted());
+  }
+
+  @Test
   void failedBackupsStallTheScheduleAndOnlyKeepFailedOfThemStay() throws IOException {
     start();
     create(hourly().withRetention(new Retention(3, 1, null, null)));
@@ -542,6 +557,7 @@ class ScheduleTest {
     tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
 
     assertTrue(harness.hasEvent(NAME, Reasons.ROTATED_FOR_QUOTA));
+    assertFalse(harness.hasEvent(NAME, Reasons.QUOTA_FULL), "freed, so never stalled");
     assertTrue(cloudBackupOf(oldest).deleted());
     assertTrue(
         harness.emulator.ledger().backupsOf(CLUSTER).stream()
