@@ -611,13 +611,32 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
           .orElse(false);
     }
 
+    /**
+     * Deletes a child; false when it was gone already. The cache is told at once that the child is
+     * terminating, so that the next pass neither deletes nor counts it again.
+     */
     private boolean delete(PolarDBBackup backup) {
       try {
-        context
-            .getClient()
-            .resource(backup)
-            .withPropagationPolicy(DeletionPropagation.BACKGROUND)
-            .delete();
+        var client = context.getClient();
+        boolean deleted =
+            !client
+                .resource(backup)
+                .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+                .delete()
+                .isEmpty();
+        if (!deleted) {
+          return false;
+        }
+        PolarDBBackup terminating =
+            client
+                .resources(PolarDBBackup.class)
+                .inNamespace(backup.getMetadata().getNamespace())
+                .withName(backup.getMetadata().getName())
+                .get();
+        if (terminating != null) {
+          children.handleRecentResourceUpdate(
+              ResourceID.fromResource(terminating), terminating, backup);
+        }
         status.countDeleted();
         return true;
       } catch (KubernetesClientException e) {
