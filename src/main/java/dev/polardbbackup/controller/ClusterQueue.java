@@ -36,15 +36,22 @@ final class ClusterQueue {
    * me}, if any; {@code me} must wait behind it.
    */
   static Optional<PolarDBBackup> olderWaiter(PolarDBBackup me, Stream<PolarDBBackup> all) {
-    String mine = clusterKey(me);
-    return all.filter(other -> !sameObject(me, other))
-        .filter(other -> other.getMetadata().getDeletionTimestamp() == null)
+    return waiters(clusterKey(me), all.filter(other -> !sameObject(me, other)))
+        .filter(other -> AGE.compare(other, me) < 0)
+        .min(AGE);
+  }
+
+  /** The backup of this cluster that a freed slot should go to: the oldest one waiting. */
+  static Optional<PolarDBBackup> oldestWaiter(String clusterKey, Stream<PolarDBBackup> all) {
+    return waiters(clusterKey, all).min(AGE);
+  }
+
+  private static Stream<PolarDBBackup> waiters(String clusterKey, Stream<PolarDBBackup> all) {
+    return all.filter(other -> other.getMetadata().getDeletionTimestamp() == null)
         .filter(
             other ->
                 other.getStatus() != null && other.getStatus().getPhase() == Phase.WaitingForQuota)
-        .filter(other -> mine.equals(clusterKey(other)))
-        .filter(other -> AGE.compare(other, me) < 0)
-        .min(AGE);
+        .filter(other -> clusterKey.equals(clusterKey(other)));
   }
 
   /** Runs {@code call} holding the cluster's lock; empty when the lock was busy for too long. */

@@ -25,6 +25,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
@@ -74,6 +75,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private final ClusterQueue queue = new ClusterQueue();
   private final ClusterObservations observations;
   private InformerEventSource<Secret, PolarDBBackup> secrets;
+  private final SimpleInboundEventSource<PolarDBBackup> slotFreed =
+      new SimpleInboundEventSource<>("slot-freed");
 
   public PolarDBBackupReconciler(
       PolarDbClientFactory clients,
@@ -93,7 +96,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     this.events = events;
   }
 
-  /** Secrets named by a backup's credentialsSecretRef: a change re-reconciles those backups. */
+  /**
+   * Secrets named by a backup's credentialsSecretRef: a change re-reconciles those backups. And
+   * freed quota slots: a deletion wakes the oldest backup waiting for one.
+   */
   @Override
   public List<EventSource<?, PolarDBBackup>> prepareEventSources(
       EventSourceContext<PolarDBBackup> context) {
@@ -131,7 +137,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
             .withNamespacesInheritedFromController()
             .build();
     secrets = new InformerEventSource<>(config, context);
-    return List.of(secrets);
+    return List.of(secrets, slotFreed);
   }
 
   @Override
@@ -795,9 +801,25 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
         || deleted.error().kind() == dev.polardbbackup.polardb.FailureKind.NOT_FOUND) {
       log.info("{}: deleted cloud backup {}", key, target.backupId());
       events.normal(backup, "BackupDeleted", "Deleted cloud backup " + target.backupId() + ".");
+      wakeOldestWaiter(step);
       return DeleteControl.defaultDelete();
     }
     return deletionProblem(backup, deleted.error());
+  }
+
+  /**
+   * This deletion freed a manual-backup slot: the oldest backup of the cluster waiting for one
+   * tries now instead of at the end of its backoff (up to the quota backoff's maximum).
+   */
+  private void wakeOldestWaiter(Step step) {
+    ClusterQueue.oldestWaiter(
+            ClusterQueue.key(step.regionId(), step.clusterId()),
+            step.context.getPrimaryCache().list())
+        .ifPresent(
+            waiter -> {
+              step.log("a slot is free; waking {}", waiter.getMetadata().getName());
+              slotFreed.propagateEvent(ResourceID.fromResource(waiter));
+            });
   }
 
   /**

@@ -93,4 +93,39 @@ class QuotaQueueTest {
               .count());
     }
   }
+
+  @Test
+  void deletingABackupWakesTheOldestWaiterAtOnceNotAtItsNextBackoff() throws Exception {
+    // A quota backoff of a minute: only the wake-up can start w1 within seconds.
+    ControllerSettings fast = OperatorHarness.fastSettings();
+    ControllerSettings patientForQuota =
+        new ControllerSettings(
+            new Backoff(Duration.ofSeconds(60), Duration.ofSeconds(60), 0),
+            fast.errorBackoff(),
+            fast.authRetry(),
+            fast.clusterWaitTimeout(),
+            fast.queueRecheck(),
+            fast.pollMin(),
+            fast.pollMax(),
+            fast.backupNotFoundTimeout(),
+            fast.deletionTimeout(),
+            fast.deletionRetry());
+    harness =
+        new OperatorHarness(client, OperatorHarness.emulator().quota(3).build(), patientForQuota)
+            .start();
+    for (String holder : List.of("h1", "h2", "h3")) {
+      harness.create(holder, DeletionPolicy.Delete);
+    }
+    for (String holder : List.of("h1", "h2", "h3")) {
+      harness.awaitPhase(holder, Phase.Succeeded);
+    }
+    harness.create("w1");
+    harness.awaitReason("w1", Reasons.WAITING_FOR_QUOTA);
+
+    harness.delete("h1");
+    harness.awaitThat(
+        "w1",
+        b -> b.getStatus() != null && b.getStatus().getPhase() == Phase.Succeeded,
+        Duration.ofSeconds(15));
+  }
 }
