@@ -193,6 +193,12 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
       }
       status.removeCondition(Reasons.PAUSED);
       status.setObservedGeneration(schedule.getMetadata().getGeneration());
+      if (spec == null || spec.template() == null) {
+        // The schema requires both; an object written past it gets the same answer as a bad cron.
+        invalid(spec == null ? "spec is required" : "spec.template is required");
+        save();
+        return UpdateControl.noUpdate();
+      }
       // 2. What the children say.
       observeChildren();
       // 3-4. The due tick, if any.

@@ -2,6 +2,7 @@ package dev.polardbbackup.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -70,6 +71,13 @@ public class PolarDBBackup extends CustomResource<PolarDBBackupSpec, PolarDBBack
     getMetadata().setNamespace(namespace);
     getMetadata().setName(name);
     setSpec(spec);
+  }
+
+  /** Required in the CRD too: an object without a spec is refused by the API server. */
+  @Override
+  @Required
+  public PolarDBBackupSpec getSpec() {
+    return super.getSpec();
   }
 
   @Override

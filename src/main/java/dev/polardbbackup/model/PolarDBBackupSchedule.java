@@ -2,6 +2,7 @@ package dev.polardbbackup.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -57,6 +58,13 @@ public class PolarDBBackupSchedule
   @JsonIgnore
   public boolean isPaused() {
     return PolarDBBackup.pausedByAnnotation(this);
+  }
+
+  /** Required in the CRD too: an object without a spec is refused by the API server. */
+  @Override
+  @Required
+  public PolarDBBackupScheduleSpec getSpec() {
+    return super.getSpec();
   }
 
   @Override

@@ -376,6 +376,26 @@ class ScheduleTest {
     awaitStatus(s -> "2030-01-01T02:00:00Z".equals(s.getNextScheduleTime()));
   }
 
+  @Test
+  void aScheduleWithoutATemplateIsReportedNotCrashedOn() throws IOException {
+    start();
+    // The API server's schema refuses this; the mock does not, like a server without the CRD.
+    harness.createSchedule(
+        NAME,
+        new PolarDBBackupScheduleSpec(HOURLY, null, null, null, null, null, null, null, null));
+    var status =
+        awaitStatus(
+                s ->
+                    condition(s, PolarDBBackupScheduleStatus.READY)
+                        .filter(c -> Reasons.INVALID_SCHEDULE.equals(c.getReason()))
+                        .isPresent())
+            .getStatus();
+    assertEquals(
+        "spec.template is required",
+        condition(status, PolarDBBackupScheduleStatus.READY).get().getMessage());
+    assertTrue(harness.hasEvent(NAME, Reasons.INVALID_SCHEDULE));
+  }
+
   // ---------------------------------------------------------------- names after a restart
 
   @Test

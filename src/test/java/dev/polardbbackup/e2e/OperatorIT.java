@@ -135,6 +135,7 @@ class OperatorIT {
             "four-field cron",
                 "spec: {schedule: '0 2 * *', template: {dbClusterId: pc-sched, regionId: cn-hangzhou}}",
             "missing template", "spec: {schedule: '0 2 * * *'}",
+            "missing spec", "{}",
             "unknown concurrency policy",
                 "spec: {schedule: '0 2 * * *', concurrencyPolicy: Sometimes, template: {dbClusterId: pc-sched, regionId: cn-hangzhou}}",
             "keepLast zero",
@@ -170,6 +171,7 @@ class OperatorIT {
         Map.of(
             "malformed cluster id", "spec: {dbClusterId: 'db-123', regionId: cn-hangzhou}",
             "missing cluster id", "spec: {regionId: cn-hangzhou}",
+            "missing spec", "{}",
             "unknown deletion policy",
                 "spec: {dbClusterId: pc-demo1, regionId: cn-hangzhou, deletionPolicy: Sometimes}",
             "oversized region",
@@ -185,7 +187,7 @@ class OperatorIT {
           Cmd.Result r = admin.applyUnvalidated(manifest);
           assertNotEquals(0, r.exit(), what + " was accepted");
           assertTrue(
-              r.err().contains("is invalid") && r.err().contains("spec."), what + ": " + r.err());
+              r.err().contains("is invalid") && r.err().contains("spec"), what + ": " + r.err());
         });
   }
 
