@@ -135,7 +135,7 @@ class OperatorIT {
             "four-field cron",
                 "spec: {schedule: '0 2 * *', template: {dbClusterId: pc-sched, regionId: cn-hangzhou}}",
             "missing template", "spec: {schedule: '0 2 * * *'}",
-            "missing spec", "{}",
+            "missing spec", "",
             "unknown concurrency policy",
                 "spec: {schedule: '0 2 * * *', concurrencyPolicy: Sometimes, template: {dbClusterId: pc-sched, regionId: cn-hangzhou}}",
             "keepLast zero",
@@ -171,7 +171,7 @@ class OperatorIT {
         Map.of(
             "malformed cluster id", "spec: {dbClusterId: 'db-123', regionId: cn-hangzhou}",
             "missing cluster id", "spec: {regionId: cn-hangzhou}",
-            "missing spec", "{}",
+            "missing spec", "",
             "unknown deletion policy",
                 "spec: {dbClusterId: pc-demo1, regionId: cn-hangzhou, deletionPolicy: Sometimes}",
             "oversized region",
