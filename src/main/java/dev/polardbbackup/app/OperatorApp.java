@@ -103,9 +103,24 @@ final class OperatorApp implements AutoCloseable {
             () -> {
               leading.set(false);
               log.info("stopped leading ({})", le.identity());
+              if (le.exitOnStopLeading() && !stopped.get()) {
+                exitAfterLostLease();
+              }
             },
             leader -> log.info("current leader: {}", leader)),
-        le.exitOnStopLeading());
+        // Never JOSDK's own exit: it calls System.exit from inside Operator.stop(), which our
+        // SIGTERM hook runs, and System.exit inside a shutdown hook blocks for ever.
+        false);
+  }
+
+  /**
+   * A replica that lost its lease must not go on reconciling: exit, and let Kubernetes restart it
+   * as a standby. From another thread, so that this callback returns and releases the elector,
+   * which the shutdown hook then stops.
+   */
+  private static void exitAfterLostLease() {
+    log.error("lost the leader lease; exiting so that a fresh replica takes over");
+    new Thread(() -> System.exit(1), "lost-lease-exit").start();
   }
 
   /**

@@ -83,6 +83,24 @@ final class JavaProcess implements AutoCloseable {
     return -1;
   }
 
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /**
+   * SIGTERM, as Kubernetes sends before a pod goes; how long the process took to exit. One that
+   * outlives {@code patience} is killed and reported: Kubernetes would have to SIGKILL it too.
+   */
+  java.time.Duration terminate(java.time.Duration patience) throws InterruptedException {
+    Instant start = Instant.now();
+    process.destroy(); // SIGTERM
+    if (!process.waitFor(patience.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      kill();
+      throw new AssertionError(name + " did not exit within " + patience + " of SIGTERM");
+    }
+    return java.time.Duration.between(start, Instant.now());
+  }
+
   void kill() throws InterruptedException {
     process.destroyForcibly(); // SIGKILL
     process.waitFor();

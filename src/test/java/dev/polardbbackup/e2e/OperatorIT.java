@@ -401,4 +401,35 @@ class OperatorIT {
             "Suspended".equals(scheduleField(".status.conditions[?(@.type==\"Ready\")].reason"))
                 && scheduleField(".status.nextScheduleTime").isEmpty());
   }
+
+  @Test
+  @Order(9)
+  void aLeaderStopsPromptlyOnSigtermAndTheStandbyTakesOver() throws Exception {
+    String holder =
+        admin.field(
+            "lease", "polardb-backup-operator", LocalStack.OPERATOR_NS, ".spec.holderIdentity");
+    String leader = holder.startsWith("op-b") ? "op-b" : "op-a";
+    String standby = leader.equals("op-a") ? "op-b" : "op-a";
+    if (!stack.operators.get(standby).isAlive()) {
+      stack.startOperator(standby); // the replica killed earlier comes back as the standby
+    }
+
+    // Kubernetes waits 30 s by default before SIGKILL; in-flight reconciles get the shutdown
+    // timeout (30 s), and with nothing in flight the exit is immediate.
+    Duration took = stack.operators.get(leader).terminate(Duration.ofSeconds(25));
+    System.out.printf("e2e: %s exited %d ms after SIGTERM%n", leader, took.toMillis());
+    assertTrue(stack.operators.get(leader).output().contains("shutting down"));
+
+    stack.awaitTrue(
+        standby + " leads",
+        Duration.ofSeconds(60),
+        () ->
+            admin
+                .field(
+                    "lease",
+                    "polardb-backup-operator",
+                    LocalStack.OPERATOR_NS,
+                    ".spec.holderIdentity")
+                .startsWith(standby));
+  }
 }
