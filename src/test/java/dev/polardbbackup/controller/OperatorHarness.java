@@ -61,6 +61,7 @@ final class OperatorHarness implements AutoCloseable {
   final MutableClock scheduleClock = MutableClock.at("2030-01-01T01:30:00Z");
 
   private final ControllerSettings settings;
+  private boolean schedules;
   private Operator operator;
 
   OperatorHarness(KubernetesClient client, PolarDbEmulator emulator, ControllerSettings settings)
@@ -115,6 +116,12 @@ final class OperatorHarness implements AutoCloseable {
         Duration.ofMillis(100));
   }
 
+  /** Runs the schedule controller too (off by default: the backup tests need only backups). */
+  OperatorHarness withSchedules() {
+    schedules = true;
+    return this;
+  }
+
   OperatorHarness start() {
     operator =
         new Operator(
@@ -133,10 +140,12 @@ final class OperatorHarness implements AutoCloseable {
             new Events(client, Clock.systemUTC()),
             dev.polardbbackup.controller.BackupObserver.NONE);
     operator.register(reconciler, c -> c.settingNamespaces(NAMESPACE));
-    operator.register(
-        new PolarDBBackupScheduleReconciler(
-            fastScheduleSettings(), scheduleClock, new Events(client, scheduleClock)),
-        c -> c.settingNamespaces(NAMESPACE));
+    if (schedules) {
+      operator.register(
+          new PolarDBBackupScheduleReconciler(
+              fastScheduleSettings(), scheduleClock, new Events(client, scheduleClock)),
+          c -> c.settingNamespaces(NAMESPACE));
+    }
     operator.start();
     return this;
   }

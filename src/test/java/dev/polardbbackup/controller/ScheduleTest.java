@@ -61,7 +61,10 @@ class ScheduleTest {
   }
 
   private OperatorHarness start(PolarDbEmulator.Builder emulator) throws IOException {
-    harness = new OperatorHarness(client, emulator.build(), OperatorHarness.fastSettings()).start();
+    harness =
+        new OperatorHarness(client, emulator.build(), OperatorHarness.fastSettings())
+            .withSchedules()
+            .start();
     return harness;
   }
 
