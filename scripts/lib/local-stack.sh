@@ -24,7 +24,8 @@ stack_prerequisites() {
     stack_say "installing ${need[*]}"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
   fi
-  if [ ! -f "$JAR" ]; then
+  # Build when there is no jar, or when a source is newer than it (a stale jar runs old code).
+  if [ ! -f "$JAR" ] || [ -n "$(find src/main pom.xml -newer "$JAR" -print -quit)" ]; then
     stack_say "building the operator jar (mvn package)…"
     mvn -B -q -DskipTests package
   fi
