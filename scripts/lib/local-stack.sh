@@ -53,7 +53,7 @@ users: [{name: operator, user: {token: "$token"}}]
 contexts: [{name: operator, context: {cluster: local, user: operator}}]
 current-context: operator
 KC
-  stack_say "CRD and deploy/base RBAC applied"
+  stack_say "CRDs and deploy/base RBAC applied"
 }
 
 # stack_emulator [emulator options…]: sets EMULATOR_URL.
