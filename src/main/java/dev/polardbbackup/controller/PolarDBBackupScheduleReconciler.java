@@ -1,8 +1,11 @@
 package dev.polardbbackup.controller;
 
+import static dev.polardbbackup.model.Conditions.timestamp;
+
 import dev.polardbbackup.model.BackupTemplate;
 import dev.polardbbackup.model.CatchUpPolicy;
 import dev.polardbbackup.model.ConcurrencyPolicy;
+import dev.polardbbackup.model.Conditions;
 import dev.polardbbackup.model.DeletionPolicy;
 import dev.polardbbackup.model.LastBackup;
 import dev.polardbbackup.model.Phase;
@@ -157,10 +160,6 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
     }
   }
 
-  private static String ts(Instant instant) {
-    return instant.truncatedTo(ChronoUnit.SECONDS).toString();
-  }
-
   /** Why a schedule cannot do its job; becomes the Stalled condition. */
   private record Stall(String reason, String message) {}
 
@@ -284,14 +283,14 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
       if (status.getObservedSchedule() == null) {
         // First sight: the schedule starts now; earlier ticks were never ours to run.
         status.setObservedSchedule(observed);
-        status.setLastTickTime(ts(now));
+        status.setLastTickTime(timestamp(now));
         if (spec.runsImmediately() && !spec.suspended() && status.getCreated() == null) {
-          status.setPendingTickTime(ts(now.truncatedTo(ChronoUnit.MINUTES)));
+          status.setPendingTickTime(timestamp(now.truncatedTo(ChronoUnit.MINUTES)));
         }
       } else if (!observed.equals(status.getObservedSchedule())) {
         // A new cron counts from now: its earlier ticks were not missed, they never existed.
         status.setObservedSchedule(observed);
-        status.setLastTickTime(ts(now));
+        status.setLastTickTime(timestamp(now));
         status.setPendingTickTime(null);
         events.normal(
             schedule,
@@ -305,7 +304,7 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
         due.ifPresent(
             t -> {
               status.countMissed(cron.countBetween(cursor, t, MISSED_COUNT_CAP));
-              status.setLastTickTime(ts(t));
+              status.setLastTickTime(timestamp(t));
             });
         if (status.getPendingTickTime() != null) {
           status.countMissed(1);
@@ -320,7 +319,7 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
     /** A tick has come: earlier unseen ones are skipped, this one runs or waits unless too late. */
     private void arrived(CronSchedule cron, Instant cursor, Instant tick) {
       status.countMissed(cron.countBetween(cursor, tick, MISSED_COUNT_CAP) - 1);
-      status.setLastTickTime(ts(tick));
+      status.setLastTickTime(timestamp(tick));
       boolean missed = Duration.between(tick, now).compareTo(settings.missedTickGrace()) > 0;
       if (missed && spec.effectiveCatchUpPolicy() == CatchUpPolicy.None) {
         skip(tick, "it passed while the operator was not running and catchUpPolicy is None");
@@ -330,7 +329,7 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
         // Ticks that pile up while one waits run once, never as a burst.
         status.countMissed(1);
       }
-      status.setPendingTickTime(ts(tick));
+      status.setPendingTickTime(timestamp(tick));
       if (missed) {
         log("catching up on the tick at {} (catchUpPolicy Latest)", tick);
       }
@@ -371,7 +370,7 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
 
     private void skip(Instant tick, String why) {
       status.countMissed(1);
-      if (ts(tick).equals(status.getPendingTickTime())) {
+      if (timestamp(tick).equals(status.getPendingTickTime())) {
         status.setPendingTickTime(null);
       }
       events.normal(schedule, Reasons.TICK_SKIPPED, "Skipped the tick at " + tick + ": " + why);
@@ -433,7 +432,7 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
                         + why
                         + ".";
                 if (delete(oldest)) {
-                  status.setLastRotationTime(ts(now));
+                  status.setLastRotationTime(timestamp(now));
                   events.normal(schedule, Reasons.ROTATED_FOR_QUOTA, message);
                   log("{}", message);
                 }
@@ -486,13 +485,13 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
     }
 
     private void created(Instant tick, String name, String message) {
-      boolean counted = ts(tick).equals(status.getLastScheduleTime());
+      boolean counted = timestamp(tick).equals(status.getLastScheduleTime());
       if (!counted) {
         status.countCreated();
         events.normal(schedule, Reasons.BACKUP_CREATED, message);
         log("{}", message);
       }
-      status.setLastScheduleTime(ts(tick));
+      status.setLastScheduleTime(timestamp(tick));
       status.setPendingTickTime(null);
     }
 
@@ -510,7 +509,7 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
       child.getMetadata().setLabels(labels);
       child
           .getMetadata()
-          .setAnnotations(Map.of(ScheduleChildren.SCHEDULED_AT_ANNOTATION, ts(tick)));
+          .setAnnotations(Map.of(ScheduleChildren.SCHEDULED_AT_ANNOTATION, timestamp(tick)));
       child
           .getMetadata()
           .setOwnerReferences(
@@ -529,18 +528,7 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
     private void invalid(String problem) {
       status.setNextScheduleTime(null);
       status.setPendingTickTime(null);
-      boolean known =
-          status
-              .condition(PolarDBBackupScheduleStatus.READY)
-              .filter(c -> Reasons.INVALID_SCHEDULE.equals(c.getReason()))
-              .filter(c -> problem.equals(c.getMessage()))
-              .isPresent();
-      status.setCondition(
-          PolarDBBackupScheduleStatus.READY, false, Reasons.INVALID_SCHEDULE, problem, now);
-      if (!known) {
-        events.warning(schedule, Reasons.INVALID_SCHEDULE, problem);
-        log("invalid: {}", problem);
-      }
+      setAndWarnOnce(PolarDBBackupScheduleStatus.READY, false, Reasons.INVALID_SCHEDULE, problem);
     }
 
     // ------------------------------------------------------------ retention
@@ -671,7 +659,7 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
         return;
       }
       Optional<Instant> next = cron.nextAfter(now);
-      status.setNextScheduleTime(next.map(PolarDBBackupScheduleReconciler::ts).orElse(null));
+      status.setNextScheduleTime(next.map(Conditions::timestamp).orElse(null));
       next.ifPresent(t -> wakeAt(t.plus(TICK_MARGIN)));
       wakeAfter(settings.recheck());
       String message =
@@ -692,17 +680,24 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
         status.removeCondition(PolarDBBackupScheduleStatus.STALLED);
         return;
       }
+      setAndWarnOnce(PolarDBBackupScheduleStatus.STALLED, true, stall.reason(), stall.message());
+    }
+
+    /**
+     * Sets a condition; a Warning event and a log line only when its reason or message is new, so
+     * that a lasting problem is reported once, not on every pass.
+     */
+    private void setAndWarnOnce(String type, boolean value, String reason, String message) {
       boolean known =
           status
-              .condition(PolarDBBackupScheduleStatus.STALLED)
-              .filter(c -> stall.reason().equals(c.getReason()))
-              .filter(c -> stall.message().equals(c.getMessage()))
+              .condition(type)
+              .filter(c -> reason.equals(c.getReason()))
+              .filter(c -> message.equals(c.getMessage()))
               .isPresent();
-      status.setCondition(
-          PolarDBBackupScheduleStatus.STALLED, true, stall.reason(), stall.message(), now);
+      status.setCondition(type, value, reason, message, now);
       if (!known) {
-        events.warning(schedule, stall.reason(), stall.message());
-        log("stalled: {}", stall.message());
+        events.warning(schedule, reason, message);
+        log("{} {}: {}", type, reason, message);
       }
     }
 
