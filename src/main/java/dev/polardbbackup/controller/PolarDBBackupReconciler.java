@@ -14,7 +14,6 @@ import dev.polardbbackup.polardb.DescribeBackupsQuery;
 import dev.polardbbackup.polardb.PolarDbClient;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -994,27 +993,15 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       copy.setMetadata(latest.getMetadata());
       copy.setSpec(latest.getSpec());
       copy.setStatus(status.copy());
-      try {
-        PolarDBBackup updated = context.getClient().resource(copy).updateStatus();
-        context
-            .eventSourceRetriever()
-            .getControllerEventSource()
-            .handleRecentResourceUpdate(ResourceID.fromResource(latest), updated, latest);
-        latest = updated;
-        if (status.getPhase() != null
-            && (current == null || current.getPhase() != status.getPhase())) {
-          log(
-              "phase {} -> {} ({})",
-              current == null ? "none" : current.getPhase(),
-              status.getPhase(),
-              status.getReason());
-          phaseChanged();
-        }
-      } catch (KubernetesClientException e) {
-        if (e.getCode() == 409) {
-          throw new StaleStatusException(backup, e);
-        }
-        throw e;
+      latest = StatusWriter.update(context, latest, copy);
+      if (status.getPhase() != null
+          && (current == null || current.getPhase() != status.getPhase())) {
+        log(
+            "phase {} -> {} ({})",
+            current == null ? "none" : current.getPhase(),
+            status.getPhase(),
+            status.getReason());
+        phaseChanged();
       }
     }
 
@@ -1036,26 +1023,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     }
 
     void log(String format, Object... args) {
-      if (log.isInfoEnabled()) {
-        Object[] all = new Object[args.length + 2];
-        all[0] = backup.getMetadata().getNamespace();
-        all[1] = backup.getMetadata().getName();
-        System.arraycopy(args, 0, all, 2, args.length);
-        log.info("{}/{}: " + format, all);
-      }
-    }
-  }
-
-  /** Our view of the status was older than the server's; the framework retries with a fresh one. */
-  static final class StaleStatusException extends RuntimeException {
-    StaleStatusException(PolarDBBackup backup, Throwable cause) {
-      super(
-          "status of "
-              + backup.getMetadata().getNamespace()
-              + "/"
-              + backup.getMetadata().getName()
-              + " changed since it was read; reconciling again",
-          cause);
+      ResourceLog.info(log, backup, format, args);
     }
   }
 }

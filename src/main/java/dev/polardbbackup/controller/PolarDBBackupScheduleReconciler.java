@@ -701,7 +701,6 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
       }
     }
 
-    /** Writes status with optimistic locking: a stale view gets a conflict and a retry. */
     private void save() {
       if (status.equals(original)) {
         return;
@@ -710,11 +709,7 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
       copy.setMetadata(schedule.getMetadata());
       copy.setSpec(schedule.getSpec());
       copy.setStatus(status);
-      PolarDBBackupSchedule updated = context.getClient().resource(copy).updateStatus();
-      context
-          .eventSourceRetriever()
-          .getControllerEventSource()
-          .handleRecentResourceUpdate(ResourceID.fromResource(schedule), updated, schedule);
+      StatusWriter.update(context, schedule, copy);
     }
 
     private String zoneName() {
@@ -731,13 +726,7 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
     }
 
     private void log(String format, Object... args) {
-      if (log.isInfoEnabled()) {
-        Object[] all = new Object[args.length + 2];
-        all[0] = schedule.getMetadata().getNamespace();
-        all[1] = schedule.getMetadata().getName();
-        System.arraycopy(args, 0, all, 2, args.length);
-        log.info("{}/{}: " + format, all);
-      }
+      ResourceLog.info(log, schedule, format, args);
     }
   }
 
