@@ -3,7 +3,6 @@ package dev.polardbbackup.model;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,10 +78,7 @@ public class PolarDBBackupScheduleStatus {
     c.pendingTickTime = pendingTickTime;
     c.observedSchedule = observedSchedule;
     c.lastRotationTime = lastRotationTime;
-    if (conditions != null) {
-      c.conditions = new ArrayList<>();
-      conditions.forEach(cond -> c.conditions.add(new ConditionBuilder(cond).build()));
-    }
+    c.conditions = conditions == null ? null : Conditions.copy(conditions);
     return c;
   }
 

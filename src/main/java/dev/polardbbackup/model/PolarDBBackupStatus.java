@@ -5,7 +5,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -133,10 +132,7 @@ public class PolarDBBackupStatus {
     c.consecutiveErrors = consecutiveErrors;
     c.clusterWaitSince = clusterWaitSince;
     c.createOutcomeUnknown = createOutcomeUnknown;
-    c.conditions = new ArrayList<>();
-    if (conditions != null) {
-      conditions.forEach(cond -> c.conditions.add(new ConditionBuilder(cond).build()));
-    }
+    c.conditions = Conditions.copy(conditions);
     return c;
   }
 
