@@ -119,6 +119,16 @@ public final class RunCommand implements Callable<Integer> {
   Duration deletionTimeout;
 
   @Option(
+      names = "--token-reuse-window",
+      defaultValue = "${env:TOKEN_REUSE_WINDOW:-1h}",
+      converter = DurationConverter.class,
+      description =
+          "How long PolarDB is trusted to remember a ClientToken; an older one is never re-sent before"
+              + " a look for the backup it may have made (env TOKEN_REUSE_WINDOW). Default:"
+              + " ${DEFAULT-VALUE}.")
+  Duration tokenReuseWindow;
+
+  @Option(
       names = "--http-port",
       defaultValue = "${env:HTTP_PORT:-8080}",
       description =
@@ -216,7 +226,8 @@ public final class RunCommand implements Callable<Integer> {
         pollMax,
         d.backupNotFoundTimeout(),
         deletionTimeout,
-        d.deletionRetry());
+        d.deletionRetry(),
+        tokenReuseWindow);
   }
 
   OperatorSettings settings(Map<String, String> env) {

@@ -1,8 +1,10 @@
 package dev.polardbbackup.controller;
 
 import dev.polardbbackup.polardb.Backup;
+import dev.polardbbackup.polardb.BackupTask;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -10,41 +12,95 @@ import java.util.Set;
 
 /**
  * Finds the backup set that a job produced when PolarDB does not give it the job's id (the docs
- * leave open whether BackupJobId equals BackupId). The set is the unclaimed manual backup of the
- * cluster that started closest to the job, within two minutes. Jobs started in the same second on
- * one cluster are told apart by order: PolarDB hands out job ids and backup ids in creation order,
- * so the n-th such job (by job id) takes the n-th such backup (by backup id).
+ * leave open whether BackupJobId equals BackupId), without ever taking someone else's.
+ *
+ * <p>A set can be ours only if it is a manual backup that started at or after our first
+ * CreateBackup with the current ClientToken (less {@link #SEND_SKEW} for clock differences and
+ * whole-second times), was not listed just before that call, and no other PolarDBBackup claims it.
+ * Among those, ours is the one that started closest to the job, within {@link #MAX_SKEW}. Jobs of
+ * ours started in the same second on one cluster are told apart by order: PolarDB hands out job ids
+ * and backup ids in creation order, so the n-th such job (by job id) takes the n-th such backup (by
+ * backup id). When more sets could be ours than we have jobs near that time, one of them was made
+ * by someone else (by hand, another tool): the match is then reported as ambiguous, and the caller
+ * must never delete it.
  */
 final class BackupSetLocator {
   static final Duration MAX_SKEW = Duration.ofMinutes(2);
+
+  /** How much earlier than our first send (by our clock) PolarDB may date our backup. */
+  static final Duration SEND_SKEW = Duration.ofSeconds(2);
 
   /** Ids compare as numbers when they are numbers (shorter is smaller), else as text. */
   static final Comparator<String> ID_ORDER =
       Comparator.comparingInt(String::length).thenComparing(Comparator.naturalOrder());
 
+  /** The set found (if any), and the other sets that could also have been it. */
+  record Match(Optional<Backup> set, List<String> otherCandidates) {
+    static final Match NONE = new Match(Optional.empty(), List.of());
+
+    boolean ambiguous() {
+      return set.isPresent() && !otherCandidates.isEmpty();
+    }
+  }
+
+  /**
+   * The earliest start a set of ours can have: our first send, to the second, less the skew.
+   *
+   * @param firstSent when CreateBackup was first sent with the token that made the job
+   */
+  static Instant earliestStart(Instant firstSent) {
+    return firstSent.truncatedTo(ChronoUnit.SECONDS).minus(SEND_SKEW);
+  }
+
+  /**
+   * The manual sets that could be ours: started at or after {@code earliest}, and neither listed
+   * before our first send nor claimed by another resource ({@code excluded}).
+   */
+  static List<Backup> candidates(
+      List<Backup> manualBackups, Instant earliest, Set<String> excluded) {
+    return manualBackups.stream()
+        .filter(Backup::manual)
+        .filter(b -> !excluded.contains(b.backupId()))
+        .filter(b -> b.startTime().isPresent())
+        .filter(b -> !b.startTime().get().isBefore(earliest))
+        .toList();
+  }
+
+  /** Manual jobs started at or after {@code earliest} whose id no other resource holds. */
+  static List<BackupTask> candidateJobs(
+      List<BackupTask> tasks, Instant earliest, Set<String> excluded) {
+    return tasks.stream()
+        .filter(t -> !"Automated".equalsIgnoreCase(t.jobMode()))
+        .filter(t -> !excluded.contains(t.backupJobId()))
+        .filter(t -> t.startTime().map(s -> !s.isBefore(earliest)).orElse(true))
+        .toList();
+  }
+
   /**
    * @param jobId our job
-   * @param jobStart when our job started (the task's StartTime, else when CreateBackup returned)
+   * @param jobStart when our job started (the task's StartTime)
+   * @param earliest see {@link #earliestStart}
    * @param manualBackups the cluster's manual backups around that time
-   * @param claimed backup ids that other PolarDBBackups already identified as theirs
+   * @param excluded backup ids listed before our first send, or claimed by other PolarDBBackups
    * @param sameSecondJobs job ids of other unidentified PolarDBBackups of the cluster whose job
    *     started in the same second as ours
+   * @param otherJobsNear how many other unidentified PolarDBBackups of the cluster have a job that
+   *     started within {@link #MAX_SKEW} of ours (each may own one of the sets near ours)
    */
-  static Optional<Backup> locate(
+  static Match locate(
       String jobId,
       Instant jobStart,
+      Instant earliest,
       List<Backup> manualBackups,
-      Set<String> claimed,
-      Set<String> sameSecondJobs) {
+      Set<String> excluded,
+      Set<String> sameSecondJobs,
+      int otherJobsNear) {
     List<Backup> candidates =
-        manualBackups.stream()
-            .filter(Backup::manual)
-            .filter(b -> !claimed.contains(b.backupId()))
-            .filter(b -> b.startTime().isPresent())
+        candidates(manualBackups, earliest, excluded).stream()
             .filter(b -> distance(b, jobStart).compareTo(MAX_SKEW) <= 0)
             .toList();
     if (candidates.isEmpty()) {
-      return Optional.empty();
+      return Match.NONE;
     }
     Duration best =
         candidates.stream()
@@ -56,16 +112,32 @@ final class BackupSetLocator {
             .filter(b -> distance(b, jobStart).equals(best))
             .sorted(Comparator.comparing(Backup::backupId, ID_ORDER))
             .toList();
+    Optional<Backup> chosen;
     if (closest.size() == 1 && sameSecondJobs.isEmpty()) {
-      return Optional.of(closest.get(0));
+      chosen = Optional.of(closest.get(0));
+    } else {
+      long rank =
+          sameSecondJobs.stream().filter(other -> ID_ORDER.compare(other, jobId) < 0).count();
+      // Fewer sets than jobs: some are not listed yet. More sets than jobs: one was made by someone
+      // else in the same second. Either way wait rather than guess.
+      chosen =
+          closest.size() == sameSecondJobs.size() + 1
+              ? Optional.of(closest.get((int) rank))
+              : Optional.empty();
     }
-    long rank = sameSecondJobs.stream().filter(other -> ID_ORDER.compare(other, jobId) < 0).count();
-    // Fewer sets than jobs: some are not listed yet. More sets than jobs: one was made by someone
-    // else (by hand, another tool) in the same second, and taking it would later delete it. Either
-    // way wait rather than guess.
-    return closest.size() == sameSecondJobs.size() + 1
-        ? Optional.of(closest.get((int) rank))
-        : Optional.empty();
+    if (chosen.isEmpty()) {
+      return Match.NONE;
+    }
+    // More sets near ours than jobs of ours near it: at least one is someone else's.
+    boolean doubt = candidates.size() > otherJobsNear + 1;
+    List<String> others =
+        doubt
+            ? candidates.stream()
+                .map(Backup::backupId)
+                .filter(id -> !id.equals(chosen.get().backupId()))
+                .toList()
+            : List.of();
+    return new Match(chosen, others);
   }
 
   private static Duration distance(Backup b, Instant jobStart) {

@@ -13,11 +13,15 @@ import java.time.Duration;
  * @param queueRecheck how often a backup queued behind an older one of the same cluster looks again
  *     (no API call is made for it)
  * @param pollMin shortest interval between progress checks of a running backup
- * @param pollMax longest interval between progress checks of a running backup
+ * @param pollMax longest interval between progress checks of a running backup; also how long a job
+ *     that DescribeBackupTasks has never listed may stay unlisted before it counts as ended
  * @param backupNotFoundTimeout how long a finished job may have no visible backup set before Failed
  * @param deletionTimeout how long deletion of the cloud backup is tried before the finalizer is
  *     released anyway (with a Warning event)
  * @param deletionRetry interval between deletion attempts
+ * @param tokenReuseWindow how long after its first use a ClientToken is trusted to be remembered by
+ *     PolarDB (it documents no window; other Alibaba services say 30 days, AWS 8 to 36 hours). A
+ *     token first sent longer ago is never sent again before a look for the backup it may have made
  */
 public record ControllerSettings(
     Backoff quotaBackoff,
@@ -29,7 +33,8 @@ public record ControllerSettings(
     Duration pollMax,
     Duration backupNotFoundTimeout,
     Duration deletionTimeout,
-    Duration deletionRetry) {
+    Duration deletionRetry,
+    Duration tokenReuseWindow) {
 
   public static ControllerSettings defaults() {
     return new ControllerSettings(
@@ -42,6 +47,37 @@ public record ControllerSettings(
         Duration.ofMinutes(2),
         Duration.ofMinutes(30),
         Duration.ofHours(1),
-        Duration.ofSeconds(15));
+        Duration.ofSeconds(15),
+        Duration.ofHours(1));
+  }
+
+  public ControllerSettings withQuotaBackoff(Backoff b) {
+    return new ControllerSettings(
+        b,
+        errorBackoff,
+        authRetry,
+        clusterWaitTimeout,
+        queueRecheck,
+        pollMin,
+        pollMax,
+        backupNotFoundTimeout,
+        deletionTimeout,
+        deletionRetry,
+        tokenReuseWindow);
+  }
+
+  public ControllerSettings withTokenReuseWindow(Duration d) {
+    return new ControllerSettings(
+        quotaBackoff,
+        errorBackoff,
+        authRetry,
+        clusterWaitTimeout,
+        queueRecheck,
+        pollMin,
+        pollMax,
+        backupNotFoundTimeout,
+        deletionTimeout,
+        deletionRetry,
+        d);
   }
 }

@@ -14,6 +14,7 @@ import dev.polardbbackup.polardb.DescribeBackupsQuery;
 import dev.polardbbackup.polardb.PolarDbClient;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -52,7 +53,11 @@ import org.slf4j.LoggerFactory;
  *
  * Deletion keeps or deletes the cloud backup as the spec says, bounded in time.
  */
-@ControllerConfiguration(name = PolarDBBackupReconciler.NAME)
+// Not generation-aware: the pause and force-delete annotations must act at once (see the filter).
+@ControllerConfiguration(
+    name = PolarDBBackupReconciler.NAME,
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = SpecOrLifecycleChange.class))
 public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Cleaner<PolarDBBackup> {
   public static final String NAME = "polardbbackup";
   private static final Logger log = LoggerFactory.getLogger(PolarDBBackupReconciler.class);
@@ -63,6 +68,12 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   // DescribeBackups needs a window; an adopted backup may be old.
   private static final Duration ADOPT_LOOKBACK = Duration.ofDays(730);
   private static final Duration MAX_SHARED_AGE = Duration.ofSeconds(30);
+  // Before the first CreateBackup of a token: manual backups this recent cannot be ours.
+  private static final Duration PREEXISTING_LOOKBACK = Duration.ofMinutes(1);
+  private static final int MAX_PREEXISTING = 50;
+  // Backups of one cluster created together share the look before their first send. A set made
+  // between that look and our send is not excluded, so it can only add doubt, never a wrong claim.
+  private static final Duration PRESEND_LOOK_AGE = Duration.ofSeconds(1);
 
   private final PolarDbClientFactory clients;
   private final CredentialsProvider operatorCredentials;
@@ -72,6 +83,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private final Events events;
   private final BackupObserver observer;
   private final ClusterQueue queue = new ClusterQueue();
+  private final BackupClaims claims = new BackupClaims();
   private final ClusterObservations observations;
   private InformerEventSource<Secret, PolarDBBackup> secrets;
   private final SimpleInboundEventSource<PolarDBBackup> slotFreed =
@@ -174,9 +186,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   }
 
   /**
-   * Paused by annotation: nothing is called and nothing changes but the Paused condition. The
-   * annotation is metadata, which does not wake a generation-aware controller, so look again now
-   * and then to notice when it is removed.
+   * Paused by annotation: nothing is called and nothing changes but the Paused condition. Removing
+   * the annotation wakes the controller at once ({@link SpecOrLifecycleChange}).
    */
   private UpdateControl<PolarDBBackup> paused(Step step) {
     if (step.status.condition(Reasons.PAUSED).isEmpty()) {
@@ -188,7 +199,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       events.normal(step.backup, Reasons.PAUSED, message);
       step.log("paused");
     }
-    return step.saveAndWait(settings.queueRecheck());
+    return step.saveAndWait(null);
   }
 
   // ---------------------------------------------------------------- adopt
@@ -250,34 +261,41 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     if (credentials.isEmpty()) {
       return step.saveAndWait(settings.authRetry());
     }
-    Optional<PolarDBBackup> older =
-        ClusterQueue.olderWaiter(step.backup, step.context.getPrimaryCache().list());
-    if (older.isPresent()) {
-      Instant next = clock.instant().plus(settings.queueRecheck());
-      step.status.queued(
-          "Waiting behind the older backup "
-              + older.get().getMetadata().getName()
-              + " for a manual-backup slot of cluster "
-              + step.clusterId()
-              + ".",
-          next,
-          clock.instant());
-      return step.saveAndWait(settings.queueRecheck());
-    }
     String token = step.status.getClientToken();
     if (!ownsToken(step.backup, token)) {
       return refuseForeignToken(step, token);
     }
+    // A token already sent goes again before anything else: its backup may already hold the slot
+    // that the older waiters are waiting for.
+    if (!step.status.tokenSent()) {
+      Optional<PolarDBBackup> older =
+          ClusterQueue.olderWaiter(step.backup, step.context.getPrimaryCache().list());
+      if (older.isPresent()) {
+        Instant next = clock.instant().plus(settings.queueRecheck());
+        step.status.queued(
+            "Waiting behind the older backup "
+                + older.get().getMetadata().getName()
+                + " for a manual-backup slot of cluster "
+                + step.clusterId()
+                + ".",
+            next,
+            clock.instant());
+        return step.saveAndWait(settings.queueRecheck());
+      }
+    }
     PolarDbClient polarDb = clients.forRegion(step.regionId(), credentials.get());
-    Optional<ApiResult<String>> created =
+    if (step.status.tokenSent() && outlivedReuseWindow(step.status)) {
+      return recoverForgottenToken(step, polarDb);
+    }
+    Optional<Sent> sent =
         queue.exclusively(
             ClusterQueue.key(step.regionId(), step.clusterId()),
             LOCK_WAIT.toMillis(),
-            () -> polarDb.createBackup(step.clusterId(), token));
-    if (created.isEmpty()) {
+            () -> send(step, polarDb, token));
+    if (sent.isEmpty()) {
       return step.saveAndWait(LOCK_WAIT);
     }
-    ApiResult<String> result = created.get();
+    ApiResult<String> result = sent.get().result();
     if (result instanceof ApiResult.Ok<String> ok) {
       step.status.started(ok.value(), ok.requestId(), clock.instant());
       step.save();
@@ -293,10 +311,186 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       return step.saveAndWait(settings.pollMin());
     }
     ApiError error = result.error();
+    if (sent.get().action().equals("CreateBackup") && error.kind().isDefiniteRejection()) {
+      step.status.createRefused(sent.get().earlierUnknown());
+    }
     return switch (error.kind()) {
-      case QUOTA_EXHAUSTED -> waitForQuota(step, polarDb, error);
-      default -> handleError(step, error, "CreateBackup");
+      case QUOTA_EXHAUSTED -> waitForQuota(step, polarDb, error, sent.get().manualBefore());
+      default -> handleError(step, error, sent.get().action());
     };
+  }
+
+  /**
+   * What went out under the cluster's lock: the action whose reply {@code result} is, and the
+   * cluster's manual backups as listed just before (when they were listed).
+   */
+  private record Sent(
+      String action,
+      ApiResult<String> result,
+      Optional<List<Backup>> manualBefore,
+      boolean earlierUnknown) {}
+
+  /**
+   * One CreateBackup, fenced. Before the first send of a token, note the manual backups that
+   * already exist (none of them can be ours). Then record the send in status with optimistic
+   * locking and call only if that write succeeded: a crash or a lost write after the call still
+   * leaves the trace of a possible backup, and a replica with a stale view gets a conflict instead
+   * of sending.
+   */
+  private Sent send(Step step, PolarDbClient polarDb, String token) {
+    Instant now = clock.instant();
+    List<String> preexisting = List.of();
+    Optional<List<Backup>> manualBefore = Optional.empty();
+    if (!step.status.tokenSent()) {
+      // One look serves twice: what existed before (never ours), and, if the quota is full, who
+      // holds the slots.
+      ApiResult<List<Backup>> before =
+          observations.look(
+              step.observationKey("manual-before-send"),
+              now.minus(PRESEND_LOOK_AGE),
+              () -> manualBackups(polarDb, step.clusterId()));
+      if (!before.isOk()) {
+        return new Sent(
+            "DescribeBackups", new ApiResult.Failed<>(before.error()), Optional.empty(), false);
+      }
+      manualBefore = Optional.of(before.value());
+      Instant recent = now.minus(PREEXISTING_LOOKBACK);
+      preexisting =
+          before.value().stream()
+              .filter(b -> b.startTime().map(t -> !t.isBefore(recent)).orElse(true))
+              .map(Backup::backupId)
+              .limit(MAX_PREEXISTING)
+              .toList();
+    }
+    boolean earlierUnknown = step.status.sending(now, preexisting);
+    step.save();
+    return new Sent(
+        "CreateBackup",
+        polarDb.createBackup(step.clusterId(), token),
+        manualBefore,
+        earlierUnknown);
+  }
+
+  /**
+   * The current token was first sent longer ago than PolarDB can be trusted to remember it: sending
+   * it again could make a second backup. Look first. Nothing made since the first send: a new token
+   * is safe. Something made since, unclaimed: it may be ours (never deleted, see {@link
+   * PolarDBBackupStatus#matchedWithDoubt}).
+   */
+  private UpdateControl<PolarDBBackup> recoverForgottenToken(Step step, PolarDbClient polarDb)
+      throws InterruptedException {
+    if (step.status.tokenMadeNothing()) {
+      // Every call with it was refused: nothing to look for.
+      step.status.newClientToken(uid(step.backup));
+      step.save();
+      return start(step);
+    }
+    ApiResult<Evidence> look = lookForOwnBackup(step, polarDb);
+    if (!look.isOk()) {
+      return handleError(step, look.error(), "DescribeBackups");
+    }
+    Evidence evidence = look.value();
+    String token = step.status.getClientToken();
+    if (evidence.none()) {
+      step.log(
+          "ClientToken {} was first sent at {} and made no backup; using a new token",
+          token,
+          step.status.getClientTokenFirstSent());
+      step.status.newClientToken(uid(step.backup));
+      step.save();
+      return start(step);
+    }
+    Instant firstSent = step.status.tokenFirstSentInstant().orElseThrow();
+    Optional<Backup> closest =
+        evidence.sets().stream()
+            .min(
+                java.util.Comparator.comparing(
+                    (Backup b) -> Duration.between(firstSent, b.startTime().orElseThrow()).abs()));
+    String jobId =
+        closest
+            .flatMap(
+                set ->
+                    evidence.jobs().stream()
+                        .filter(j -> j.backupJobId().equals(set.backupId()))
+                        .findFirst()
+                        .map(BackupTask::backupJobId))
+            .or(() -> closest.map(Backup::backupId))
+            .orElse(evidence.jobs().get(0).backupJobId());
+    step.status.started(jobId, requestId(look), clock.instant());
+    closest.ifPresent(set -> step.status.identified(set.backupId()));
+    List<String> candidates = evidence.ids();
+    step.status.matchedWithDoubt(candidates);
+    String message =
+        "ClientToken "
+            + token
+            + " was first sent at "
+            + step.status.getClientTokenFirstSent()
+            + " with no known outcome, longer ago than PolarDB is trusted to remember it."
+            + " Taking "
+            + closest.map(Backup::backupId).orElse("job " + jobId)
+            + " as this resource's backup; it could also be someone else's (candidates "
+            + String.join(", ", candidates)
+            + "), so it will never be deleted by this resource.";
+    step.status.setCondition(
+        Reasons.UNCERTAIN_MATCH, true, Reasons.UNCERTAIN_MATCH, message, clock.instant());
+    events.warning(step.backup, Reasons.UNCERTAIN_MATCH, message);
+    step.log("{}", message);
+    return step.saveAndWait(settings.pollMin());
+  }
+
+  private boolean outlivedReuseWindow(PolarDBBackupStatus status) {
+    return status
+        .tokenFirstSentInstant()
+        .map(t -> Duration.between(t, clock.instant()).compareTo(settings.tokenReuseWindow()) > 0)
+        .orElse(false);
+  }
+
+  /** Manual backups and jobs made since the current token was first sent that no one else holds. */
+  private record Evidence(List<Backup> sets, List<BackupTask> jobs) {
+    boolean none() {
+      return sets.isEmpty() && jobs.isEmpty();
+    }
+
+    List<String> ids() {
+      java.util.LinkedHashSet<String> ids = new java.util.LinkedHashSet<>();
+      sets.forEach(b -> ids.add(b.backupId()));
+      jobs.forEach(j -> ids.add(j.backupJobId()));
+      return List.copyOf(ids);
+    }
+  }
+
+  /**
+   * Looks for a backup the current token may have made: every manual job and set of the cluster
+   * that started at or after its first send, was not listed just before it, and belongs to no other
+   * resource. Finding none is the positive evidence that the token made nothing.
+   */
+  private ApiResult<Evidence> lookForOwnBackup(Step step, PolarDbClient polarDb) {
+    Instant now = clock.instant();
+    Instant earliest =
+        BackupSetLocator.earliestStart(step.status.tokenFirstSentInstant().orElse(now));
+    ApiResult<List<BackupTask>> tasks =
+        polarDb.describeBackupTasks(step.clusterId(), Optional.empty());
+    if (!tasks.isOk()) {
+      return new ApiResult.Failed<>(tasks.error());
+    }
+    ApiResult<List<Backup>> sets =
+        polarDb.describeAllBackups(
+            DescribeBackupsQuery.manual(
+                step.clusterId(),
+                earliest.minus(Duration.ofMinutes(1)),
+                now.plus(Duration.ofMinutes(1))));
+    if (!sets.isOk()) {
+      return new ApiResult.Failed<>(sets.error());
+    }
+    Set<String> excludedSets = new java.util.HashSet<>(step.status.preexisting());
+    excludedSets.addAll(step.claimedByOthers());
+    Set<String> excludedJobs = new java.util.HashSet<>(excludedSets);
+    excludedJobs.addAll(step.jobsOfOthers());
+    return new ApiResult.Ok<>(
+        new Evidence(
+            BackupSetLocator.candidates(sets.value(), earliest, excludedSets),
+            BackupSetLocator.candidateJobs(tasks.value(), earliest, excludedJobs)),
+        requestId(sets));
   }
 
   /**
@@ -324,12 +518,47 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     return step.saveAndWait(null);
   }
 
+  /**
+   * PolarDB refused for quota. Whether the next attempt may use a new token depends on what the
+   * current one may have done: if every call with it was definitely refused, it made nothing. If an
+   * earlier call's outcome is unknown, this refusal proves nothing (PolarDB may check the quota
+   * before it looks at the token, and the quota may be full with our own backup): only a look that
+   * finds nothing made since the first send allows a new token.
+   */
   private UpdateControl<PolarDBBackup> waitForQuota(
-      Step step, PolarDbClient polarDb, ApiError error) {
+      Step step, PolarDbClient polarDb, ApiError error, Optional<List<Backup>> manualBefore) {
+    boolean newToken = step.status.tokenMadeNothing();
+    String doubt = "";
+    if (!newToken) {
+      ApiResult<Evidence> look = lookForOwnBackup(step, polarDb);
+      if (look.isOk() && look.value().none()) {
+        newToken = true;
+        step.log(
+            "ClientToken {} made no backup (nothing new since {})",
+            step.status.getClientToken(),
+            step.status.getClientTokenFirstSent());
+      } else {
+        doubt =
+            (look.isOk()
+                    ? " Backups made since the first attempt ("
+                        + String.join(", ", look.value().ids())
+                        + ") may include this resource's own,"
+                    : " Could not look for a backup made by the first attempt ("
+                        + look.error().code()
+                        + "),")
+                + " so the next attempt sends ClientToken "
+                + step.status.getClientToken()
+                + " again.";
+      }
+    }
     int waits = Optional.ofNullable(step.status.getQuotaWaits()).orElse(0) + 1;
     Duration delay = settings.quotaBackoff().delay(waits, random);
     Instant next = clock.instant().plus(delay);
-    String holders = slotHolders(polarDb, step.clusterId());
+    String holders =
+        slotHolders(
+            manualBefore
+                .<ApiResult<List<Backup>>>map(listed -> new ApiResult.Ok<>(listed, null))
+                .orElseGet(() -> manualBackups(polarDb, step.clusterId())));
     String message =
         "The manual-backup quota of cluster "
             + step.clusterId()
@@ -337,23 +566,28 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
             + error.describe()
             + "). "
             + holders
+            + doubt
             + " Next attempt at "
             + next.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
             + ".";
-    step.status.waitForQuota(uid(step.backup), message, next, error.requestId(), clock.instant());
+    step.status.waitForQuota(
+        uid(step.backup), newToken, message, next, error.requestId(), clock.instant());
     observer.quotaWait(step.regionId(), step.clusterId());
     step.log("quota exhausted, waiting {} (RequestId {})", delay, error.requestId());
     events.warning(step.backup, Reasons.WAITING_FOR_QUOTA, message);
     return step.saveAndWait(delay);
   }
 
-  /** Which manual backups hold the slots, so the user knows what to delete. */
-  private String slotHolders(PolarDbClient polarDb, String clusterId) {
+  /** The cluster's manual backups of the last 30 days, to tell who holds the quota's slots. */
+  private ApiResult<List<Backup>> manualBackups(PolarDbClient polarDb, String clusterId) {
     Instant now = clock.instant();
-    ApiResult<List<Backup>> backups =
-        polarDb.describeAllBackups(
-            DescribeBackupsQuery.manual(
-                clusterId, now.minus(Duration.ofDays(30)), now.plus(Duration.ofMinutes(1))));
+    return polarDb.describeAllBackups(
+        DescribeBackupsQuery.manual(
+            clusterId, now.minus(Duration.ofDays(30)), now.plus(Duration.ofMinutes(1))));
+  }
+
+  /** Which manual backups hold the slots, so the user knows what to delete. */
+  private static String slotHolders(ApiResult<List<Backup>> backups) {
     if (!backups.isOk()) {
       return "Could not list its manual backups (" + backups.error().code() + ").";
     }
@@ -415,26 +649,40 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
           next);
       return step.saveAndWait(next);
     }
-    // The job has ended (Finished, or no longer listed): the backup set tells how.
-    Optional<Backup> found;
-    ApiResult<Optional<Backup>> located = locateShared(step, polarDb);
+    // The job has ended (Finished, or no longer listed after having been seen): the backup set
+    // tells how. A job never seen in DescribeBackupTasks may just not be listed yet: only its own
+    // id can answer for it until the grace has passed.
+    boolean ended = task.isPresent() || jobMayHaveEnded(step.status);
+    ApiResult<BackupSetLocator.Match> located = locateShared(step, polarDb);
     if (!located.isOk()) {
       return handleError(step, located.error(), "DescribeBackups");
     }
-    found = located.value();
-    if (found.isEmpty()) {
-      Instant started = step.status.startInstant().orElse(clock.instant());
-      if (Duration.between(started, clock.instant()).compareTo(settings.backupNotFoundTimeout())
+    BackupSetLocator.Match match = located.value();
+    if (match.set().isEmpty()) {
+      if (!ended) {
+        return step.saveAndWait(nextPoll(step.status));
+      }
+      Instant endedSince = step.status.jobEndedSince(clock.instant());
+      if (Duration.between(endedSince, clock.instant()).compareTo(settings.backupNotFoundTimeout())
           > 0) {
-        String message = "Backup job " + jobId + " ended but PolarDB lists no backup set for it.";
+        String message =
+            "Backup job "
+                + jobId
+                + " ended but PolarDB lists no backup set for it"
+                + (step.status.getJobStartTime() == null
+                    ? " (the job was never listed by DescribeBackupTasks)."
+                    : ".");
         step.status.failed(Reasons.BACKUP_NOT_FOUND, message, requestId(located), clock.instant());
         events.warning(step.backup, Reasons.BACKUP_NOT_FOUND, message);
         return step.saveAndWait(null);
       }
       return step.saveAndWait(nextPoll(step.status));
     }
-    Backup b = found.get();
+    Backup b = match.set().get();
     step.status.identified(b.backupId());
+    if (match.ambiguous()) {
+      recordDoubt(step, b, match);
+    }
     if (b.succeeded()) {
       step.status.succeeded(
           b.backupId(),
@@ -464,7 +712,73 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       events.warning(step.backup, Reasons.BACKUP_FAILED, message);
       return step.saveAndWait(null);
     }
+    if (ended) {
+      // The docs name only Success and Failed; a set that stays in another status after its job
+      // ended would otherwise be polled for ever.
+      Instant endedSince = step.status.jobEndedSince(clock.instant());
+      if (Duration.between(endedSince, clock.instant()).compareTo(settings.backupNotFoundTimeout())
+          > 0) {
+        String message =
+            "Backup "
+                + b.backupId()
+                + " is still in status '"
+                + b.backupStatus()
+                + "' "
+                + settings.backupNotFoundTimeout()
+                + " after its job ended; PolarDB documents only Success and Failed. Treated as"
+                + " failed; check it in the PolarDB console.";
+        step.status.failed(
+            Reasons.BACKUP_STATUS_UNKNOWN, message, requestId(located), clock.instant());
+        events.warning(step.backup, Reasons.BACKUP_STATUS_UNKNOWN, message);
+        step.log("failed: {}", message);
+        return step.saveAndWait(null);
+      }
+    }
     return step.saveAndWait(nextPoll(step.status));
+  }
+
+  /**
+   * A job that DescribeBackupTasks does not list has ended if it was listed before. One never
+   * listed may not be listed yet (PolarDB may list a new job late); it counts as ended only once it
+   * has been missing for the longest poll interval (pollMax), as it may have come and gone while
+   * nobody looked.
+   */
+  private boolean jobMayHaveEnded(PolarDBBackupStatus status) {
+    if (status.getJobStartTime() != null) {
+      return true;
+    }
+    return status
+        .startInstant()
+        .map(t -> Duration.between(t, clock.instant()).compareTo(settings.pollMax()) >= 0)
+        .orElse(true);
+  }
+
+  /** Matched by start time with room for doubt: say so once; deletion will never delete it. */
+  private void recordDoubt(Step step, Backup chosen, BackupSetLocator.Match match) {
+    List<String> candidates = new java.util.ArrayList<>();
+    candidates.add(chosen.backupId());
+    candidates.addAll(match.otherCandidates());
+    if (candidates.equals(step.status.getUncertainMatch())) {
+      return;
+    }
+    step.status.matchedWithDoubt(candidates);
+    String message =
+        "Backup job "
+            + step.status.getBackupJobId()
+            + " was matched to backup set "
+            + chosen.backupId()
+            + " by start time, but "
+            + String.join(", ", match.otherCandidates())
+            + " started at about the same time and no other PolarDBBackup claims "
+            + (match.otherCandidates().size() == 1 ? "it" : "them")
+            + ": one of them may have been made by someone else. This resource will never delete"
+            + " its cloud backup; check job "
+            + step.status.getBackupJobId()
+            + " in the PolarDB console.";
+    step.status.setCondition(
+        Reasons.UNCERTAIN_MATCH, true, Reasons.UNCERTAIN_MATCH, message, clock.instant());
+    events.warning(step.backup, Reasons.UNCERTAIN_MATCH, message);
+    step.log("{}", message);
   }
 
   /**
@@ -472,7 +786,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * through {@link BackupSetLocator} among the cluster's manual backups that no other PolarDBBackup
    * has claimed.
    */
-  private ApiResult<Optional<Backup>> locate(Step step, PolarDbClient polarDb) {
+  private ApiResult<BackupSetLocator.Match> locate(Step step, PolarDbClient polarDb) {
     String known =
         Optional.ofNullable(step.status.getBackupId()).orElse(step.status.getBackupJobId());
     Instant jobStart = step.status.jobStartInstant().orElse(clock.instant());
@@ -491,7 +805,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * {@link #locate} for a running backup, from one shared look at all the cluster's manual backups
    * of the last week: backups of one cluster that finish together cost one call.
    */
-  private ApiResult<Optional<Backup>> locateShared(Step step, PolarDbClient polarDb) {
+  private ApiResult<BackupSetLocator.Match> locateShared(Step step, PolarDbClient polarDb) {
     Instant now = clock.instant();
     Instant jobStart = step.status.jobStartInstant().orElse(now);
     if (jobStart.isBefore(now.minus(SHARED_LOOKBACK).plus(Duration.ofMinutes(10)))) {
@@ -513,9 +827,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   /**
    * Our backup set among {@code listed}: the one with our known id (the backup id once identified,
    * else the job id). If the id is a backup id, absence is the answer; if it is only a job id,
-   * PolarDB may have given the set another id, so match among {@code manual} by start time.
+   * PolarDB may have given the set another id, so match among {@code manual} by start time, once
+   * the job has been seen (or the grace for a never-listed job has passed).
    */
-  private ApiResult<Optional<Backup>> match(
+  private ApiResult<BackupSetLocator.Match> match(
       Step step,
       ApiResult<List<Backup>> listed,
       java.util.function.Supplier<ApiResult<List<Backup>>> manual) {
@@ -527,48 +842,60 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     Optional<Backup> exact =
         listed.value().stream().filter(b -> known.equals(b.backupId())).findFirst();
     if (exact.isPresent() || step.status.getBackupId() != null) {
-      return new ApiResult.Ok<>(exact, requestId(listed));
+      return new ApiResult.Ok<>(new BackupSetLocator.Match(exact, List.of()), requestId(listed));
+    }
+    if (!jobMayHaveEnded(step.status)) {
+      return new ApiResult.Ok<>(BackupSetLocator.Match.NONE, requestId(listed));
     }
     ApiResult<List<Backup>> candidates = manual.get();
     if (!candidates.isOk()) {
       return new ApiResult.Failed<>(candidates.error());
     }
-    return new ApiResult.Ok<>(locateIn(step, candidates.value()), requestId(candidates));
+    BackupSetLocator.Match found = locateIn(step, candidates.value());
+    if (found.set().isPresent() && !step.claim(found.set().get().backupId())) {
+      // Another resource of this process claimed it a moment ago; look again next time.
+      return new ApiResult.Ok<>(BackupSetLocator.Match.NONE, requestId(candidates));
+    }
+    return new ApiResult.Ok<>(found, requestId(candidates));
   }
 
-  /** Matches our job to one of the cluster's manual backups that no other resource claimed. */
-  private Optional<Backup> locateIn(Step step, List<Backup> manual) {
+  /** Matches our job to one of the cluster's manual backups that could be ours. */
+  private BackupSetLocator.Match locateIn(Step step, List<Backup> manual) {
     Instant jobStart = step.status.jobStartInstant().orElse(clock.instant());
-    List<PolarDBBackupStatus> others =
-        step.context
-            .getPrimaryCache()
-            .list()
-            .filter(
-                o -> !Objects.equals(o.getMetadata().getUid(), step.backup.getMetadata().getUid()))
-            .map(PolarDBBackup::getStatus)
-            .filter(Objects::nonNull)
-            .filter(s -> step.clusterId().equals(s.getAcceptedDbClusterId()))
-            .toList();
-    Set<String> claimed =
-        others.stream()
-            .map(PolarDBBackupStatus::getBackupId)
-            .filter(Objects::nonNull)
-            .collect(Collectors.toSet());
+    Instant earliest =
+        BackupSetLocator.earliestStart(
+            step.status.tokenFirstSentInstant().orElse(jobStart.minus(BackupSetLocator.MAX_SKEW)));
+    List<PolarDBBackupStatus> others = step.othersOnCluster();
+    Set<String> excluded = new java.util.HashSet<>(step.claimedByOthers());
+    excluded.addAll(step.status.preexisting());
     Instant second = jobStart.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-    Set<String> sameSecondJobs =
+    List<PolarDBBackupStatus> unidentified =
         others.stream()
             .filter(s -> s.getBackupJobId() != null && s.getBackupId() == null)
+            .filter(s -> s.jobStartInstant().isPresent())
+            .toList();
+    Set<String> sameSecondJobs =
+        unidentified.stream()
             .filter(
                 s ->
                     s.jobStartInstant()
-                        .map(
-                            t ->
-                                t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).equals(second))
-                        .orElse(false))
+                        .get()
+                        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                        .equals(second))
             .map(PolarDBBackupStatus::getBackupJobId)
             .collect(Collectors.toSet());
+    int near =
+        (int)
+            unidentified.stream()
+                .filter(
+                    s ->
+                        Duration.between(s.jobStartInstant().get(), jobStart)
+                                .abs()
+                                .compareTo(BackupSetLocator.MAX_SKEW)
+                            <= 0)
+                .count();
     return BackupSetLocator.locate(
-        step.status.getBackupJobId(), jobStart, manual, claimed, sameSecondJobs);
+        step.status.getBackupJobId(), jobStart, earliest, manual, excluded, sameSecondJobs, near);
   }
 
   /**
@@ -725,13 +1052,29 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
 
   // ---------------------------------------------------------------- deletion
 
+  /**
+   * Keeps or deletes the cloud backup as the spec says. Every path ends: a conflict on a status
+   * write is retried on a timer (not by the framework's limited retries), and past the deletion
+   * timeout the finalizer goes with a Warning.
+   */
   @Override
   public DeleteControl cleanup(PolarDBBackup backup, Context<PolarDBBackup> context) {
+    try {
+      DeleteControl control = deletionSteps(backup, context);
+      if (control.isRemoveFinalizer()) {
+        claims.releaseAll(uid(backup));
+      }
+      return control;
+    } catch (StatusWriter.StaleStatusException e) {
+      log.info("{}", e.getMessage());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
+    }
+  }
+
+  private DeleteControl deletionSteps(PolarDBBackup backup, Context<PolarDBBackup> context) {
     String key = backup.getMetadata().getNamespace() + "/" + backup.getMetadata().getName();
     PolarDBBackupStatus status = backup.getStatus();
-    var annotations = backup.getMetadata().getAnnotations();
-    if (annotations != null
-        && "true".equalsIgnoreCase(annotations.get(PolarDBBackup.FORCE_DELETE_ANNOTATION))) {
+    if (backup.isForceDeleted()) {
       events.warning(
           backup,
           "ForceDeleted",
@@ -743,7 +1086,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     boolean mayExist = status != null && status.mayHaveUnseenBackup();
     if (status == null
         || status.getBackupJobId() == null && status.getBackupId() == null && !mayExist) {
-      log.info("{}: deleted before any backup was started", key);
+      log.info("{}: deleted before any CreateBackup was sent", key);
       return DeleteControl.defaultDelete();
     }
     if (backup.getSpec().effectiveDeletionPolicy() == DeletionPolicy.Retain) {
@@ -766,6 +1109,17 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       log.warn("{}: {}", key, message);
       return DeleteControl.defaultDelete();
     }
+    if (status.hasUncertainMatch()) {
+      return leaveUndeleted(
+          backup,
+          "Backup "
+              + describeBackup(status)
+              + " was matched by start time with room for doubt (candidates "
+              + String.join(", ", status.getUncertainMatch())
+              + "); it may be someone else's, so it was not deleted. Check job "
+              + status.getBackupJobId()
+              + " in the PolarDB console and delete it by hand if it is this resource's.");
+    }
     Step step = new Step(backup, context);
     Optional<CredentialsProvider> credentials = step.credentials();
     if (credentials.isEmpty()) {
@@ -775,11 +1129,26 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     if (step.status.getBackupJobId() == null && step.status.getBackupId() == null) {
       return learnJobOfUnknownCreate(step, polarDb);
     }
-    ApiResult<Optional<Backup>> located = locate(step, polarDb);
+    if (step.status.getBackupId() == null && step.status.getJobStartTime() == null) {
+      // Matching by start time needs the job's own start, which a backup deleted before its first
+      // progress check never learned.
+      ApiResult<List<BackupTask>> tasks =
+          polarDb.describeBackupTasks(step.clusterId(), Optional.of(step.status.getBackupJobId()));
+      if (!tasks.isOk()) {
+        return deletionProblem(backup, tasks.error());
+      }
+      tasks.value().stream()
+          .filter(t -> t.backupJobId().equals(step.status.getBackupJobId()))
+          .findFirst()
+          .flatMap(BackupTask::startTime)
+          .ifPresent(step.status::jobStarted);
+    }
+    ApiResult<BackupSetLocator.Match> located = locate(step, polarDb);
     if (!located.isOk()) {
       return deletionProblem(backup, located.error());
     }
-    if (located.value().isEmpty()) {
+    BackupSetLocator.Match match = located.value();
+    if (match.set().isEmpty()) {
       if (status.isTerminal()) {
         events.normal(
             backup,
@@ -787,10 +1156,24 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
             "Cloud backup " + describeBackup(status) + " no longer exists.");
         return DeleteControl.defaultDelete();
       }
-      // Not visible yet: the job is still running.
+      // Not visible yet: the job is still running, or not listed yet.
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
     }
-    Backup target = located.value().get();
+    Backup target = match.set().get();
+    if (match.ambiguous()) {
+      return leaveUndeleted(
+          backup,
+          "Backup job "
+              + status.getBackupJobId()
+              + " could be backup set "
+              + target.backupId()
+              + " or "
+              + String.join(", ", match.otherCandidates())
+              + " (matched by start time; one may be someone else's), so none was deleted. Check"
+              + " job "
+              + status.getBackupJobId()
+              + " in the PolarDB console.");
+    }
     if (!target.finished()) {
       log.info("{}: waiting for backup {} to finish before deleting it", key, target.backupId());
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
@@ -803,7 +1186,31 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       wakeOldestWaiter(step);
       return DeleteControl.defaultDelete();
     }
+    if (target.failed()
+        && deleted.error().kind() == dev.polardbbackup.polardb.FailureKind.INVALID_REQUEST) {
+      // The docs allow DeleteBackup only for a set in Success: a Failed set is refused, and asking
+      // again for an hour would change nothing.
+      return leaveUndeleted(
+          backup,
+          Reasons.DELETE_REFUSED,
+          "PolarDB refused to delete the Failed backup set "
+              + target.backupId()
+              + " ("
+              + deleted.error().describe()
+              + "); it holds no usable data and was left as it is.");
+    }
     return deletionProblem(backup, deleted.error());
+  }
+
+  /** Releases the finalizer without deleting the cloud backup, and says why in a Warning. */
+  private DeleteControl leaveUndeleted(PolarDBBackup backup, String message) {
+    return leaveUndeleted(backup, Reasons.BACKUP_LEFT_UNDELETED, message);
+  }
+
+  private DeleteControl leaveUndeleted(PolarDBBackup backup, String reason, String message) {
+    events.warning(backup, reason, message);
+    ResourceLog.info(log, backup, "{}", message);
+    return DeleteControl.defaultDelete();
   }
 
   /**
@@ -822,10 +1229,12 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   }
 
   /**
-   * Deleting (policy Delete) after a CreateBackup whose reply was lost: a backup may exist that we
-   * never heard of. Repeating the call with the same ClientToken answers which job it was, without
+   * Deleting (policy Delete) while a CreateBackup may have made a backup that status does not name
+   * (its reply was lost, or the process stopped between the call and the write of its reply).
+   * Within the token's reuse window, sending the token again answers which job it was without
    * making a second one; if nothing had been made, this makes the one backup, which is then deleted
-   * like any other. Either way nothing is left behind.
+   * like any other. A refusal proves nothing by itself (the quota may be checked before the token):
+   * only a look that finds nothing made since the first send lets the finalizer go.
    */
   private DeleteControl learnJobOfUnknownCreate(Step step, PolarDbClient polarDb) {
     String token = step.status.getClientToken();
@@ -833,19 +1242,54 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       step.log("deleting: not using foreign ClientToken {}", token);
       return DeleteControl.defaultDelete();
     }
-    ApiResult<String> created = polarDb.createBackup(step.clusterId(), token);
-    if (created instanceof ApiResult.Ok<String> ok) {
-      step.status.started(ok.value(), ok.requestId(), clock.instant());
+    boolean reusable = !outlivedReuseWindow(step.status);
+    if (reusable) {
+      step.status.sending(clock.instant(), List.of());
       step.save();
-      step.log("deleting: CreateBackup with ClientToken {} is job {}", token, ok.value());
-      return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
+      ApiResult<String> created = polarDb.createBackup(step.clusterId(), token);
+      if (created instanceof ApiResult.Ok<String> ok) {
+        step.status.learnedJob(ok.value(), clock.instant());
+        step.save();
+        step.log("deleting: CreateBackup with ClientToken {} is job {}", token, ok.value());
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
+      }
+      if (!created.error().kind().isDefiniteRejection()) {
+        return deletionProblem(step.backup, created.error());
+      }
     }
-    if (created.error().kind().isDefiniteRejection()) {
+    ApiResult<Evidence> look = lookForOwnBackup(step, polarDb);
+    if (!look.isOk()) {
+      return deletionProblem(step.backup, look.error());
+    }
+    if (look.value().none()) {
       step.log(
-          "deleting: no backup was made for ClientToken {} ({})", token, created.error().code());
+          "deleting: ClientToken {} made no backup (nothing new since {})",
+          token,
+          step.status.getClientTokenFirstSent());
       return DeleteControl.defaultDelete();
     }
-    return deletionProblem(step.backup, created.error());
+    String candidates = String.join(", ", look.value().ids());
+    if (reusable) {
+      events.warning(
+          step.backup,
+          "DeletionRetrying",
+          "PolarDB refused ClientToken "
+              + token
+              + " and backups made since its first use ("
+              + candidates
+              + ") may include this resource's own; asking again.");
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
+    }
+    return leaveUndeleted(
+        step.backup,
+        "The outcome of CreateBackup with ClientToken "
+            + token
+            + " (first sent "
+            + step.status.getClientTokenFirstSent()
+            + ") was never known, and PolarDB may no longer remember the token. Backups made since ("
+            + candidates
+            + ") may include this resource's own; none was deleted. Check them in the PolarDB"
+            + " console.");
   }
 
   private DeleteControl deletionProblem(PolarDBBackup backup, ApiError error) {
@@ -923,6 +1367,48 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
 
     String regionId() {
       return Optional.ofNullable(status.getAcceptedRegionId()).orElse(backup.getSpec().regionId());
+    }
+
+    /** The statuses of the other PolarDBBackups of this cluster, as this process sees them. */
+    List<PolarDBBackupStatus> othersOnCluster() {
+      return context
+          .getPrimaryCache()
+          .list()
+          .filter(o -> !Objects.equals(o.getMetadata().getUid(), backup.getMetadata().getUid()))
+          .map(PolarDBBackup::getStatus)
+          .filter(Objects::nonNull)
+          .filter(s -> clusterId().equals(s.getAcceptedDbClusterId()))
+          .toList();
+    }
+
+    /**
+     * Backup sets that another PolarDBBackup holds: identified in its status, or claimed by it in
+     * this process a moment ago (a write the cache may not show yet).
+     */
+    Set<String> claimedByOthers() {
+      Set<String> ids = new java.util.HashSet<>(claims.heldByOthers(clusterKey(), uid(backup)));
+      othersOnCluster().stream()
+          .map(PolarDBBackupStatus::getBackupId)
+          .filter(Objects::nonNull)
+          .forEach(ids::add);
+      return ids;
+    }
+
+    /** Job ids that other PolarDBBackups of this cluster hold. */
+    Set<String> jobsOfOthers() {
+      return othersOnCluster().stream()
+          .map(PolarDBBackupStatus::getBackupJobId)
+          .filter(Objects::nonNull)
+          .collect(Collectors.toSet());
+    }
+
+    /** Claims a backup set for this resource; false if another one of this process holds it. */
+    boolean claim(String backupId) {
+      return claims.claim(clusterKey(), backupId, uid(backup));
+    }
+
+    private String clusterKey() {
+      return ClusterQueue.key(regionId(), clusterId());
     }
 
     /** The spec is immutable; where an API server did not enforce that, the edit is ignored. */

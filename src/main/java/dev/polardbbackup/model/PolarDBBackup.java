@@ -59,6 +59,12 @@ public class PolarDBBackup extends CustomResource<PolarDBBackupSpec, PolarDBBack
     return pausedByAnnotation(this);
   }
 
+  @JsonIgnore
+  public boolean isForceDeleted() {
+    var annotations = getMetadata().getAnnotations();
+    return annotations != null && "true".equalsIgnoreCase(annotations.get(FORCE_DELETE_ANNOTATION));
+  }
+
   /** True when the object (a backup or a schedule) carries {@value #PAUSED_ANNOTATION}=true. */
   static boolean pausedByAnnotation(HasMetadata resource) {
     var annotations = resource.getMetadata().getAnnotations();

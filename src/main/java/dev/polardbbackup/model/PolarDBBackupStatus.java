@@ -88,6 +88,29 @@ public class PolarDBBackupStatus {
   @JsonPropertyDescription("Since when the cluster has been missing or not Running.")
   private String clusterWaitSince;
 
+  @JsonPropertyDescription(
+      "When CreateBackup was first sent with the current ClientToken. Written before the call: from"
+          + " then on a backup may exist, and a backup set that started earlier cannot be ours.")
+  private String clientTokenFirstSent;
+
+  @JsonPropertyDescription("When CreateBackup was last sent with the current ClientToken.")
+  private String clientTokenLastSent;
+
+  @JsonPropertyDescription(
+      "Manual backups of the cluster that PolarDB listed just before the first CreateBackup with"
+          + " the current ClientToken: none of them can be ours.")
+  private List<String> preexistingBackupIds;
+
+  @JsonPropertyDescription(
+      "The backup sets that could have been this backup's when it was matched by start time with"
+          + " room for doubt (another candidate, or a CreateBackup whose outcome was never known);"
+          + " while set, deletionPolicy Delete never deletes the cloud backup.")
+  private List<String> uncertainMatch;
+
+  @JsonPropertyDescription(
+      "When the operator first saw the backup job ended (Finished, or no longer listed).")
+  private String jobEndedTime;
+
   private List<Condition> conditions = new ArrayList<>();
 
   public PolarDBBackupStatus() {}
@@ -132,6 +155,12 @@ public class PolarDBBackupStatus {
     c.consecutiveErrors = consecutiveErrors;
     c.clusterWaitSince = clusterWaitSince;
     c.createOutcomeUnknown = createOutcomeUnknown;
+    c.clientTokenFirstSent = clientTokenFirstSent;
+    c.clientTokenLastSent = clientTokenLastSent;
+    c.preexistingBackupIds =
+        preexistingBackupIds == null ? null : List.copyOf(preexistingBackupIds);
+    c.uncertainMatch = uncertainMatch == null ? null : List.copyOf(uncertainMatch);
+    c.jobEndedTime = jobEndedTime;
     c.conditions = Conditions.copy(conditions);
     return c;
   }
@@ -146,21 +175,120 @@ public class PolarDBBackupStatus {
   }
 
   /**
-   * PolarDB definitely refused for quota: wait, and prepare the next attempt's new token now, so
-   * that it is persisted before the call that uses it.
+   * PolarDB refused for quota. With {@code newToken} (every call with the current token was
+   * definitely refused, or a look proved it made nothing) the next attempt gets a new token, saved
+   * here before the call that uses it. Otherwise the current token may have made a backup, so the
+   * next attempt sends it again.
    */
   public void waitForQuota(
-      String uid, String why, Instant nextAttempt, String requestId, Instant now) {
+      String uid,
+      boolean newToken,
+      String why,
+      Instant nextAttempt,
+      String requestId,
+      Instant now) {
     moveTo(Phase.WaitingForQuota);
-    createOutcomeUnknown = null;
-    attempt = (attempt == null ? 1 : attempt) + 1;
-    clientToken = uid + "-" + attempt;
+    if (newToken) {
+      newClientToken(uid);
+    }
     quotaWaits = (quotaWaits == null ? 0 : quotaWaits) + 1;
     consecutiveErrors = null;
     clusterWaitSince = null;
     nextAttemptTime = timestamp(nextAttempt);
     lastRequestId = requestIdOr(requestId);
     setReady(false, Reasons.WAITING_FOR_QUOTA, why, now);
+  }
+
+  /**
+   * The next attempt uses {@code <uid>-<attempt>}: only once the current token is known to have
+   * made nothing.
+   */
+  public void newClientToken(String uid) {
+    attempt = (attempt == null ? 1 : attempt) + 1;
+    clientToken = uid + "-" + attempt;
+    createOutcomeUnknown = null;
+    clientTokenFirstSent = null;
+    clientTokenLastSent = null;
+    preexistingBackupIds = null;
+  }
+
+  /**
+   * About to send CreateBackup with the current token: written (with optimistic locking) before the
+   * call, so that a crash or a lost write after the call still leaves the trace of a possible
+   * backup, and a stale view cannot send at all.
+   *
+   * <p>Until a reply says otherwise, the outcome of this call is unknown: a process that dies
+   * between the call and the write of its reply leaves exactly that in status.
+   *
+   * @param preexisting manual backups listed just before the first send (ignored on a re-send)
+   * @return whether an earlier call with this token already had an unknown outcome
+   */
+  public boolean sending(Instant now, List<String> preexisting) {
+    if (clientTokenFirstSent == null) {
+      clientTokenFirstSent = timestamp(now);
+      preexistingBackupIds = preexisting.isEmpty() ? null : List.copyOf(preexisting);
+    }
+    clientTokenLastSent = timestamp(now);
+    boolean earlierUnknown = Boolean.TRUE.equals(createOutcomeUnknown);
+    createOutcomeUnknown = true;
+    return earlierUnknown;
+  }
+
+  /**
+   * PolarDB definitely refused the call just sent: it made nothing. Whether the token made nothing
+   * at all depends on the calls before it.
+   */
+  public void createRefused(boolean earlierUnknown) {
+    createOutcomeUnknown = earlierUnknown ? true : null;
+  }
+
+  /** The current token has been sent at least once. */
+  @JsonIgnore
+  public boolean tokenSent() {
+    return clientTokenFirstSent != null;
+  }
+
+  @JsonIgnore
+  public Optional<Instant> tokenFirstSentInstant() {
+    return Optional.ofNullable(clientTokenFirstSent).map(Instant::parse);
+  }
+
+  @JsonIgnore
+  public List<String> preexisting() {
+    return preexistingBackupIds == null ? List.of() : preexistingBackupIds;
+  }
+
+  /**
+   * Deleting after an unknown outcome: the job that the token made is now known. The phase stays
+   * where it is (it may be final); only what deletion needs is recorded.
+   */
+  public void learnedJob(String jobId, Instant now) {
+    backupJobId = jobId;
+    createOutcomeUnknown = null;
+    if (startTime == null) {
+      startTime = timestamp(now);
+    }
+  }
+
+  /**
+   * Matched by start time with room for doubt: {@code candidates} (the chosen set first) could each
+   * have been ours. Such a backup is never deleted.
+   */
+  public void matchedWithDoubt(List<String> candidates) {
+    uncertainMatch = candidates.isEmpty() ? null : List.copyOf(candidates);
+  }
+
+  /** The job has ended (Finished or no longer listed); remember since when, to bound the wait. */
+  public Instant jobEndedSince(Instant now) {
+    if (jobEndedTime == null) {
+      jobEndedTime = timestamp(now);
+    }
+    return Instant.parse(jobEndedTime);
+  }
+
+  @JsonIgnore
+  public boolean hasUncertainMatch() {
+    return uncertainMatch != null && !uncertainMatch.isEmpty();
   }
 
   /** An adopted backup set is still being made; look again later. */
@@ -273,9 +401,20 @@ public class PolarDBBackupStatus {
     createOutcomeUnknown = true;
   }
 
+  /**
+   * A CreateBackup may have made a backup that no job id in status names yet: a call got no usable
+   * reply, or was about to go out (the intent is written before it) and its reply was never
+   * recorded.
+   */
   @JsonIgnore
   public boolean mayHaveUnseenBackup() {
-    return Boolean.TRUE.equals(createOutcomeUnknown);
+    return backupJobId == null && backupId == null && Boolean.TRUE.equals(createOutcomeUnknown);
+  }
+
+  /** Every call with the current token was definitely refused: it made no backup. */
+  @JsonIgnore
+  public boolean tokenMadeNothing() {
+    return !Boolean.TRUE.equals(createOutcomeUnknown);
   }
 
   /** The cluster is missing or not Running; remember since when, to bound the wait. */
@@ -516,6 +655,46 @@ public class PolarDBBackupStatus {
     this.createOutcomeUnknown = v;
   }
 
+  public String getClientTokenFirstSent() {
+    return clientTokenFirstSent;
+  }
+
+  public void setClientTokenFirstSent(String v) {
+    this.clientTokenFirstSent = v;
+  }
+
+  public String getClientTokenLastSent() {
+    return clientTokenLastSent;
+  }
+
+  public void setClientTokenLastSent(String v) {
+    this.clientTokenLastSent = v;
+  }
+
+  public List<String> getPreexistingBackupIds() {
+    return preexistingBackupIds;
+  }
+
+  public void setPreexistingBackupIds(List<String> v) {
+    this.preexistingBackupIds = v;
+  }
+
+  public List<String> getUncertainMatch() {
+    return uncertainMatch;
+  }
+
+  public void setUncertainMatch(List<String> v) {
+    this.uncertainMatch = v;
+  }
+
+  public String getJobEndedTime() {
+    return jobEndedTime;
+  }
+
+  public void setJobEndedTime(String v) {
+    this.jobEndedTime = v;
+  }
+
   public List<Condition> getConditions() {
     return conditions;
   }
@@ -552,6 +731,11 @@ public class PolarDBBackupStatus {
         && Objects.equals(consecutiveErrors, s.consecutiveErrors)
         && Objects.equals(clusterWaitSince, s.clusterWaitSince)
         && Objects.equals(createOutcomeUnknown, s.createOutcomeUnknown)
+        && Objects.equals(clientTokenFirstSent, s.clientTokenFirstSent)
+        && Objects.equals(clientTokenLastSent, s.clientTokenLastSent)
+        && Objects.equals(preexistingBackupIds, s.preexistingBackupIds)
+        && Objects.equals(uncertainMatch, s.uncertainMatch)
+        && Objects.equals(jobEndedTime, s.jobEndedTime)
         && Objects.equals(conditions, s.conditions);
   }
 

@@ -25,6 +25,10 @@ public final class Reasons {
   public static final String CLIENT_TOKEN_MISMATCH = "ClientTokenMismatch";
   public static final String PAUSED = "Paused";
   public static final String ADOPTING = "AdoptingBackup";
+  public static final String UNCERTAIN_MATCH = "UncertainMatch";
+  public static final String BACKUP_STATUS_UNKNOWN = "BackupStatusUnknown";
+  public static final String DELETE_REFUSED = "DeleteRefused";
+  public static final String BACKUP_LEFT_UNDELETED = "BackupLeftUndeleted";
 
   // Schedules: the Ready and Stalled conditions, and events.
   public static final String SCHEDULED = "Scheduled";

@@ -25,7 +25,7 @@ class ClusterQueueTest {
     PolarDBBackupStatus s =
         PolarDBBackupStatus.accept("uid-" + name, b.getSpec(), 1, Instant.EPOCH);
     if (waiting) {
-      s.waitForQuota("uid-" + name, "full", Instant.EPOCH, null, Instant.EPOCH);
+      s.waitForQuota("uid-" + name, true, "full", Instant.EPOCH, null, Instant.EPOCH);
     }
     b.setStatus(s);
     return b;

@@ -61,6 +61,7 @@ final class OperatorHarness implements AutoCloseable {
   final MutableClock scheduleClock = MutableClock.at("2030-01-01T01:30:00Z");
 
   private final ControllerSettings settings;
+  private Clock clock = Clock.systemUTC();
   private boolean schedules;
   private Operator operator;
 
@@ -113,7 +114,14 @@ final class OperatorHarness implements AutoCloseable {
         Duration.ofMillis(300),
         Duration.ofSeconds(5),
         Duration.ofSeconds(5),
-        Duration.ofMillis(100));
+        Duration.ofMillis(100),
+        Duration.ofHours(1));
+  }
+
+  /** The backup controller's clock; share it with the emulator to jump over an outage. */
+  OperatorHarness withClock(Clock clock) {
+    this.clock = clock;
+    return this;
   }
 
   /** Runs the schedule controller too (off by default: the backup tests need only backups). */
@@ -131,13 +139,12 @@ final class OperatorHarness implements AutoCloseable {
                     .withCloseClientOnStop(false));
     var reconciler =
         new PolarDBBackupReconciler(
-            new PolarDbClientFactory(
-                Optional.of(server.baseUri()), http, Clock.systemUTC(), CallListener.NONE),
+            new PolarDbClientFactory(Optional.of(server.baseUri()), http, clock, CallListener.NONE),
             CredentialsProvider.of(Credentials.of(KEY_ID, KEY_SECRET, "test")),
             settings,
-            Clock.systemUTC(),
+            clock,
             new Random(7),
-            new Events(client, Clock.systemUTC()),
+            new Events(client, clock),
             dev.polardbbackup.controller.BackupObserver.NONE);
     operator.register(reconciler, c -> c.settingNamespaces(NAMESPACE));
     if (schedules) {
@@ -299,7 +306,7 @@ final class OperatorHarness implements AutoCloseable {
         server.baseUri(),
         CredentialsProvider.of(Credentials.of(KEY_ID, KEY_SECRET, "test")),
         http,
-        Clock.systemUTC(),
+        clock,
         CallListener.NONE);
   }
 }

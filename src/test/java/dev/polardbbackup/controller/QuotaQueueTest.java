@@ -99,17 +99,7 @@ class QuotaQueueTest {
     // A quota backoff of a minute: only the wake-up can start w1 within seconds.
     ControllerSettings fast = OperatorHarness.fastSettings();
     ControllerSettings patientForQuota =
-        new ControllerSettings(
-            new Backoff(Duration.ofSeconds(60), Duration.ofSeconds(60), 0),
-            fast.errorBackoff(),
-            fast.authRetry(),
-            fast.clusterWaitTimeout(),
-            fast.queueRecheck(),
-            fast.pollMin(),
-            fast.pollMax(),
-            fast.backupNotFoundTimeout(),
-            fast.deletionTimeout(),
-            fast.deletionRetry());
+        fast.withQuotaBackoff(new Backoff(Duration.ofSeconds(60), Duration.ofSeconds(60), 0));
     harness =
         new OperatorHarness(client, OperatorHarness.emulator().quota(3).build(), patientForQuota)
             .start();

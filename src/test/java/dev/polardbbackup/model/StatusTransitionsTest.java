@@ -28,10 +28,10 @@ class StatusTransitionsTest {
   @Test
   void quotaRefusalPreparesANewTokenForTheNextAttempt() {
     PolarDBBackupStatus s = accepted();
-    s.waitForQuota("uid-1", "full", T0.plusSeconds(60), "req-1", T0);
+    s.waitForQuota("uid-1", true, "full", T0.plusSeconds(60), "req-1", T0);
     assertEquals(Phase.WaitingForQuota, s.getPhase());
     assertEquals("uid-1-2", s.getClientToken());
-    s.waitForQuota("uid-1", "full", T0.plusSeconds(120), "req-2", T0);
+    s.waitForQuota("uid-1", true, "full", T0.plusSeconds(120), "req-2", T0);
     assertEquals("uid-1-3", s.getClientToken());
     assertEquals(2, s.getQuotaWaits());
   }
@@ -40,7 +40,8 @@ class StatusTransitionsTest {
   void phasesNeverMoveBackwardsAndFinalPhasesAreFinal() {
     PolarDBBackupStatus s = accepted();
     s.started("job-1", "req", T0);
-    assertThrows(IllegalStateException.class, () -> s.waitForQuota("uid-1", "x", T0, null, T0));
+    assertThrows(
+        IllegalStateException.class, () -> s.waitForQuota("uid-1", true, "x", T0, null, T0));
     s.succeeded("b-1", Optional.of(10L), Optional.empty(), Optional.empty(), "req", T0);
     assertThrows(IllegalStateException.class, () -> s.failed("X", "y", null, T0));
     assertThrows(IllegalStateException.class, () -> s.started("job-2", null, T0));
