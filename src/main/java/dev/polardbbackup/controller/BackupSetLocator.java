@@ -34,12 +34,20 @@ final class BackupSetLocator {
   static final Comparator<String> ID_ORDER =
       Comparator.comparingInt(String::length).thenComparing(Comparator.naturalOrder());
 
-  /** The set found (if any), and the other sets that could also have been it. */
+  /**
+   * The set found (if any), and the other sets that could also have been it; with no set found, the
+   * sets that could each be ours but could not be told apart (empty when there were none).
+   */
   record Match(Optional<Backup> set, List<String> otherCandidates) {
     static final Match NONE = new Match(Optional.empty(), List.of());
 
     boolean ambiguous() {
       return set.isPresent() && !otherCandidates.isEmpty();
+    }
+
+    /** Sets that could be ours exist, but which one is ours cannot be told. */
+    boolean undecided() {
+      return set.isEmpty() && !otherCandidates.isEmpty();
     }
   }
 
@@ -126,7 +134,7 @@ final class BackupSetLocator {
               : Optional.empty();
     }
     if (chosen.isEmpty()) {
-      return Match.NONE;
+      return new Match(Optional.empty(), closest.stream().map(Backup::backupId).toList());
     }
     // More sets near ours than jobs of ours near it: at least one is someone else's.
     boolean doubt = candidates.size() > otherJobsNear + 1;

@@ -668,10 +668,14 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
         String message =
             "Backup job "
                 + jobId
-                + " ended but PolarDB lists no backup set for it"
-                + (step.status.getJobStartTime() == null
-                    ? " (the job was never listed by DescribeBackupTasks)."
-                    : ".");
+                + (match.undecided()
+                    ? " ended, but its backup set cannot be told apart from "
+                        + String.join(", ", match.otherCandidates())
+                        + ", which started in the same second (one may be someone else's)."
+                    : " ended but PolarDB lists no backup set for it"
+                        + (step.status.getJobStartTime() == null
+                            ? " (the job was never listed by DescribeBackupTasks)."
+                            : "."));
         step.status.failed(Reasons.BACKUP_NOT_FOUND, message, requestId(located), clock.instant());
         events.warning(step.backup, Reasons.BACKUP_NOT_FOUND, message);
         return step.saveAndWait(null);
@@ -1148,6 +1152,18 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       return deletionProblem(backup, located.error());
     }
     BackupSetLocator.Match match = located.value();
+    if (match.undecided() && jobMayHaveEnded(step.status)) {
+      return leaveUndeleted(
+          backup,
+          "Backup job "
+              + status.getBackupJobId()
+              + " could be any of the backup sets "
+              + String.join(", ", match.otherCandidates())
+              + " (they started in the same second; one may be someone else's), so none was"
+              + " deleted. Check job "
+              + status.getBackupJobId()
+              + " in the PolarDB console.");
+    }
     if (match.set().isEmpty()) {
       if (status.isTerminal()) {
         events.normal(

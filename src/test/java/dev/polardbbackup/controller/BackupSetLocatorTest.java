@@ -127,7 +127,10 @@ class BackupSetLocatorTest {
     // 300 was made by hand in the same second as our job's 301: which is ours cannot be told, and
     // taking 300 would later delete someone else's backup.
     List<Backup> backups = List.of(manual("300", T), manual("301", T));
-    assertEquals("none", found(locate("51", T, backups, Set.of())));
+    BackupSetLocator.Match m = locate("51", T, backups, Set.of());
+    assertEquals("none", found(m));
+    assertTrue(m.undecided(), "deletion must know that one of them may be ours");
+    assertEquals(List.of("300", "301"), m.otherCandidates());
   }
 
   @Test
