@@ -1324,9 +1324,15 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   }
 
   private static String describeBackup(PolarDBBackupStatus status) {
-    return status.getBackupId() != null
-        ? status.getBackupId()
-        : "of job " + status.getBackupJobId();
+    if (status.getBackupId() != null) {
+      return status.getBackupId();
+    }
+    return status.getBackupJobId() != null
+        ? "of job " + status.getBackupJobId()
+        : "(if any) made with ClientToken "
+            + status.getClientToken()
+            + " since "
+            + status.getClientTokenFirstSent();
   }
 
   // ---------------------------------------------------------------- plumbing
