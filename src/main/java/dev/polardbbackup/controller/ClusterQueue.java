@@ -2,9 +2,11 @@ package dev.polardbbackup.controller;
 
 import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
+import dev.polardbbackup.model.Reasons;
 import java.util.Comparator;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -13,8 +15,10 @@ import java.util.stream.Stream;
 /**
  * Fair access to a cluster's manual-backup slots. Backups waiting for quota on the same cluster are
  * served oldest first (creation time, then name): a younger one does not call CreateBackup while an
- * older one waits, so a freed slot goes to the oldest and the others do not stampede. And within
- * this process at most one CreateBackup per cluster is in flight.
+ * older one waits, so a freed slot goes to the oldest and the others do not stampede. Only a waiter
+ * that can proceed holds its place: one that is paused, being deleted, or stuck on a problem only a
+ * person can fix does not hold back the cluster's younger backups. And within this process at most
+ * one CreateBackup per cluster is in flight.
  */
 final class ClusterQueue {
 
@@ -25,6 +29,21 @@ final class ClusterQueue {
           .thenComparing(b -> b.getMetadata().getNamespace())
           .thenComparing(b -> b.getMetadata().getName());
 
+  /**
+   * The last word a waiter heard that still lets it proceed by itself: the quota or the queue, or a
+   * passing API hiccup that its own retries clear (when PolarDB throttles, every waiter hears it;
+   * letting each younger one jump ahead then is the stampede this queue exists to prevent). Any
+   * other reason (a missing or invalid Secret, refused credentials, a cluster that this waiter
+   * cannot find or that is not ready) waits for a person, and must not hold the line meanwhile.
+   */
+  private static final Set<String> CAN_PROCEED =
+      Set.of(
+          Reasons.WAITING_FOR_QUOTA,
+          Reasons.QUEUED,
+          Reasons.API_THROTTLED,
+          Reasons.API_UNAVAILABLE,
+          Reasons.OUTCOME_UNKNOWN);
+
   private final ConcurrentHashMap<String, ReentrantLock> inFlight = new ConcurrentHashMap<>();
 
   static String key(String regionId, String dbClusterId) {
@@ -32,8 +51,8 @@ final class ClusterQueue {
   }
 
   /**
-   * The oldest other backup of the same cluster that is waiting for quota and older than {@code
-   * me}, if any; {@code me} must wait behind it.
+   * The oldest other backup of the same cluster that is waiting for quota, can proceed and is older
+   * than {@code me}, if any; {@code me} must wait behind it.
    */
   static Optional<PolarDBBackup> olderWaiter(PolarDBBackup me, Stream<PolarDBBackup> all) {
     return waiters(clusterKey(me), all.filter(other -> !sameObject(me, other)))
@@ -41,17 +60,30 @@ final class ClusterQueue {
         .min(AGE);
   }
 
-  /** The backup of this cluster that a freed slot should go to: the oldest one waiting. */
+  /**
+   * The backup of this cluster that a freed slot should go to: the oldest one waiting that can
+   * proceed.
+   */
   static Optional<PolarDBBackup> oldestWaiter(String clusterKey, Stream<PolarDBBackup> all) {
     return waiters(clusterKey, all).min(AGE);
   }
 
   private static Stream<PolarDBBackup> waiters(String clusterKey, Stream<PolarDBBackup> all) {
-    return all.filter(other -> other.getMetadata().getDeletionTimestamp() == null)
-        .filter(
-            other ->
-                other.getStatus() != null && other.getStatus().getPhase() == Phase.WaitingForQuota)
+    return all.filter(ClusterQueue::holdsItsPlace)
         .filter(other -> clusterKey.equals(clusterKey(other)));
+  }
+
+  /**
+   * Waiting for quota and able to take a freed slot: not being deleted, not paused, and its last
+   * problem one of {@link #CAN_PROCEED}.
+   */
+  static boolean holdsItsPlace(PolarDBBackup b) {
+    var status = b.getStatus();
+    return b.getMetadata().getDeletionTimestamp() == null
+        && !b.isPaused()
+        && status != null
+        && status.getPhase() == Phase.WaitingForQuota
+        && CAN_PROCEED.contains(status.getReason());
   }
 
   /** Runs {@code call} holding the cluster's lock; empty when the lock was busy for too long. */

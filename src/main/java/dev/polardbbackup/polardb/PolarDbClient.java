@@ -51,6 +51,15 @@ public final class PolarDbClient {
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm'Z'").withZone(ZoneOffset.UTC);
   private static final RequestBody EMPTY = RequestBody.create(new byte[0], null);
 
+  /**
+   * The most DescribeBackups pages one listing reads. The operator lists either one backup by id or
+   * a cluster's manual backups, which the quota keeps to a handful, so an honest answer fits in a
+   * page or two; 100 pages are 3,000 to 10,000 backups. An endpoint still "not done" after that is
+   * not paging as documented (for instance it ignores PageNumber and claims a huge
+   * TotalRecordCount): reading on would never end, and the caller holds a reconcile thread.
+   */
+  static final int MAX_PAGES = 100;
+
   private final HttpUrl endpoint;
   private final String hostHeader;
   private final CredentialsProvider credentials;
@@ -134,12 +143,13 @@ public final class PolarDbClient {
 
   /**
    * Every backup matching the query, following pages. Stops at the first failed page and returns
-   * its error.
+   * its error, and fails rather than return a list cut short when the pages do not end within
+   * {@link #MAX_PAGES}.
    */
   public ApiResult<List<Backup>> describeAllBackups(DescribeBackupsQuery query) {
     List<Backup> all = new ArrayList<>();
     String requestId = null;
-    for (int page = 1; ; page++) {
+    for (int page = 1; page <= MAX_PAGES; page++) {
       ApiResult<BackupPage> result = describeBackups(query.page(page));
       if (!result.isOk()) {
         return new ApiResult.Failed<>(result.error());
@@ -151,6 +161,18 @@ public final class PolarDbClient {
         return new ApiResult.Ok<>(all, requestId);
       }
     }
+    return new ApiResult.Failed<>(
+        new ApiError(
+            FailureKind.OUTCOME_UNKNOWN,
+            "TooManyPages",
+            "DescribeBackups still had more after "
+                + MAX_PAGES
+                + " pages of "
+                + query.pageSize()
+                + "; the endpoint does not page as documented",
+            requestId,
+            200,
+            Optional.empty()));
   }
 
   public ApiResult<Void> deleteBackup(String dbClusterId, String backupId) {
@@ -364,12 +386,9 @@ public final class PolarDbClient {
             .flatMap(PolarDbClient::number)
             .orElse((long) backups.size())
             .intValue();
-    int page =
-        text(reply, "PageNumber")
-            .flatMap(PolarDbClient::number)
-            .orElse((long) query.pageNumber())
-            .intValue();
-    return new BackupPage(List.copyOf(backups), total, page, query.pageSize());
+    // The page is the one we asked for, whatever PageNumber the reply echoes: an endpoint that
+    // always echoes 1 would otherwise never reach the end.
+    return new BackupPage(List.copyOf(backups), total, query.pageNumber(), query.pageSize());
   }
 
   /** {@code Items.<name>[]}, tolerating a missing {@code Items} on an empty page. */

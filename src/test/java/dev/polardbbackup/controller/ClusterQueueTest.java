@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.model.PolarDBBackupStatus;
+import dev.polardbbackup.model.Reasons;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -14,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ClusterQueueTest {
 
@@ -55,6 +59,84 @@ class ClusterQueueTest {
             .getName());
     assertEquals(
         Optional.empty(), ClusterQueue.olderWaiter(newcomer, Stream.of(newcomer, otherCluster)));
+  }
+
+  /** The same waiter after a later pass that ended with {@code reason} (the phase stays). */
+  private static PolarDBBackup lastHeard(PolarDBBackup waiter, String reason) {
+    waiter.getStatus().retrying(reason, "problem", Instant.EPOCH, null, Instant.EPOCH);
+    return waiter;
+  }
+
+  private static void assertOnlyTheYoungerHoldsTheLine(PolarDBBackup older, PolarDBBackup younger) {
+    PolarDBBackup newcomer = backup("c", "2026-01-01T00:00:03Z", "pc-1", false);
+    assertEquals(
+        Optional.empty(), ClusterQueue.olderWaiter(younger, Stream.of(older, younger)), "queue");
+    assertEquals(
+        "b",
+        ClusterQueue.olderWaiter(newcomer, Stream.of(older, younger, newcomer))
+            .orElseThrow()
+            .getMetadata()
+            .getName(),
+        "a newcomer waits behind the younger waiter, which can proceed");
+    assertEquals(
+        "b",
+        ClusterQueue.oldestWaiter("cn-hangzhou/pc-1", Stream.of(older, younger, newcomer))
+            .orElseThrow()
+            .getMetadata()
+            .getName(),
+        "a freed slot wakes the younger waiter");
+  }
+
+  @Test
+  void aPausedOlderWaiterDoesNotHoldTheLine() {
+    PolarDBBackup older = backup("a", "2026-01-01T00:00:01Z", "pc-1", true);
+    older.getMetadata().setAnnotations(Map.of(PolarDBBackup.PAUSED_ANNOTATION, "true"));
+    PolarDBBackup younger = backup("b", "2026-01-01T00:00:02Z", "pc-1", true);
+
+    assertOnlyTheYoungerHoldsTheLine(older, younger);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        Reasons.SECRET_NOT_FOUND,
+        Reasons.SECRET_INVALID,
+        Reasons.AUTH_FAILED,
+        Reasons.CLUSTER_NOT_FOUND,
+        Reasons.CLUSTER_NOT_READY
+      })
+  void anOlderWaiterThatNeedsAPersonDoesNotHoldTheLine(String reason) {
+    PolarDBBackup older = lastHeard(backup("a", "2026-01-01T00:00:01Z", "pc-1", true), reason);
+    PolarDBBackup younger = backup("b", "2026-01-01T00:00:02Z", "pc-1", true);
+
+    assertOnlyTheYoungerHoldsTheLine(older, younger);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        Reasons.WAITING_FOR_QUOTA,
+        Reasons.QUEUED,
+        Reasons.API_THROTTLED,
+        Reasons.API_UNAVAILABLE,
+        Reasons.OUTCOME_UNKNOWN
+      })
+  void anOlderWaiterHeldUpByQuotaQueueOrAPassingApiHiccupKeepsItsPlace(String reason) {
+    PolarDBBackup older = lastHeard(backup("a", "2026-01-01T00:00:01Z", "pc-1", true), reason);
+    PolarDBBackup younger = backup("b", "2026-01-01T00:00:02Z", "pc-1", true);
+
+    assertEquals(
+        "a",
+        ClusterQueue.olderWaiter(younger, Stream.of(older, younger))
+            .orElseThrow()
+            .getMetadata()
+            .getName());
+    assertEquals(
+        "a",
+        ClusterQueue.oldestWaiter("cn-hangzhou/pc-1", Stream.of(older, younger))
+            .orElseThrow()
+            .getMetadata()
+            .getName());
   }
 
   @Test

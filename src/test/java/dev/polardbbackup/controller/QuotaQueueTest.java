@@ -9,6 +9,7 @@ import dev.polardbbackup.model.DeletionPolicy;
 import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.Reasons;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
@@ -117,5 +118,89 @@ class QuotaQueueTest {
         "w1",
         b -> b.getStatus() != null && b.getStatus().getPhase() == Phase.Succeeded,
         Duration.ofSeconds(15));
+  }
+
+  @Test
+  void aPausedOlderWaiterDoesNotKeepAYoungerBackupFromAFreedSlot() throws Exception {
+    harness =
+        new OperatorHarness(
+                client, OperatorHarness.emulator().quota(1).build(), OperatorHarness.fastSettings())
+            .start();
+    harness.create("h1", DeletionPolicy.Delete);
+    harness.awaitPhase("h1", Phase.Succeeded);
+    harness.create("w1");
+    harness.awaitReason("w1", Reasons.WAITING_FOR_QUOTA);
+    harness.mergePatch(
+        "w1",
+        "{\"metadata\":{\"annotations\":{\"" + PolarDBBackup.PAUSED_ANNOTATION + "\":\"true\"}}}");
+    harness.awaitThat(
+        "w1", b -> b.getStatus().condition(Reasons.PAUSED).isPresent(), Duration.ofSeconds(10));
+
+    harness.create("w2");
+    // Not queued behind the paused w1: it asks PolarDB itself.
+    harness.awaitReason("w2", Reasons.WAITING_FOR_QUOTA);
+    harness.delete("h1");
+    harness.awaitPhase("w2", Phase.Succeeded);
+
+    PolarDBBackup paused = harness.get("w1");
+    assertEquals(Phase.WaitingForQuota, paused.getStatus().getPhase());
+    assertNull(paused.getStatus().getBackupJobId(), "a paused backup starts nothing");
+  }
+
+  @Test
+  void anOlderWaiterWhoseSecretIsGoneDoesNotKeepAYoungerBackupFromAFreedSlot() throws Exception {
+    // A quota backoff of a minute: only the wake-up, which must pass over the broken w1, can start
+    // w2 within seconds.
+    ControllerSettings fast = OperatorHarness.fastSettings();
+    ControllerSettings patientForQuota =
+        new ControllerSettings(
+            new Backoff(Duration.ofSeconds(60), Duration.ofSeconds(60), 0),
+            fast.errorBackoff(),
+            fast.authRetry(),
+            fast.clusterWaitTimeout(),
+            fast.queueRecheck(),
+            fast.pollMin(),
+            fast.pollMax(),
+            fast.backupNotFoundTimeout(),
+            fast.deletionTimeout(),
+            fast.deletionRetry());
+    harness =
+        new OperatorHarness(client, OperatorHarness.emulator().quota(1).build(), patientForQuota)
+            .start();
+    harness.create("h1", DeletionPolicy.Delete);
+    harness.awaitPhase("h1", Phase.Succeeded);
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("team-b-creds")
+                .withNamespace(OperatorHarness.NAMESPACE)
+                .endMetadata()
+                .withStringData(
+                    Map.of(
+                        "accessKeyId",
+                        OperatorHarness.KEY_ID,
+                        "accessKeySecret",
+                        OperatorHarness.KEY_SECRET))
+                .build())
+        .create();
+    harness.createWithSecret("w1", "team-b-creds");
+    harness.awaitReason("w1", Reasons.WAITING_FOR_QUOTA);
+    client.secrets().inNamespace(OperatorHarness.NAMESPACE).withName("team-b-creds").delete();
+    harness.awaitReason("w1", Reasons.SECRET_NOT_FOUND);
+
+    harness.create("w2");
+    // Not queued behind w1, which cannot call PolarDB at all: it asks PolarDB itself.
+    harness.awaitReason("w2", Reasons.WAITING_FOR_QUOTA);
+    harness.delete("h1");
+    harness.awaitThat(
+        "w2",
+        b -> b.getStatus() != null && b.getStatus().getPhase() == Phase.Succeeded,
+        Duration.ofSeconds(15));
+
+    PolarDBBackup broken = harness.get("w1");
+    assertEquals(Phase.WaitingForQuota, broken.getStatus().getPhase());
+    assertEquals(Reasons.SECRET_NOT_FOUND, broken.getStatus().getReason());
+    assertNull(broken.getStatus().getBackupJobId());
   }
 }

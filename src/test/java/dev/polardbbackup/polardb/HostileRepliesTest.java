@@ -2,8 +2,10 @@ package dev.polardbbackup.polardb;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,9 +14,14 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -28,9 +35,7 @@ class HostileRepliesTest {
 
   private PolarDbClient clientAnswering(int status, String body, boolean truncate)
       throws IOException {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext(
-        "/",
+    return clientServing(
         exchange -> {
           byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
           // A truncated body: announce more bytes than are sent, then close.
@@ -42,6 +47,11 @@ class HostileRepliesTest {
           }
           exchange.close();
         });
+  }
+
+  private PolarDbClient clientServing(HttpHandler handler) throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", handler);
     server.start();
     return new PolarDbClient(
         URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
@@ -126,5 +136,73 @@ class HostileRepliesTest {
     assertFalse(result.isOk(), what);
     assertEquals(FailureKind.OUTCOME_UNKNOWN, result.error().kind());
     assertEquals(Optional.empty(), result.error().retryAfter());
+  }
+
+  @Test
+  void describeBackupsGivesUpOnAnEndpointThatAlwaysEchoesPageOne() throws IOException {
+    // Full pages of 100, "page 1 of a million records", whatever page is asked for.
+    String items =
+        IntStream.range(0, 100)
+            .mapToObj(
+                i ->
+                    "{\"BackupId\":\""
+                        + i
+                        + "\",\"BackupStatus\":\"Success\",\"BackupMode\":\"Manual\"}")
+            .collect(Collectors.joining(","));
+    byte[] body =
+        ("{\"RequestId\":\"r\",\"PageNumber\":\"1\",\"PageRecordCount\":\"100\","
+                + "\"TotalRecordCount\":\"1000000\",\"Items\":{\"Backup\":["
+                + items
+                + "]}}")
+            .getBytes(StandardCharsets.UTF_8);
+    List<String> pagesAsked = Collections.synchronizedList(new ArrayList<>());
+    PolarDbClient client =
+        clientServing(
+            exchange -> {
+              String query = exchange.getRequestURI().getQuery();
+              pagesAsked.add(query.replaceAll(".*PageNumber=([0-9]+).*", "$1"));
+              exchange.sendResponseHeaders(200, body.length);
+              try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+              }
+              exchange.close();
+            });
+
+    ApiResult<List<Backup>> result =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(30),
+            () ->
+                client.describeAllBackups(
+                    DescribeBackupsQuery.manual(
+                        "pc-1",
+                        java.time.Instant.now().minusSeconds(60),
+                        java.time.Instant.now())));
+
+    assertFalse(result.isOk(), "a listing that never ends must not pass for a complete one");
+    assertEquals("TooManyPages", result.error().code(), result.error().describe());
+    assertEquals(FailureKind.OUTCOME_UNKNOWN, result.error().kind());
+    assertEquals(PolarDbClient.MAX_PAGES, pagesAsked.size());
+    assertEquals("2", pagesAsked.get(1), "each next page is the one after the page we asked for");
+  }
+
+  @Test
+  void describeBackupsStopsAtAShortPageWhateverTheTotalClaims() throws IOException {
+    String body =
+        "{\"RequestId\":\"r\",\"PageNumber\":\"1\",\"TotalRecordCount\":\"1000000\","
+            + "\"Items\":{\"Backup\":[{\"BackupId\":\"7\",\"BackupStatus\":\"Success\"}]}}";
+    PolarDbClient client = clientAnswering(200, body, false);
+
+    ApiResult<List<Backup>> result =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(30),
+            () ->
+                client.describeAllBackups(
+                    DescribeBackupsQuery.manual(
+                        "pc-1",
+                        java.time.Instant.now().minusSeconds(60),
+                        java.time.Instant.now())));
+
+    assertTrue(result.isOk());
+    assertEquals(List.of("7"), result.value().stream().map(Backup::backupId).toList());
   }
 }
