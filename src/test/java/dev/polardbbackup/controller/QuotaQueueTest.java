@@ -153,17 +153,7 @@ class QuotaQueueTest {
     // w2 within seconds.
     ControllerSettings fast = OperatorHarness.fastSettings();
     ControllerSettings patientForQuota =
-        new ControllerSettings(
-            new Backoff(Duration.ofSeconds(60), Duration.ofSeconds(60), 0),
-            fast.errorBackoff(),
-            fast.authRetry(),
-            fast.clusterWaitTimeout(),
-            fast.queueRecheck(),
-            fast.pollMin(),
-            fast.pollMax(),
-            fast.backupNotFoundTimeout(),
-            fast.deletionTimeout(),
-            fast.deletionRetry());
+        fast.withQuotaBackoff(new Backoff(Duration.ofSeconds(60), Duration.ofSeconds(60), 0));
     harness =
         new OperatorHarness(client, OperatorHarness.emulator().quota(1).build(), patientForQuota)
             .start();
