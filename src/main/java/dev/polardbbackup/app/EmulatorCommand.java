@@ -81,6 +81,13 @@ public final class EmulatorCommand implements Callable<Integer> {
       description = "How long a finished job stays in DescribeBackupTasks (default 60s).")
   String taskRetention = "60s";
 
+  @Option(
+      names = "--delete-failed-backups",
+      description =
+          "Let DeleteBackup delete a backup set in status Failed (default: refused with"
+              + " IncorrectBackupSetState, as the docs allow only Success).")
+  boolean deleteFailedBackups;
+
   @Option(names = "--seed", description = "Seed for ids, sizes and faults (default 1).")
   long seed = 1;
 
@@ -152,7 +159,8 @@ public final class EmulatorCommand implements Callable<Integer> {
             .quotaMode(quotaMode(quotaMode))
             .dailyQuotaZone(zone(quotaZone))
             .jobIdEqualsBackupId(jobIdEqualsBackupId)
-            .taskRetention(duration("--task-retention", taskRetention));
+            .taskRetention(duration("--task-retention", taskRetention))
+            .deleteFailedBackups(deleteFailedBackups);
     if (accessKeys.isEmpty()) {
       builder.accessKey(DEMO_KEY_ID, DEMO_KEY_SECRET);
     }

@@ -59,19 +59,25 @@ final class PolarDbActions {
   private final Backups backups;
   private final Ids ids;
   private final Supplier<Duration> backupDuration;
-  private final Duration taskRetention;
+  private final Readings readings;
+
+  /**
+   * How the emulator answers where Alibaba's docs are silent or ambiguous; each is explained on the
+   * {@link PolarDbEmulator.Builder} method of the same name.
+   */
+  record Readings(Duration taskRetention, boolean deleteFailedBackups) {}
 
   PolarDbActions(
       Clusters clusters,
       Backups backups,
       Ids ids,
       Supplier<Duration> backupDuration,
-      Duration taskRetention) {
+      Readings readings) {
     this.clusters = clusters;
     this.backups = backups;
     this.ids = ids;
     this.backupDuration = backupDuration;
-    this.taskRetention = taskRetention;
+    this.readings = readings;
   }
 
   ObjectNode run(String action, Params params, Instant now, String requestId) {
@@ -131,7 +137,7 @@ final class PolarDbActions {
     String mode = backupMode(params);
     ArrayNode jobs = JsonNodeFactory.instance.arrayNode();
     for (Backup b : backups.ofCluster(clusterId)) {
-      boolean listed = now.isBefore(b.endsAt().plus(taskRetention));
+      boolean listed = now.isBefore(b.endsAt().plus(readings.taskRetention()));
       if (!listed
           || (jobId != null && !jobId.equals(b.backupJobId))
           || (mode != null && !mode.equals("Manual"))) {
@@ -238,14 +244,22 @@ final class PolarDbActions {
             "InvalidBackupSetID.NotFound",
             "Specified backup set ID " + backupId + " does not exist.");
       }
-      // The docs only say a deletable backup is in Success. A running one is refused with this
-      // code (our choice; the real code is undocumented). Failed ones may be deleted, or a failed
-      // manual backup would hold a quota slot forever.
+      // The docs say a deletable backup is in Success. A running one is refused with this code
+      // (our choice; the real code is undocumented). A failed one is refused too unless the other
+      // reading is chosen, in which case it may be deleted (else it holds a quota slot for ever).
       if (!b.done(now)) {
         throw new ApiError(
             403,
             "OperationDenied.BackupStatus",
             "The operation is not permitted due to status of backup " + backupId + " (Running).");
+      }
+      if (Backup.FAILED.equals(b.status(now)) && !readings.deleteFailedBackups()) {
+        throw new ApiError(
+            403,
+            "IncorrectBackupSetState",
+            "The backup set "
+                + backupId
+                + " is in status Failed; only a backup set in Success can be deleted.");
       }
       doomed.add(b);
     }

@@ -64,7 +64,12 @@ public final class PolarDbEmulator {
     this.sts = new StsService(b.oidcRoles, b.stsCredentialLifetime, keys, ids);
     this.faults = new Faults(b.seed);
     this.actions =
-        new PolarDbActions(clusters, backups, ids, () -> backupDuration, b.taskRetention);
+        new PolarDbActions(
+            clusters,
+            backups,
+            ids,
+            () -> backupDuration,
+            new PolarDbActions.Readings(b.taskRetention, b.deleteFailedBackups));
     Instant now = clock.instant();
     b.clusters.forEach(c -> clusters.put(c.id(), c.regionId(), c.status(), now));
   }
@@ -77,7 +82,7 @@ public final class PolarDbEmulator {
    * Settings for a new emulator. Defaults: the system UTC clock, seed 1, no access keys, no
    * clusters, backups that take 60 s, a RETAINED quota of 3 manual backups per cluster (DAILY
    * counts days in Asia/Shanghai), BackupJobId different from BackupId, finished jobs listed for 60
-   * s, no trusted OIDC roles, STS credentials valid for 1 h.
+   * s, failed backup sets not deletable, no trusted OIDC roles, STS credentials valid for 1 h.
    */
   public static final class Builder {
     private record ClusterSeed(String id, String regionId, String status) {}
@@ -92,6 +97,7 @@ public final class PolarDbEmulator {
     private ZoneId dailyQuotaZone = ZoneId.of("Asia/Shanghai");
     private boolean jobIdEqualsBackupId;
     private Duration taskRetention = Duration.ofSeconds(60);
+    private boolean deleteFailedBackups;
     private final Set<StsService.TrustedRole> oidcRoles = new LinkedHashSet<>();
     private Duration stsCredentialLifetime = Duration.ofHours(1);
 
@@ -156,6 +162,17 @@ public final class PolarDbEmulator {
 
     public Builder taskRetention(Duration d) {
       this.taskRetention = requireNotNegative("taskRetention", d);
+      return this;
+    }
+
+    /**
+     * Whether DeleteBackup accepts a backup set in status Failed. Default false, as the docs say:
+     * only a set in Success can be deleted, so a failed manual backup is refused with 403 {@code
+     * IncorrectBackupSetState} (and, with the RETAINED quota, holds its slot for ever). True is the
+     * other reading: failed sets are deleted like successful ones.
+     */
+    public Builder deleteFailedBackups(boolean allowed) {
+      this.deleteFailedBackups = allowed;
       return this;
     }
 

@@ -31,7 +31,8 @@
  *       (404, but 400 in DescribeBackupTasks), 403 {@code OperationDenied.DBClusterStatus}.
  *   <li>Backups: 403 {@code BackupTimesExceeded}, 400 {@code InvalidBackupSetID.NotFound}, 403
  *       {@code OperationDenied.BackupStatus} (deleting a running backup; our choice, the real code
- *       is undocumented).
+ *       is undocumented), 403 {@code IncorrectBackupSetState} (deleting a failed backup set, unless
+ *       failed sets may be deleted).
  *   <li>STS: 400 {@code MissingRoleArn}, 400 {@code MissingOIDCProviderArn}, 400 {@code
  *       InvalidParameter.OIDCToken}, 400 {@code InvalidParameter.RoleSessionName}, 400 {@code
  *       InvalidParameter.DurationSeconds}, 403 {@code NoPermission}.
