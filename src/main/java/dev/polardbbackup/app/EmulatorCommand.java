@@ -72,6 +72,13 @@ public final class EmulatorCommand implements Callable<Integer> {
   String quotaZone = "Asia/Shanghai";
 
   @Option(
+      names = "--quota-check-order",
+      description =
+          "token-first (a repeated ClientToken is answered before the cluster and quota checks) or"
+              + " quota-first (checked like a new request first); default token-first.")
+  String quotaCheckOrder = "token-first";
+
+  @Option(
       names = "--job-id-equals-backup-id",
       description = "Make BackupJobId equal the BackupId of the backup set it creates.")
   boolean jobIdEqualsBackupId;
@@ -158,6 +165,7 @@ public final class EmulatorCommand implements Callable<Integer> {
             .quota(requireNonNegative("--quota", quota))
             .quotaMode(quotaMode(quotaMode))
             .dailyQuotaZone(zone(quotaZone))
+            .quotaCheckOrder(quotaCheckOrder(quotaCheckOrder))
             .jobIdEqualsBackupId(jobIdEqualsBackupId)
             .taskRetention(duration("--task-retention", taskRetention))
             .deleteFailedBackups(deleteFailedBackups);
@@ -251,6 +259,16 @@ public final class EmulatorCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--quota-mode must be retained or daily, not " + text);
     }
+  }
+
+  static PolarDbEmulator.QuotaCheckOrder quotaCheckOrder(String text) {
+    return switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "token-first" -> PolarDbEmulator.QuotaCheckOrder.TOKEN_FIRST;
+      case "quota-first" -> PolarDbEmulator.QuotaCheckOrder.QUOTA_FIRST;
+      default ->
+          throw new IllegalArgumentException(
+              "--quota-check-order must be token-first or quota-first, not " + text);
+    };
   }
 
   private static ZoneId zone(String text) {

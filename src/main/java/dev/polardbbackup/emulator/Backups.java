@@ -36,6 +36,9 @@ final class Backups {
    * error. Tokens are remembered for the emulator's lifetime (Alibaba does not document how long).
    */
   Optional<Backup> replay(String clientToken, String fingerprint) {
+    if (clientToken == null) {
+      return Optional.empty();
+    }
     TokenUse use = tokens.get(clientToken);
     if (use == null) {
       return Optional.empty();
@@ -57,7 +60,7 @@ final class Backups {
       Duration duration,
       String failureReason,
       Ids ids) {
-    quota.check(backups, dbClusterId, now);
+    checkQuota(dbClusterId, now);
     String backupId = ids.backupId();
     String jobId = jobIdEqualsBackupId ? backupId : ids.backupJobId();
     Backup backup =
@@ -75,6 +78,11 @@ final class Backups {
       tokens.put(clientToken, new TokenUse(fingerprint, backup));
     }
     return backup;
+  }
+
+  /** Throws BackupTimesExceeded when the cluster has no room for another manual backup. */
+  void checkQuota(String dbClusterId, Instant now) {
+    quota.check(backups, dbClusterId, now);
   }
 
   /** The cluster's backups, newest first, deleted ones included. */

@@ -10,6 +10,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -65,7 +66,10 @@ final class PolarDbActions {
    * How the emulator answers where Alibaba's docs are silent or ambiguous; each is explained on the
    * {@link PolarDbEmulator.Builder} method of the same name.
    */
-  record Readings(Duration taskRetention, boolean deleteFailedBackups) {}
+  record Readings(
+      PolarDbEmulator.QuotaCheckOrder quotaCheckOrder,
+      Duration taskRetention,
+      boolean deleteFailedBackups) {}
 
   PolarDbActions(
       Clusters clusters,
@@ -101,16 +105,26 @@ final class PolarDbActions {
           "The specified parameter ClientToken is not valid: at most 64 ASCII characters.");
     }
     String fingerprint = fingerprint(params);
-    if (token != null) {
+    boolean quotaFirst = readings.quotaCheckOrder() == PolarDbEmulator.QuotaCheckOrder.QUOTA_FIRST;
+    if (!quotaFirst) {
       // A retry is answered before the cluster and quota are looked at again: the first call
       // already passed those checks, and a retry must not be refused because it filled the quota.
-      var earlier = backups.replay(token, fingerprint);
+      Optional<Backup> earlier = backups.replay(token, fingerprint);
       if (earlier.isPresent()) {
         return reply("BackupJobId", earlier.get().backupJobId);
       }
     }
     Clusters.Cluster cluster = clusters.lookup(clusterId, 404);
     Clusters.requireRunning(cluster);
+    if (quotaFirst) {
+      // The other reading: a retry passes the checks of a new request first, so a full quota
+      // refuses it even when the backup filling it is the one its own first call made.
+      backups.checkQuota(clusterId, now);
+      Optional<Backup> earlier = backups.replay(token, fingerprint);
+      if (earlier.isPresent()) {
+        return reply("BackupJobId", earlier.get().backupJobId);
+      }
+    }
     Backup backup =
         backups.create(
             clusterId,

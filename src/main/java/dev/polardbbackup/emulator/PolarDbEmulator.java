@@ -39,6 +39,19 @@ public final class PolarDbEmulator {
     DAILY
   }
 
+  /**
+   * Whether a repeated ClientToken is answered before or after the checks a new backup must pass.
+   * Alibaba does not document it. TOKEN_FIRST: a retry of a token that made a backup returns that
+   * backup's BackupJobId whatever the cluster and quota are now. QUOTA_FIRST: the cluster is looked
+   * up and must be Running, and the manual-backup quota must have room, before the token is
+   * replayed; so a retry can be refused with BackupTimesExceeded by a quota that its own first
+   * backup filled.
+   */
+  public enum QuotaCheckOrder {
+    TOKEN_FIRST,
+    QUOTA_FIRST
+  }
+
   private final Object lock = new Object();
   private final Clock clock;
   private final Ids ids;
@@ -69,7 +82,7 @@ public final class PolarDbEmulator {
             backups,
             ids,
             () -> backupDuration,
-            new PolarDbActions.Readings(b.taskRetention, b.deleteFailedBackups));
+            new PolarDbActions.Readings(b.quotaCheckOrder, b.taskRetention, b.deleteFailedBackups));
     Instant now = clock.instant();
     b.clusters.forEach(c -> clusters.put(c.id(), c.regionId(), c.status(), now));
   }
@@ -81,8 +94,9 @@ public final class PolarDbEmulator {
   /**
    * Settings for a new emulator. Defaults: the system UTC clock, seed 1, no access keys, no
    * clusters, backups that take 60 s, a RETAINED quota of 3 manual backups per cluster (DAILY
-   * counts days in Asia/Shanghai), BackupJobId different from BackupId, finished jobs listed for 60
-   * s, failed backup sets not deletable, no trusted OIDC roles, STS credentials valid for 1 h.
+   * counts days in Asia/Shanghai) checked after a repeated ClientToken is replayed (TOKEN_FIRST),
+   * BackupJobId different from BackupId, finished jobs listed for 60 s, failed backup sets not
+   * deletable, no trusted OIDC roles, STS credentials valid for 1 h.
    */
   public static final class Builder {
     private record ClusterSeed(String id, String regionId, String status) {}
@@ -95,6 +109,7 @@ public final class PolarDbEmulator {
     private int quota = 3;
     private QuotaMode quotaMode = QuotaMode.RETAINED;
     private ZoneId dailyQuotaZone = ZoneId.of("Asia/Shanghai");
+    private QuotaCheckOrder quotaCheckOrder = QuotaCheckOrder.TOKEN_FIRST;
     private boolean jobIdEqualsBackupId;
     private Duration taskRetention = Duration.ofSeconds(60);
     private boolean deleteFailedBackups;
@@ -152,6 +167,14 @@ public final class PolarDbEmulator {
 
     public Builder dailyQuotaZone(ZoneId zone) {
       this.dailyQuotaZone = Objects.requireNonNull(zone, "zone");
+      return this;
+    }
+
+    /**
+     * When a repeated ClientToken is replayed; default TOKEN_FIRST. See {@link QuotaCheckOrder}.
+     */
+    public Builder quotaCheckOrder(QuotaCheckOrder order) {
+      this.quotaCheckOrder = Objects.requireNonNull(order, "order");
       return this;
     }
 
