@@ -79,6 +79,13 @@ public final class EmulatorCommand implements Callable<Integer> {
   String quotaCheckOrder = "token-first";
 
   @Option(
+      names = "--token-ttl",
+      description =
+          "How long a ClientToken is remembered after its first use, e.g. 30s, 10m, 24h, or"
+              + " forever (default forever).")
+  String tokenTtl = "forever";
+
+  @Option(
       names = "--job-id-equals-backup-id",
       description = "Make BackupJobId equal the BackupId of the backup set it creates.")
   boolean jobIdEqualsBackupId;
@@ -166,6 +173,7 @@ public final class EmulatorCommand implements Callable<Integer> {
             .quotaMode(quotaMode(quotaMode))
             .dailyQuotaZone(zone(quotaZone))
             .quotaCheckOrder(quotaCheckOrder(quotaCheckOrder))
+            .tokenTtl(tokenTtl(tokenTtl))
             .jobIdEqualsBackupId(jobIdEqualsBackupId)
             .taskRetention(duration("--task-retention", taskRetention))
             .deleteFailedBackups(deleteFailedBackups);
@@ -269,6 +277,18 @@ public final class EmulatorCommand implements Callable<Integer> {
           throw new IllegalArgumentException(
               "--quota-check-order must be token-first or quota-first, not " + text);
     };
+  }
+
+  static Duration tokenTtl(String text) {
+    if ("forever".equalsIgnoreCase(text.trim())) {
+      return PolarDbEmulator.FOREVER;
+    }
+    Duration ttl = DurationConverter.parse(text).orElse(Duration.ZERO);
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new IllegalArgumentException(
+          "--token-ttl must be a positive duration like 30s, 10m or 24h, or forever, not " + text);
+    }
+    return ttl;
   }
 
   private static ZoneId zone(String text) {

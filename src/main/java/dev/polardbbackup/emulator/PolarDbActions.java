@@ -109,7 +109,7 @@ final class PolarDbActions {
     if (!quotaFirst) {
       // A retry is answered before the cluster and quota are looked at again: the first call
       // already passed those checks, and a retry must not be refused because it filled the quota.
-      Optional<Backup> earlier = backups.replay(token, fingerprint);
+      Optional<Backup> earlier = backups.replay(token, fingerprint, now);
       if (earlier.isPresent()) {
         return reply("BackupJobId", earlier.get().backupJobId);
       }
@@ -120,7 +120,7 @@ final class PolarDbActions {
       // The other reading: a retry passes the checks of a new request first, so a full quota
       // refuses it even when the backup filling it is the one its own first call made.
       backups.checkQuota(clusterId, now);
-      Optional<Backup> earlier = backups.replay(token, fingerprint);
+      Optional<Backup> earlier = backups.replay(token, fingerprint, now);
       if (earlier.isPresent()) {
         return reply("BackupJobId", earlier.get().backupJobId);
       }

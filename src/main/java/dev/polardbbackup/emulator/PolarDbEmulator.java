@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -52,6 +53,9 @@ public final class PolarDbEmulator {
     QUOTA_FIRST
   }
 
+  /** A ClientToken lifetime that never ends: the default {@link Builder#tokenTtl(Duration)}. */
+  public static final Duration FOREVER = ChronoUnit.FOREVER.getDuration();
+
   private final Object lock = new Object();
   private final Clock clock;
   private final Ids ids;
@@ -71,7 +75,9 @@ public final class PolarDbEmulator {
     this.backupDuration = b.backupDuration;
     this.backups =
         new Backups(
-            new Backups.Quota(b.quota, b.quotaMode, b.dailyQuotaZone), b.jobIdEqualsBackupId);
+            new Backups.Quota(b.quota, b.quotaMode, b.dailyQuotaZone),
+            b.jobIdEqualsBackupId,
+            b.tokenTtl);
     this.keys = new AccessKeys(b.accessKeys, ids.accountId());
     this.authenticator = new RequestAuthenticator(keys, new NonceWindow());
     this.sts = new StsService(b.oidcRoles, b.stsCredentialLifetime, keys, ids);
@@ -95,8 +101,8 @@ public final class PolarDbEmulator {
    * Settings for a new emulator. Defaults: the system UTC clock, seed 1, no access keys, no
    * clusters, backups that take 60 s, a RETAINED quota of 3 manual backups per cluster (DAILY
    * counts days in Asia/Shanghai) checked after a repeated ClientToken is replayed (TOKEN_FIRST),
-   * BackupJobId different from BackupId, finished jobs listed for 60 s, failed backup sets not
-   * deletable, no trusted OIDC roles, STS credentials valid for 1 h.
+   * ClientTokens remembered for ever, BackupJobId different from BackupId, finished jobs listed for
+   * 60 s, failed backup sets not deletable, no trusted OIDC roles, STS credentials valid for 1 h.
    */
   public static final class Builder {
     private record ClusterSeed(String id, String regionId, String status) {}
@@ -110,6 +116,7 @@ public final class PolarDbEmulator {
     private QuotaMode quotaMode = QuotaMode.RETAINED;
     private ZoneId dailyQuotaZone = ZoneId.of("Asia/Shanghai");
     private QuotaCheckOrder quotaCheckOrder = QuotaCheckOrder.TOKEN_FIRST;
+    private Duration tokenTtl = FOREVER;
     private boolean jobIdEqualsBackupId;
     private Duration taskRetention = Duration.ofSeconds(60);
     private boolean deleteFailedBackups;
@@ -175,6 +182,22 @@ public final class PolarDbEmulator {
      */
     public Builder quotaCheckOrder(QuotaCheckOrder order) {
       this.quotaCheckOrder = Objects.requireNonNull(order, "order");
+      return this;
+    }
+
+    /**
+     * How long a ClientToken is remembered, counted on the emulator's clock from the request that
+     * first used it; default {@link #FOREVER}. A request with a token first used longer ago is
+     * treated as new: it makes a new backup if the quota allows, as a service that forgot the token
+     * would. Must be positive.
+     */
+    public Builder tokenTtl(Duration ttl) {
+      Objects.requireNonNull(ttl, "tokenTtl");
+      if (ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException(
+            "tokenTtl must be positive (FOREVER never forgets): " + ttl);
+      }
+      this.tokenTtl = ttl;
       return this;
     }
 

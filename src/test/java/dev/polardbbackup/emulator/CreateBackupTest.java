@@ -51,6 +51,47 @@ class CreateBackupTest {
   }
 
   @Test
+  void clientTokenIsRememberedForEverByDefault() {
+    try (EmulatorHarness h = EmulatorHarness.start()) {
+      String jobId = h.createBackup(CLUSTER, "token-1").text("BackupJobId");
+      h.clock.advance(Duration.ofDays(365));
+
+      assertEquals(jobId, h.createBackup(CLUSTER, "token-1").text("BackupJobId"));
+      assertEquals(1, h.emulator.ledger().backups().size());
+    }
+  }
+
+  @Test
+  void clientTokenFirstUsedLongerAgoThanTheTtlMakesANewBackup() {
+    try (EmulatorHarness h = EmulatorHarness.start(b -> b.tokenTtl(Duration.ofMinutes(10)))) {
+      String first = h.createBackup(CLUSTER, "token-1").text("BackupJobId");
+      h.clock.advance(Duration.ofMinutes(10));
+      assertEquals(first, h.createBackup(CLUSTER, "token-1").text("BackupJobId"), "at the TTL");
+
+      h.clock.advance(Duration.ofSeconds(1));
+      AcsTestClient.Reply forgotten = h.createBackup(CLUSTER, "token-1");
+
+      assertEquals(200, forgotten.status());
+      String second = forgotten.text("BackupJobId");
+      assertNotEquals(first, second);
+      assertEquals(2, h.emulator.ledger().backupsCreatedWithToken("token-1"));
+      assertEquals(second, h.createBackup(CLUSTER, "token-1").text("BackupJobId"));
+    }
+  }
+
+  @Test
+  void forgottenClientTokenStillNeedsRoomInTheQuota() {
+    try (EmulatorHarness h =
+        EmulatorHarness.start(b -> b.quota(1).tokenTtl(Duration.ofMinutes(10)))) {
+      h.createBackup(CLUSTER, "token-1");
+      h.clock.advance(Duration.ofMinutes(11));
+
+      assertEquals("BackupTimesExceeded", h.createBackup(CLUSTER, "token-1").code());
+      assertEquals(1, h.emulator.ledger().backups().size());
+    }
+  }
+
+  @Test
   void sameClientTokenForAnotherClusterIsIdempotentParameterMismatch() {
     try (EmulatorHarness h = EmulatorHarness.start()) {
       h.createBackup(CLUSTER, "token-1");
