@@ -96,6 +96,13 @@ public final class EmulatorCommand implements Callable<Integer> {
   String taskRetention = "60s";
 
   @Option(
+      names = "--task-listing-lag",
+      description =
+          "How long after its creation a job first shows in DescribeBackupTasks, e.g. 5s"
+              + " (default 0s; DescribeBackups lists the backup at once).")
+  String taskListingLag = "0s";
+
+  @Option(
       names = "--delete-failed-backups",
       description =
           "Let DeleteBackup delete a backup set in status Failed (default: refused with"
@@ -175,6 +182,7 @@ public final class EmulatorCommand implements Callable<Integer> {
             .quotaCheckOrder(quotaCheckOrder(quotaCheckOrder))
             .tokenTtl(tokenTtl(tokenTtl))
             .jobIdEqualsBackupId(jobIdEqualsBackupId)
+            .taskListingLag(duration("--task-listing-lag", taskListingLag))
             .taskRetention(duration("--task-retention", taskRetention))
             .deleteFailedBackups(deleteFailedBackups);
     if (accessKeys.isEmpty()) {

@@ -68,6 +68,7 @@ final class PolarDbActions {
    */
   record Readings(
       PolarDbEmulator.QuotaCheckOrder quotaCheckOrder,
+      Duration taskListingLag,
       Duration taskRetention,
       boolean deleteFailedBackups) {}
 
@@ -151,7 +152,9 @@ final class PolarDbActions {
     String mode = backupMode(params);
     ArrayNode jobs = JsonNodeFactory.instance.arrayNode();
     for (Backup b : backups.ofCluster(clusterId)) {
-      boolean listed = now.isBefore(b.endsAt().plus(readings.taskRetention()));
+      boolean listed =
+          !now.isBefore(b.createdAt.plus(readings.taskListingLag()))
+              && now.isBefore(b.endsAt().plus(readings.taskRetention()));
       if (!listed
           || (jobId != null && !jobId.equals(b.backupJobId))
           || (mode != null && !mode.equals("Manual"))) {

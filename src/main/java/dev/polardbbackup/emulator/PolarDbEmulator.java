@@ -88,7 +88,8 @@ public final class PolarDbEmulator {
             backups,
             ids,
             () -> backupDuration,
-            new PolarDbActions.Readings(b.quotaCheckOrder, b.taskRetention, b.deleteFailedBackups));
+            new PolarDbActions.Readings(
+                b.quotaCheckOrder, b.taskListingLag, b.taskRetention, b.deleteFailedBackups));
     Instant now = clock.instant();
     b.clusters.forEach(c -> clusters.put(c.id(), c.regionId(), c.status(), now));
   }
@@ -101,8 +102,9 @@ public final class PolarDbEmulator {
    * Settings for a new emulator. Defaults: the system UTC clock, seed 1, no access keys, no
    * clusters, backups that take 60 s, a RETAINED quota of 3 manual backups per cluster (DAILY
    * counts days in Asia/Shanghai) checked after a repeated ClientToken is replayed (TOKEN_FIRST),
-   * ClientTokens remembered for ever, BackupJobId different from BackupId, finished jobs listed for
-   * 60 s, failed backup sets not deletable, no trusted OIDC roles, STS credentials valid for 1 h.
+   * ClientTokens remembered for ever, BackupJobId different from BackupId, new jobs listed at once
+   * and finished ones for 60 s, failed backup sets not deletable, no trusted OIDC roles, STS
+   * credentials valid for 1 h.
    */
   public static final class Builder {
     private record ClusterSeed(String id, String regionId, String status) {}
@@ -118,6 +120,7 @@ public final class PolarDbEmulator {
     private QuotaCheckOrder quotaCheckOrder = QuotaCheckOrder.TOKEN_FIRST;
     private Duration tokenTtl = FOREVER;
     private boolean jobIdEqualsBackupId;
+    private Duration taskListingLag = Duration.ZERO;
     private Duration taskRetention = Duration.ofSeconds(60);
     private boolean deleteFailedBackups;
     private final Set<StsService.TrustedRole> oidcRoles = new LinkedHashSet<>();
@@ -203,6 +206,16 @@ public final class PolarDbEmulator {
 
     public Builder jobIdEqualsBackupId(boolean equal) {
       this.jobIdEqualsBackupId = equal;
+      return this;
+    }
+
+    /**
+     * How long after its creation a job first shows in DescribeBackupTasks; default zero (at once).
+     * The real service may list a new job only after a while (undocumented). DescribeBackups is not
+     * affected: the backup set is listed, Running, from the start.
+     */
+    public Builder taskListingLag(Duration d) {
+      this.taskListingLag = requireNotNegative("taskListingLag", d);
       return this;
     }
 
