@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
           + " AssumeRoleWithOIDC, with V1/V3 signature checks, quotas and fault injection.",
       "Admin endpoints: GET /_emulator/ledger[?calls=true], POST /_emulator/clusters,"
           + " POST|DELETE /_emulator/faults, POST /_emulator/backup-outcome,"
-          + " POST /_emulator/backup-duration, GET /_emulator/healthz."
+          + " POST /_emulator/backup-duration, POST /_emulator/backups (a console backup:"
+          + " {\"dbClusterId\": ...}), GET /_emulator/healthz."
     })
 public final class EmulatorCommand implements Callable<Integer> {
   static final String DEMO_KEY_ID = "LTAI5tEmulatorDemoKey";

@@ -60,10 +60,12 @@ final class Backups {
     return Optional.of(use.backup());
   }
 
+  /** A new manual backup; {@code clientToken} and {@code fingerprint} are null without a token. */
   Backup create(
       String dbClusterId,
       String clientToken,
       String fingerprint,
+      BackupRecord.Origin origin,
       Instant now,
       Duration duration,
       String failureReason,
@@ -77,6 +79,7 @@ final class Backups {
             jobId,
             dbClusterId,
             clientToken,
+            origin,
             now,
             duration,
             failureReason,

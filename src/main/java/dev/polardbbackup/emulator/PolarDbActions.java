@@ -131,6 +131,7 @@ final class PolarDbActions {
             clusterId,
             token,
             fingerprint,
+            BackupRecord.Origin.API,
             now,
             backupDuration.get(),
             clusters.nextFailureReason(clusterId),
@@ -142,6 +143,31 @@ final class PolarDbActions {
         backup.backupId,
         requestId);
     return reply("BackupJobId", backup.backupJobId);
+  }
+
+  /**
+   * A manual backup made in the console: no ClientToken, but the same cluster and quota checks as
+   * CreateBackup, and listed the same way afterwards.
+   */
+  Backup createConsoleBackup(String clusterId, Instant now) {
+    Clusters.Cluster cluster = clusters.lookup(clusterId, 404);
+    Clusters.requireRunning(cluster);
+    Backup backup =
+        backups.create(
+            clusterId,
+            null,
+            null,
+            BackupRecord.Origin.CONSOLE,
+            now,
+            backupDuration.get(),
+            clusters.nextFailureReason(clusterId),
+            ids);
+    LOG.info(
+        "Console backup cluster={} BackupJobId={} BackupId={}",
+        clusterId,
+        backup.backupJobId,
+        backup.backupId);
+    return backup;
   }
 
   private ObjectNode describeBackupTasks(Params params, Instant now) {

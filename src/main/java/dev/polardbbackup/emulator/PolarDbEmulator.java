@@ -332,6 +332,35 @@ public final class PolarDbEmulator {
     }
   }
 
+  /**
+   * Makes a manual backup the way a DBA would in the console, outside any ClientToken: the cluster
+   * must exist and be Running and the manual-backup quota must have room, as for CreateBackup.
+   * DescribeBackups and DescribeBackupTasks list it like any manual backup; the ledger marks it
+   * {@link BackupRecord.Origin#CONSOLE}.
+   *
+   * @return the new backup's BackupId
+   * @throws IllegalStateException when PolarDB would refuse it; the message starts with the error
+   *     code, for example {@code BackupTimesExceeded}
+   */
+  public String createConsoleBackup(String dbClusterId) {
+    try {
+      return consoleBackup(dbClusterId).backupId;
+    } catch (ApiError e) {
+      throw new IllegalStateException(
+          e.code() + ": console backup of " + dbClusterId + " refused: " + e.getMessage());
+    }
+  }
+
+  /**
+   * As {@link #createConsoleBackup(String)}, but refusals stay ApiErrors for the admin endpoint.
+   */
+  Backup consoleBackup(String dbClusterId) {
+    Objects.requireNonNull(dbClusterId, "dbClusterId");
+    synchronized (lock) {
+      return actions.createConsoleBackup(dbClusterId, clock.instant());
+    }
+  }
+
   public Ledger ledger() {
     synchronized (lock) {
       return new Ledger(backups.records(clock.instant()), calls);
