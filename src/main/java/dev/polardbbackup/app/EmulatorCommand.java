@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
           + " AssumeRoleWithOIDC, with V1/V3 signature checks, quotas and fault injection.",
       "Admin endpoints: GET /_emulator/ledger[?calls=true], POST /_emulator/clusters,"
           + " POST|DELETE /_emulator/faults, POST /_emulator/backup-outcome,"
-          + " POST /_emulator/backup-duration, GET /_emulator/healthz."
+          + " POST /_emulator/backup-duration, POST /_emulator/backups (a console backup:"
+          + " {\"dbClusterId\": ...}), GET /_emulator/healthz."
     })
 public final class EmulatorCommand implements Callable<Integer> {
   static final String DEMO_KEY_ID = "LTAI5tEmulatorDemoKey";
@@ -72,6 +73,20 @@ public final class EmulatorCommand implements Callable<Integer> {
   String quotaZone = "Asia/Shanghai";
 
   @Option(
+      names = "--quota-check-order",
+      description =
+          "token-first (a repeated ClientToken is answered before the cluster and quota checks) or"
+              + " quota-first (checked like a new request first); default token-first.")
+  String quotaCheckOrder = "token-first";
+
+  @Option(
+      names = "--token-ttl",
+      description =
+          "How long a ClientToken is remembered after its first use, e.g. 30s, 10m, 24h, or"
+              + " forever (default forever).")
+  String tokenTtl = "forever";
+
+  @Option(
       names = "--job-id-equals-backup-id",
       description = "Make BackupJobId equal the BackupId of the backup set it creates.")
   boolean jobIdEqualsBackupId;
@@ -80,6 +95,20 @@ public final class EmulatorCommand implements Callable<Integer> {
       names = "--task-retention",
       description = "How long a finished job stays in DescribeBackupTasks (default 60s).")
   String taskRetention = "60s";
+
+  @Option(
+      names = "--task-listing-lag",
+      description =
+          "How long after its creation a job first shows in DescribeBackupTasks, e.g. 5s"
+              + " (default 0s; DescribeBackups lists the backup at once).")
+  String taskListingLag = "0s";
+
+  @Option(
+      names = "--delete-failed-backups",
+      description =
+          "Let DeleteBackup delete a backup set in status Failed (default: refused with"
+              + " IncorrectBackupSetState, as the docs allow only Success).")
+  boolean deleteFailedBackups;
 
   @Option(names = "--seed", description = "Seed for ids, sizes and faults (default 1).")
   long seed = 1;
@@ -151,8 +180,12 @@ public final class EmulatorCommand implements Callable<Integer> {
             .quota(requireNonNegative("--quota", quota))
             .quotaMode(quotaMode(quotaMode))
             .dailyQuotaZone(zone(quotaZone))
+            .quotaCheckOrder(quotaCheckOrder(quotaCheckOrder))
+            .tokenTtl(tokenTtl(tokenTtl))
             .jobIdEqualsBackupId(jobIdEqualsBackupId)
-            .taskRetention(duration("--task-retention", taskRetention));
+            .taskListingLag(duration("--task-listing-lag", taskListingLag))
+            .taskRetention(duration("--task-retention", taskRetention))
+            .deleteFailedBackups(deleteFailedBackups);
     if (accessKeys.isEmpty()) {
       builder.accessKey(DEMO_KEY_ID, DEMO_KEY_SECRET);
     }
@@ -243,6 +276,28 @@ public final class EmulatorCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--quota-mode must be retained or daily, not " + text);
     }
+  }
+
+  static PolarDbEmulator.QuotaCheckOrder quotaCheckOrder(String text) {
+    return switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "token-first" -> PolarDbEmulator.QuotaCheckOrder.TOKEN_FIRST;
+      case "quota-first" -> PolarDbEmulator.QuotaCheckOrder.QUOTA_FIRST;
+      default ->
+          throw new IllegalArgumentException(
+              "--quota-check-order must be token-first or quota-first, not " + text);
+    };
+  }
+
+  static Duration tokenTtl(String text) {
+    if ("forever".equalsIgnoreCase(text.trim())) {
+      return PolarDbEmulator.FOREVER;
+    }
+    Duration ttl = DurationConverter.parse(text).orElse(Duration.ZERO);
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new IllegalArgumentException(
+          "--token-ttl must be a positive duration like 30s, 10m or 24h, or forever, not " + text);
+    }
+    return ttl;
   }
 
   private static ZoneId zone(String text) {

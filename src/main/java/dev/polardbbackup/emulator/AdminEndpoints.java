@@ -10,7 +10,8 @@ import java.time.Duration;
 
 /**
  * The unsigned {@code /_emulator/} endpoints that let a test or a person drive the emulator from
- * outside the JVM: read the ledger, add clusters, inject faults and make backups fail.
+ * outside the JVM: read the ledger, add clusters, inject faults, make backups fail and make a
+ * manual backup as a DBA would in the console.
  */
 final class AdminEndpoints {
   static final String PREFIX = "/_emulator/";
@@ -39,6 +40,7 @@ final class AdminEndpoints {
         }
         case "POST backup-outcome" -> outcome(read(body));
         case "POST backup-duration" -> duration(read(body));
+        case "POST backups" -> consoleBackup(read(body));
         default -> new Reply(404, message("no such endpoint: " + method + " " + path));
       };
     } catch (IllegalArgumentException e) {
@@ -60,6 +62,7 @@ final class AdminEndpoints {
       item.put("backupJobId", b.backupJobId());
       item.put("dbClusterId", b.dbClusterId());
       item.put("clientToken", b.clientToken());
+      item.put("origin", b.origin().wireName());
       item.put("createdAt", b.createdAt().toString());
       item.put("status", b.status());
       item.put("deleted", b.deleted());
@@ -110,6 +113,20 @@ final class AdminEndpoints {
     }
     emulator.succeedBackups(id);
     return new Reply(200, message("new backups of " + id + " will succeed"));
+  }
+
+  /** Refused as PolarDB would refuse it, with the error's status and its code in the message. */
+  private Reply consoleBackup(JsonNode body) {
+    String id = text(body, "dbClusterId", null);
+    try {
+      Backup backup = emulator.consoleBackup(id);
+      ObjectNode made = JsonNodeFactory.instance.objectNode();
+      made.put("backupId", backup.backupId);
+      made.put("backupJobId", backup.backupJobId);
+      return new Reply(200, made);
+    } catch (ApiError e) {
+      return new Reply(e.status(), message(e.code() + ": " + e.getMessage()));
+    }
   }
 
   private Reply duration(JsonNode body) {

@@ -17,6 +17,7 @@ final class Backup {
   final String backupJobId;
   final String dbClusterId;
   final String clientToken;
+  final BackupRecord.Origin origin;
   final Instant createdAt;
   final Duration duration;
   final String failureReason;
@@ -28,6 +29,7 @@ final class Backup {
       String backupJobId,
       String dbClusterId,
       String clientToken,
+      BackupRecord.Origin origin,
       Instant createdAt,
       Duration duration,
       String failureReason,
@@ -36,6 +38,7 @@ final class Backup {
     this.backupJobId = backupJobId;
     this.dbClusterId = dbClusterId;
     this.clientToken = clientToken;
+    this.origin = origin;
     this.createdAt = createdAt;
     this.duration = duration;
     this.failureReason = failureReason;
@@ -101,6 +104,6 @@ final class Backup {
 
   BackupRecord record(Instant now) {
     return new BackupRecord(
-        backupId, backupJobId, dbClusterId, clientToken, createdAt, status(now), deleted);
+        backupId, backupJobId, dbClusterId, clientToken, origin, createdAt, status(now), deleted);
   }
 }

@@ -1,17 +1,34 @@
 package dev.polardbbackup.emulator;
 
 import java.time.Instant;
+import java.util.Locale;
 
 /**
  * One manual backup as the emulator saw it when the ledger was taken. {@code status} is {@code
  * Running}, {@code Success} or {@code Failed}; {@code clientToken} is null when the request had
- * none.
+ * none, and always for a console backup.
  */
 public record BackupRecord(
     String backupId,
     String backupJobId,
     String dbClusterId,
     String clientToken,
+    Origin origin,
     Instant createdAt,
     String status,
-    boolean deleted) {}
+    boolean deleted) {
+
+  /**
+   * Who made the backup: CreateBackup through the API, or someone in the console (see {@link
+   * PolarDbEmulator#createConsoleBackup(String)}). PolarDB lists both the same way.
+   */
+  public enum Origin {
+    API,
+    CONSOLE;
+
+    /** As the ledger endpoint writes it: {@code api} or {@code console}. */
+    public String wireName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+}

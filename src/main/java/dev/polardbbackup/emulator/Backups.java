@@ -24,19 +24,30 @@ final class Backups {
   private final Map<String, TokenUse> tokens = new HashMap<>();
   private final Quota quota;
   private final boolean jobIdEqualsBackupId;
+  private final Duration tokenTtl;
 
-  Backups(Quota quota, boolean jobIdEqualsBackupId) {
+  Backups(Quota quota, boolean jobIdEqualsBackupId, Duration tokenTtl) {
     this.quota = quota;
     this.jobIdEqualsBackupId = jobIdEqualsBackupId;
+    this.tokenTtl = tokenTtl;
   }
 
   /**
    * The backup an earlier request with this ClientToken created, if any. Alibaba-wide rule: the
    * same token with the same parameters returns the first result; with other parameters it is an
-   * error. Tokens are remembered for the emulator's lifetime (Alibaba does not document how long).
+   * error. How long a token is remembered is not documented: a token first used more than {@code
+   * tokenTtl} ago is forgotten, so the request counts as new.
    */
-  Optional<Backup> replay(String clientToken, String fingerprint) {
+  Optional<Backup> replay(String clientToken, String fingerprint, Instant now) {
+    if (clientToken == null) {
+      return Optional.empty();
+    }
     TokenUse use = tokens.get(clientToken);
+    // Compared as a span, not as createdAt + ttl, which would overflow for PolarDbEmulator.FOREVER.
+    if (use != null && Duration.between(use.backup().createdAt, now).compareTo(tokenTtl) > 0) {
+      tokens.remove(clientToken);
+      use = null;
+    }
     if (use == null) {
       return Optional.empty();
     }
@@ -49,15 +60,17 @@ final class Backups {
     return Optional.of(use.backup());
   }
 
+  /** A new manual backup; {@code clientToken} and {@code fingerprint} are null without a token. */
   Backup create(
       String dbClusterId,
       String clientToken,
       String fingerprint,
+      BackupRecord.Origin origin,
       Instant now,
       Duration duration,
       String failureReason,
       Ids ids) {
-    quota.check(backups, dbClusterId, now);
+    checkQuota(dbClusterId, now);
     String backupId = ids.backupId();
     String jobId = jobIdEqualsBackupId ? backupId : ids.backupJobId();
     Backup backup =
@@ -66,6 +79,7 @@ final class Backups {
             jobId,
             dbClusterId,
             clientToken,
+            origin,
             now,
             duration,
             failureReason,
@@ -75,6 +89,11 @@ final class Backups {
       tokens.put(clientToken, new TokenUse(fingerprint, backup));
     }
     return backup;
+  }
+
+  /** Throws BackupTimesExceeded when the cluster has no room for another manual backup. */
+  void checkQuota(String dbClusterId, Instant now) {
+    quota.check(backups, dbClusterId, now);
   }
 
   /** The cluster's backups, newest first, deleted ones included. */

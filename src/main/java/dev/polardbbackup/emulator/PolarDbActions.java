@@ -10,6 +10,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -59,19 +60,29 @@ final class PolarDbActions {
   private final Backups backups;
   private final Ids ids;
   private final Supplier<Duration> backupDuration;
-  private final Duration taskRetention;
+  private final Readings readings;
+
+  /**
+   * How the emulator answers where Alibaba's docs are silent or ambiguous; each is explained on the
+   * {@link PolarDbEmulator.Builder} method of the same name.
+   */
+  record Readings(
+      PolarDbEmulator.QuotaCheckOrder quotaCheckOrder,
+      Duration taskListingLag,
+      Duration taskRetention,
+      boolean deleteFailedBackups) {}
 
   PolarDbActions(
       Clusters clusters,
       Backups backups,
       Ids ids,
       Supplier<Duration> backupDuration,
-      Duration taskRetention) {
+      Readings readings) {
     this.clusters = clusters;
     this.backups = backups;
     this.ids = ids;
     this.backupDuration = backupDuration;
-    this.taskRetention = taskRetention;
+    this.readings = readings;
   }
 
   ObjectNode run(String action, Params params, Instant now, String requestId) {
@@ -95,21 +106,32 @@ final class PolarDbActions {
           "The specified parameter ClientToken is not valid: at most 64 ASCII characters.");
     }
     String fingerprint = fingerprint(params);
-    if (token != null) {
+    boolean quotaFirst = readings.quotaCheckOrder() == PolarDbEmulator.QuotaCheckOrder.QUOTA_FIRST;
+    if (!quotaFirst) {
       // A retry is answered before the cluster and quota are looked at again: the first call
       // already passed those checks, and a retry must not be refused because it filled the quota.
-      var earlier = backups.replay(token, fingerprint);
+      Optional<Backup> earlier = backups.replay(token, fingerprint, now);
       if (earlier.isPresent()) {
         return reply("BackupJobId", earlier.get().backupJobId);
       }
     }
     Clusters.Cluster cluster = clusters.lookup(clusterId, 404);
     Clusters.requireRunning(cluster);
+    if (quotaFirst) {
+      // The other reading: a retry passes the checks of a new request first, so a full quota
+      // refuses it even when the backup filling it is the one its own first call made.
+      backups.checkQuota(clusterId, now);
+      Optional<Backup> earlier = backups.replay(token, fingerprint, now);
+      if (earlier.isPresent()) {
+        return reply("BackupJobId", earlier.get().backupJobId);
+      }
+    }
     Backup backup =
         backups.create(
             clusterId,
             token,
             fingerprint,
+            BackupRecord.Origin.API,
             now,
             backupDuration.get(),
             clusters.nextFailureReason(clusterId),
@@ -123,6 +145,31 @@ final class PolarDbActions {
     return reply("BackupJobId", backup.backupJobId);
   }
 
+  /**
+   * A manual backup made in the console: no ClientToken, but the same cluster and quota checks as
+   * CreateBackup, and listed the same way afterwards.
+   */
+  Backup createConsoleBackup(String clusterId, Instant now) {
+    Clusters.Cluster cluster = clusters.lookup(clusterId, 404);
+    Clusters.requireRunning(cluster);
+    Backup backup =
+        backups.create(
+            clusterId,
+            null,
+            null,
+            BackupRecord.Origin.CONSOLE,
+            now,
+            backupDuration.get(),
+            clusters.nextFailureReason(clusterId),
+            ids);
+    LOG.info(
+        "Console backup cluster={} BackupJobId={} BackupId={}",
+        clusterId,
+        backup.backupJobId,
+        backup.backupId);
+    return backup;
+  }
+
   private ObjectNode describeBackupTasks(Params params, Instant now) {
     String clusterId = params.required("DBClusterId");
     // Documented quirk: DescribeBackupTasks answers an unknown cluster with 400, not 404.
@@ -131,7 +178,9 @@ final class PolarDbActions {
     String mode = backupMode(params);
     ArrayNode jobs = JsonNodeFactory.instance.arrayNode();
     for (Backup b : backups.ofCluster(clusterId)) {
-      boolean listed = now.isBefore(b.endsAt().plus(taskRetention));
+      boolean listed =
+          !now.isBefore(b.createdAt.plus(readings.taskListingLag()))
+              && now.isBefore(b.endsAt().plus(readings.taskRetention()));
       if (!listed
           || (jobId != null && !jobId.equals(b.backupJobId))
           || (mode != null && !mode.equals("Manual"))) {
@@ -238,14 +287,22 @@ final class PolarDbActions {
             "InvalidBackupSetID.NotFound",
             "Specified backup set ID " + backupId + " does not exist.");
       }
-      // The docs only say a deletable backup is in Success. A running one is refused with this
-      // code (our choice; the real code is undocumented). Failed ones may be deleted, or a failed
-      // manual backup would hold a quota slot forever.
+      // The docs say a deletable backup is in Success. A running one is refused with this code
+      // (our choice; the real code is undocumented). A failed one is refused too unless the other
+      // reading is chosen, in which case it may be deleted (else it holds a quota slot for ever).
       if (!b.done(now)) {
         throw new ApiError(
             403,
             "OperationDenied.BackupStatus",
             "The operation is not permitted due to status of backup " + backupId + " (Running).");
+      }
+      if (Backup.FAILED.equals(b.status(now)) && !readings.deleteFailedBackups()) {
+        throw new ApiError(
+            403,
+            "IncorrectBackupSetState",
+            "The backup set "
+                + backupId
+                + " is in status Failed; only a backup set in Success can be deleted.");
       }
       doomed.add(b);
     }

@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -39,6 +40,22 @@ public final class PolarDbEmulator {
     DAILY
   }
 
+  /**
+   * Whether a repeated ClientToken is answered before or after the checks a new backup must pass.
+   * Alibaba does not document it. TOKEN_FIRST: a retry of a token that made a backup returns that
+   * backup's BackupJobId whatever the cluster and quota are now. QUOTA_FIRST: the cluster is looked
+   * up and must be Running, and the manual-backup quota must have room, before the token is
+   * replayed; so a retry can be refused with BackupTimesExceeded by a quota that its own first
+   * backup filled.
+   */
+  public enum QuotaCheckOrder {
+    TOKEN_FIRST,
+    QUOTA_FIRST
+  }
+
+  /** A ClientToken lifetime that never ends: the default {@link Builder#tokenTtl(Duration)}. */
+  public static final Duration FOREVER = ChronoUnit.FOREVER.getDuration();
+
   private final Object lock = new Object();
   private final Clock clock;
   private final Ids ids;
@@ -58,13 +75,21 @@ public final class PolarDbEmulator {
     this.backupDuration = b.backupDuration;
     this.backups =
         new Backups(
-            new Backups.Quota(b.quota, b.quotaMode, b.dailyQuotaZone), b.jobIdEqualsBackupId);
+            new Backups.Quota(b.quota, b.quotaMode, b.dailyQuotaZone),
+            b.jobIdEqualsBackupId,
+            b.tokenTtl);
     this.keys = new AccessKeys(b.accessKeys, ids.accountId());
     this.authenticator = new RequestAuthenticator(keys, new NonceWindow());
     this.sts = new StsService(b.oidcRoles, b.stsCredentialLifetime, keys, ids);
     this.faults = new Faults(b.seed);
     this.actions =
-        new PolarDbActions(clusters, backups, ids, () -> backupDuration, b.taskRetention);
+        new PolarDbActions(
+            clusters,
+            backups,
+            ids,
+            () -> backupDuration,
+            new PolarDbActions.Readings(
+                b.quotaCheckOrder, b.taskListingLag, b.taskRetention, b.deleteFailedBackups));
     Instant now = clock.instant();
     b.clusters.forEach(c -> clusters.put(c.id(), c.regionId(), c.status(), now));
   }
@@ -76,8 +101,10 @@ public final class PolarDbEmulator {
   /**
    * Settings for a new emulator. Defaults: the system UTC clock, seed 1, no access keys, no
    * clusters, backups that take 60 s, a RETAINED quota of 3 manual backups per cluster (DAILY
-   * counts days in Asia/Shanghai), BackupJobId different from BackupId, finished jobs listed for 60
-   * s, no trusted OIDC roles, STS credentials valid for 1 h.
+   * counts days in Asia/Shanghai) checked after a repeated ClientToken is replayed (TOKEN_FIRST),
+   * ClientTokens remembered for ever, BackupJobId different from BackupId, new jobs listed at once
+   * and finished ones for 60 s, failed backup sets not deletable, no trusted OIDC roles, STS
+   * credentials valid for 1 h.
    */
   public static final class Builder {
     private record ClusterSeed(String id, String regionId, String status) {}
@@ -90,8 +117,12 @@ public final class PolarDbEmulator {
     private int quota = 3;
     private QuotaMode quotaMode = QuotaMode.RETAINED;
     private ZoneId dailyQuotaZone = ZoneId.of("Asia/Shanghai");
+    private QuotaCheckOrder quotaCheckOrder = QuotaCheckOrder.TOKEN_FIRST;
+    private Duration tokenTtl = FOREVER;
     private boolean jobIdEqualsBackupId;
+    private Duration taskListingLag = Duration.ZERO;
     private Duration taskRetention = Duration.ofSeconds(60);
+    private boolean deleteFailedBackups;
     private final Set<StsService.TrustedRole> oidcRoles = new LinkedHashSet<>();
     private Duration stsCredentialLifetime = Duration.ofHours(1);
 
@@ -149,13 +180,58 @@ public final class PolarDbEmulator {
       return this;
     }
 
+    /**
+     * When a repeated ClientToken is replayed; default TOKEN_FIRST. See {@link QuotaCheckOrder}.
+     */
+    public Builder quotaCheckOrder(QuotaCheckOrder order) {
+      this.quotaCheckOrder = Objects.requireNonNull(order, "order");
+      return this;
+    }
+
+    /**
+     * How long a ClientToken is remembered, counted on the emulator's clock from the request that
+     * first used it; default {@link #FOREVER}. A request with a token first used longer ago is
+     * treated as new: it makes a new backup if the quota allows, as a service that forgot the token
+     * would. Must be positive.
+     */
+    public Builder tokenTtl(Duration ttl) {
+      Objects.requireNonNull(ttl, "tokenTtl");
+      if (ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException(
+            "tokenTtl must be positive (FOREVER never forgets): " + ttl);
+      }
+      this.tokenTtl = ttl;
+      return this;
+    }
+
     public Builder jobIdEqualsBackupId(boolean equal) {
       this.jobIdEqualsBackupId = equal;
       return this;
     }
 
+    /**
+     * How long after its creation a job first shows in DescribeBackupTasks; default zero (at once).
+     * The real service may list a new job only after a while (undocumented). DescribeBackups is not
+     * affected: the backup set is listed, Running, from the start.
+     */
+    public Builder taskListingLag(Duration d) {
+      this.taskListingLag = requireNotNegative("taskListingLag", d);
+      return this;
+    }
+
     public Builder taskRetention(Duration d) {
       this.taskRetention = requireNotNegative("taskRetention", d);
+      return this;
+    }
+
+    /**
+     * Whether DeleteBackup accepts a backup set in status Failed. Default false, as the docs say:
+     * only a set in Success can be deleted, so a failed manual backup is refused with 403 {@code
+     * IncorrectBackupSetState} (and, with the RETAINED quota, holds its slot for ever). True is the
+     * other reading: failed sets are deleted like successful ones.
+     */
+    public Builder deleteFailedBackups(boolean allowed) {
+      this.deleteFailedBackups = allowed;
       return this;
     }
 
@@ -253,6 +329,35 @@ public final class PolarDbEmulator {
   public void denyAction(String accessKeyId, String action) {
     synchronized (lock) {
       keys.deny(accessKeyId, action);
+    }
+  }
+
+  /**
+   * Makes a manual backup the way a DBA would in the console, outside any ClientToken: the cluster
+   * must exist and be Running and the manual-backup quota must have room, as for CreateBackup.
+   * DescribeBackups and DescribeBackupTasks list it like any manual backup; the ledger marks it
+   * {@link BackupRecord.Origin#CONSOLE}.
+   *
+   * @return the new backup's BackupId
+   * @throws IllegalStateException when PolarDB would refuse it; the message starts with the error
+   *     code, for example {@code BackupTimesExceeded}
+   */
+  public String createConsoleBackup(String dbClusterId) {
+    try {
+      return consoleBackup(dbClusterId).backupId;
+    } catch (ApiError e) {
+      throw new IllegalStateException(
+          e.code() + ": console backup of " + dbClusterId + " refused: " + e.getMessage());
+    }
+  }
+
+  /**
+   * As {@link #createConsoleBackup(String)}, but refusals stay ApiErrors for the admin endpoint.
+   */
+  Backup consoleBackup(String dbClusterId) {
+    Objects.requireNonNull(dbClusterId, "dbClusterId");
+    synchronized (lock) {
+      return actions.createConsoleBackup(dbClusterId, clock.instant());
     }
   }
 

@@ -5,8 +5,11 @@
  * signatures with {@code dev.polardbbackup.signing}, keeps backups, quotas and ClientTokens the way
  * the real service is documented to, and injects latency, throttling, server errors and lost
  * replies from a seeded random under an injected {@link java.time.Clock}, recording every call in a
- * {@link dev.polardbbackup.emulator.Ledger}. It knows nothing of the operator and could be
- * published alone.
+ * {@link dev.polardbbackup.emulator.Ledger}. A test can also make a manual backup as a DBA would in
+ * the console, outside any ClientToken; the ledger marks each backup's origin. Where the docs are
+ * silent (quota or token first, how long a token is remembered, when a new job is listed, whether a
+ * failed set can be deleted) the builder chooses the reading. It knows nothing of the operator and
+ * could be published alone.
  *
  * <p>Error codes it answers with (HTTP status, code), following Alibaba's naming:
  *
@@ -31,7 +34,8 @@
  *       (404, but 400 in DescribeBackupTasks), 403 {@code OperationDenied.DBClusterStatus}.
  *   <li>Backups: 403 {@code BackupTimesExceeded}, 400 {@code InvalidBackupSetID.NotFound}, 403
  *       {@code OperationDenied.BackupStatus} (deleting a running backup; our choice, the real code
- *       is undocumented).
+ *       is undocumented), 403 {@code IncorrectBackupSetState} (deleting a failed backup set, unless
+ *       failed sets may be deleted).
  *   <li>STS: 400 {@code MissingRoleArn}, 400 {@code MissingOIDCProviderArn}, 400 {@code
  *       InvalidParameter.OIDCToken}, 400 {@code InvalidParameter.RoleSessionName}, 400 {@code
  *       InvalidParameter.DurationSeconds}, 403 {@code NoPermission}.

@@ -4,9 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.polardbbackup.emulator.PolarDbEmulator;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -77,5 +82,56 @@ class CommandLineTest {
     assertEquals("json", Main.logFormat(new String[] {"run", "--log-format", "json"}, null));
     assertEquals("json", Main.logFormat(new String[] {"run"}, "json"));
     assertEquals("plain", Main.logFormat(new String[] {"run", "--log-format=plain"}, "json"));
+  }
+
+  @Test
+  void emulatorReadingsOfUndocumentedBehaviourComeFromFlags() {
+    EmulatorCommand emulator = new EmulatorCommand();
+    new CommandLine(emulator)
+        .parseArgs(
+            "--quota-check-order",
+            "quota-first",
+            "--token-ttl",
+            "10m",
+            "--task-listing-lag",
+            "5s",
+            "--delete-failed-backups");
+    emulator.configure();
+
+    assertEquals(
+        PolarDbEmulator.QuotaCheckOrder.QUOTA_FIRST,
+        EmulatorCommand.quotaCheckOrder("quota-first"));
+    assertEquals(
+        PolarDbEmulator.QuotaCheckOrder.TOKEN_FIRST,
+        EmulatorCommand.quotaCheckOrder("Token-First"));
+    assertEquals(Duration.ofSeconds(30), EmulatorCommand.tokenTtl("30s"));
+    assertEquals(PolarDbEmulator.FOREVER, EmulatorCommand.tokenTtl("forever"));
+    assertEquals(Duration.ofMinutes(10), EmulatorCommand.tokenTtl(emulator.tokenTtl));
+    assertTrue(emulator.deleteFailedBackups);
+    assertEquals("token-first", new EmulatorCommand().quotaCheckOrder);
+    assertEquals("forever", new EmulatorCommand().tokenTtl);
+  }
+
+  @Test
+  void badEmulatorReadingsEndInOneReadableLineAndExitCode2() {
+    List<List<String>> bad =
+        List.of(
+            List.of("--quota-check-order", "sometimes"),
+            List.of("--token-ttl", "soon"),
+            List.of("--token-ttl", "0s"),
+            List.of("--task-listing-lag", "-5s"));
+    for (List<String> args : bad) {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+      int exit =
+          new CommandLine(new EmulatorCommand(System.out, errStream))
+              .execute(args.toArray(String[]::new));
+      String message = err.toString(StandardCharsets.UTF_8);
+
+      assertEquals(2, exit, message);
+      assertTrue(message.startsWith("emulator: " + args.get(0) + " "), message);
+      assertTrue(message.contains(args.get(1)), message);
+      assertEquals(1, message.lines().count(), message);
+    }
   }
 }

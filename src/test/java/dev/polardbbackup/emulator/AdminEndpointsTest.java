@@ -34,6 +34,7 @@ class AdminEndpointsTest {
     JsonNode ledger = h.client.admin("GET", "/_emulator/ledger", null);
     assertEquals(1, ledger.path("backups").size());
     assertEquals("token-1", ledger.path("backups").get(0).path("clientToken").asText());
+    assertEquals("api", ledger.path("backups").get(0).path("origin").asText());
     assertEquals("Running", ledger.path("backups").get(0).path("status").asText());
     assertEquals(2, ledger.path("callsByAction").path("CreateBackup").asInt());
     assertEquals(1, ledger.path("callsByAction").path("DescribeBackupTasks").asInt());
@@ -92,6 +93,32 @@ class AdminEndpointsTest {
     h.createBackup();
     h.clock.advance(Duration.ofSeconds(1));
     assertEquals("Success", h.emulator.ledger().backups().get(1).status());
+  }
+
+  @Test
+  void consoleBackupCanBeMadeAndIsRefusedWithTheEmulatorsErrorCode() {
+    String body = "{\"dbClusterId\":\"" + CLUSTER + "\"}";
+    JsonNode made = h.client.admin("POST", "/_emulator/backups", body);
+    String backupId = made.path("backupId").asText();
+    assertEquals(h.backupIdOf(made.path("backupJobId").asText()), backupId);
+
+    JsonNode ledger = h.client.admin("GET", "/_emulator/ledger", null);
+    JsonNode console = ledger.path("backups").get(0);
+    assertEquals(backupId, console.path("backupId").asText());
+    assertEquals("console", console.path("origin").asText());
+    assertTrue(console.path("clientToken").isNull());
+
+    h.createBackup();
+    h.createBackup();
+    AcsTestClient.Reply full = h.client.adminReply("POST", "/_emulator/backups", body);
+    assertEquals(403, full.status());
+    assertTrue(full.text("message").contains("BackupTimesExceeded"), full.text("message"));
+
+    AcsTestClient.Reply unknown =
+        h.client.adminReply("POST", "/_emulator/backups", "{\"dbClusterId\":\"pc-nosuch\"}");
+    assertEquals(404, unknown.status());
+    assertTrue(unknown.text("message").contains("InvalidDBClusterId.NotFound"));
+    assertEquals(400, h.client.adminReply("POST", "/_emulator/backups", "{}").status());
   }
 
   @Test

@@ -48,6 +48,35 @@ class BackupProgressTest {
   }
 
   @Test
+  void newJobIsNotListedUntilTheListingLagHasPassedButItsBackupSetIs() {
+    try (EmulatorHarness h =
+        EmulatorHarness.start(
+            b -> b.backupDuration(Duration.ofSeconds(100)).taskListingLag(Duration.ofSeconds(5)))) {
+      String jobId = h.createBackup().text("BackupJobId");
+
+      assertEquals(0, h.describeTasks(CLUSTER).body().path("Items").path("BackupJob").size());
+      AcsTestClient.Reply byId =
+          h.client
+              .call("DescribeBackupTasks")
+              .param("DBClusterId", CLUSTER)
+              .param("BackupJobId", jobId)
+              .v3();
+      assertEquals(0, byId.body().path("Items").path("BackupJob").size());
+      JsonNode sets = h.describeBackups(CLUSTER).v3().body().path("Items").path("Backup");
+      assertEquals(1, sets.size());
+      assertEquals("Running", sets.get(0).path("BackupStatus").asText());
+
+      h.clock.advance(Duration.ofMillis(4999));
+      assertEquals(0, h.describeTasks(CLUSTER).body().path("Items").path("BackupJob").size());
+
+      h.clock.advance(Duration.ofMillis(1));
+      JsonNode job = onlyJob(h.describeTasks(CLUSTER));
+      assertEquals(jobId, job.path("BackupJobId").asText());
+      assertEquals("Preparing", job.path("BackupProgressStatus").asText());
+    }
+  }
+
+  @Test
   void finishedJobDisappearsAfterTheRetention() {
     try (EmulatorHarness h =
         EmulatorHarness.start(

@@ -33,8 +33,22 @@ class BackupQuotaTest {
   }
 
   @Test
-  void failedBackupsHoldASlotUntilDeleted() {
+  void failedBackupHoldsItsSlotForEverWhenFailedSetsCannotBeDeleted() {
     try (EmulatorHarness h = EmulatorHarness.start(b -> b.quota(1))) {
+      h.emulator.failBackups(CLUSTER, "disk full");
+      String job = h.createBackup().text("BackupJobId");
+      h.clock.advance(Duration.ofMinutes(2));
+
+      assertEquals("BackupTimesExceeded", h.createBackup().code());
+      assertEquals("IncorrectBackupSetState", h.deleteBackup(CLUSTER, h.backupIdOf(job)).code());
+      h.clock.advance(Duration.ofDays(2));
+      assertEquals("BackupTimesExceeded", h.createBackup().code());
+    }
+  }
+
+  @Test
+  void failedBackupFreesItsSlotWhenFailedSetsMayBeDeleted() {
+    try (EmulatorHarness h = EmulatorHarness.start(b -> b.quota(1).deleteFailedBackups(true))) {
       h.emulator.failBackups(CLUSTER, "disk full");
       String job = h.createBackup().text("BackupJobId");
       h.clock.advance(Duration.ofMinutes(2));

@@ -51,6 +51,47 @@ class CreateBackupTest {
   }
 
   @Test
+  void clientTokenIsRememberedForEverByDefault() {
+    try (EmulatorHarness h = EmulatorHarness.start()) {
+      String jobId = h.createBackup(CLUSTER, "token-1").text("BackupJobId");
+      h.clock.advance(Duration.ofDays(365));
+
+      assertEquals(jobId, h.createBackup(CLUSTER, "token-1").text("BackupJobId"));
+      assertEquals(1, h.emulator.ledger().backups().size());
+    }
+  }
+
+  @Test
+  void clientTokenFirstUsedLongerAgoThanTheTtlMakesANewBackup() {
+    try (EmulatorHarness h = EmulatorHarness.start(b -> b.tokenTtl(Duration.ofMinutes(10)))) {
+      String first = h.createBackup(CLUSTER, "token-1").text("BackupJobId");
+      h.clock.advance(Duration.ofMinutes(10));
+      assertEquals(first, h.createBackup(CLUSTER, "token-1").text("BackupJobId"), "at the TTL");
+
+      h.clock.advance(Duration.ofSeconds(1));
+      AcsTestClient.Reply forgotten = h.createBackup(CLUSTER, "token-1");
+
+      assertEquals(200, forgotten.status());
+      String second = forgotten.text("BackupJobId");
+      assertNotEquals(first, second);
+      assertEquals(2, h.emulator.ledger().backupsCreatedWithToken("token-1"));
+      assertEquals(second, h.createBackup(CLUSTER, "token-1").text("BackupJobId"));
+    }
+  }
+
+  @Test
+  void forgottenClientTokenStillNeedsRoomInTheQuota() {
+    try (EmulatorHarness h =
+        EmulatorHarness.start(b -> b.quota(1).tokenTtl(Duration.ofMinutes(10)))) {
+      h.createBackup(CLUSTER, "token-1");
+      h.clock.advance(Duration.ofMinutes(11));
+
+      assertEquals("BackupTimesExceeded", h.createBackup(CLUSTER, "token-1").code());
+      assertEquals(1, h.emulator.ledger().backups().size());
+    }
+  }
+
+  @Test
   void sameClientTokenForAnotherClusterIsIdempotentParameterMismatch() {
     try (EmulatorHarness h = EmulatorHarness.start()) {
       h.createBackup(CLUSTER, "token-1");
@@ -64,12 +105,51 @@ class CreateBackupTest {
   }
 
   @Test
-  void retryWithTheSameTokenIsAnsweredEvenWhenTheQuotaIsNowFull() {
+  void retryWithTheSameTokenIsAnsweredEvenWhenTheQuotaIsNowFullOrTheClusterStopped() {
     try (EmulatorHarness h = EmulatorHarness.start(b -> b.quota(1))) {
       String jobId = h.createBackup(CLUSTER, "token-1").text("BackupJobId");
 
       assertEquals(jobId, h.createBackup(CLUSTER, "token-1").text("BackupJobId"));
       assertEquals("BackupTimesExceeded", h.createBackup(CLUSTER, "token-2").code());
+      h.emulator.setClusterStatus(CLUSTER, "Stopped");
+      assertEquals(jobId, h.createBackup(CLUSTER, "token-1").text("BackupJobId"));
+      assertEquals(1, h.emulator.ledger().backups().size());
+    }
+  }
+
+  @Test
+  void quotaFirstRefusesARetryWhenTheQuotaIsFullEvenByItsOwnBackup() {
+    try (EmulatorHarness h =
+        EmulatorHarness.start(
+            b -> b.quota(2).quotaCheckOrder(PolarDbEmulator.QuotaCheckOrder.QUOTA_FIRST))) {
+      String jobId = h.createBackup(CLUSTER, "token-1").text("BackupJobId");
+      assertEquals(jobId, h.createBackup(CLUSTER, "token-1").text("BackupJobId"), "room left");
+      h.createBackup(CLUSTER, "token-2");
+
+      AcsTestClient.Reply retry = h.createBackup(CLUSTER, "token-1");
+
+      assertEquals(403, retry.status());
+      assertEquals("BackupTimesExceeded", retry.code());
+      assertEquals(2, h.emulator.ledger().backups().size());
+      assertEquals(1, h.emulator.ledger().backupsCreatedWithToken("token-1"));
+    }
+  }
+
+  @Test
+  void quotaFirstRefusesARetryWhileTheClusterIsNotRunningThenReplaysIt() {
+    try (EmulatorHarness h =
+        EmulatorHarness.start(
+            b -> b.quotaCheckOrder(PolarDbEmulator.QuotaCheckOrder.QUOTA_FIRST))) {
+      String jobId = h.createBackup(CLUSTER, "token-1").text("BackupJobId");
+      h.emulator.setClusterStatus(CLUSTER, "Stopped");
+
+      AcsTestClient.Reply refused = h.createBackup(CLUSTER, "token-1");
+      assertEquals(403, refused.status());
+      assertEquals("OperationDenied.DBClusterStatus", refused.code());
+
+      h.emulator.setClusterStatus(CLUSTER, "Running");
+      assertEquals(jobId, h.createBackup(CLUSTER, "token-1").text("BackupJobId"));
+      assertEquals(1, h.emulator.ledger().backups().size());
     }
   }
 

@@ -69,14 +69,34 @@ class DeleteBackupTest {
   }
 
   @Test
-  void failedBackupCanBeDeletedButNotThroughAnotherCluster() {
+  void failedBackupSetIsRefusedAsTheDocsSayAndAListWithOneDeletesNone() {
     try (EmulatorHarness h = EmulatorHarness.start()) {
+      String good = h.backupIdOf(h.createBackup().text("BackupJobId"));
+      h.emulator.failBackups(CLUSTER, "simulated");
+      String failed = h.backupIdOf(h.createBackup().text("BackupJobId"));
+      h.clock.advance(Duration.ofMinutes(1));
+
+      AcsTestClient.Reply reply = h.deleteBackup(CLUSTER, failed);
+      assertEquals(403, reply.status());
+      assertEquals("IncorrectBackupSetState", reply.code());
+      assertTrue(reply.text("Message").contains(failed), reply.text("Message"));
+      assertTrue(reply.text("Message").contains("Failed"), reply.text("Message"));
+
+      assertEquals("IncorrectBackupSetState", h.deleteBackup(CLUSTER, good + "," + failed).code());
+      assertTrue(h.emulator.ledger().backups().stream().noneMatch(BackupRecord::deleted));
+    }
+  }
+
+  @Test
+  void failedBackupCanBeDeletedWhenThatReadingIsChosenButNotThroughAnotherCluster() {
+    try (EmulatorHarness h = EmulatorHarness.start(b -> b.deleteFailedBackups(true))) {
       h.emulator.failBackups(CLUSTER, "simulated");
       String backupId = h.backupIdOf(h.createBackup().text("BackupJobId"));
       h.clock.advance(Duration.ofMinutes(1));
 
       assertEquals("InvalidBackupSetID.NotFound", h.deleteBackup(OTHER_CLUSTER, backupId).code());
       assertEquals(200, h.deleteBackup(CLUSTER, backupId).status());
+      assertTrue(h.emulator.ledger().backups().get(0).deleted());
     }
   }
 
