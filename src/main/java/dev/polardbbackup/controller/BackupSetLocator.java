@@ -86,38 +86,55 @@ final class BackupSetLocator {
 
   /**
    * @param jobId our job
-   * @param jobStart when our job started (the task's StartTime)
+   * @param jobStart when PolarDB says our job started (its task's StartTime), if it was ever seen
    * @param earliest see {@link #earliestStart}
+   * @param latest the latest start a set of ours can have: our last send, plus {@link #MAX_SKEW}
    * @param manualBackups the cluster's manual backups around that time
    * @param excluded backup ids listed before our first send, or claimed by other PolarDBBackups
-   * @param sameSecondJobs job ids of other unidentified PolarDBBackups of the cluster whose job
-   *     started in the same second as ours
+   * @param sameSecondJobs job ids of other unidentified PolarDBBackups of the cluster that could
+   *     have made the same sets: whose job started in the same second as ours, or, when our job's
+   *     start is unknown, whose CreateBackup calls went out while ours did
    * @param otherJobsNear how many other unidentified PolarDBBackups of the cluster have a job that
    *     started within {@link #MAX_SKEW} of ours (each may own one of the sets near ours)
    */
   static Match locate(
       String jobId,
-      Instant jobStart,
+      Optional<Instant> jobStart,
       Instant earliest,
+      Instant latest,
       List<Backup> manualBackups,
       Set<String> excluded,
       Set<String> sameSecondJobs,
       int otherJobsNear) {
     List<Backup> candidates =
         candidates(manualBackups, earliest, excluded).stream()
-            .filter(b -> distance(b, jobStart).compareTo(MAX_SKEW) <= 0)
+            .filter(b -> !b.startTime().get().isAfter(latest))
+            .filter(b -> jobStart.map(t -> distance(b, t).compareTo(MAX_SKEW) <= 0).orElse(true))
             .toList();
     if (candidates.isEmpty()) {
       return Match.NONE;
     }
+    if (jobStart.isEmpty()) {
+      // Without the job's own start only the send window says which sets could be ours. As many
+      // sets as our jobs in that window: the n-th job takes the n-th set. More: one is someone
+      // else's, and which cannot be told.
+      List<Backup> byId =
+          candidates.stream().sorted(Comparator.comparing(Backup::backupId, ID_ORDER)).toList();
+      if (byId.size() != sameSecondJobs.size() + 1) {
+        return new Match(Optional.empty(), byId.stream().map(Backup::backupId).toList());
+      }
+      long rank =
+          sameSecondJobs.stream().filter(other -> ID_ORDER.compare(other, jobId) < 0).count();
+      return new Match(Optional.of(byId.get((int) rank)), List.of());
+    }
     Duration best =
         candidates.stream()
-            .map(b -> distance(b, jobStart))
+            .map(b -> distance(b, jobStart.get()))
             .min(Comparator.naturalOrder())
             .orElseThrow();
     List<Backup> closest =
         candidates.stream()
-            .filter(b -> distance(b, jobStart).equals(best))
+            .filter(b -> distance(b, jobStart.get()).equals(best))
             .sorted(Comparator.comparing(Backup::backupId, ID_ORDER))
             .toList();
     Optional<Backup> chosen;

@@ -415,7 +415,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
                         .findFirst()
                         .map(BackupTask::backupJobId))
             .or(() -> closest.map(Backup::backupId))
-            .orElse(evidence.jobs().get(0).backupJobId());
+            .orElseGet(() -> evidence.jobs().get(0).backupJobId());
     step.status.started(jobId, requestId(look), clock.instant());
     closest.ifPresent(set -> step.status.identified(set.backupId()));
     List<String> candidates = evidence.ids();
@@ -753,7 +753,11 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     }
     return status
         .startInstant()
-        .map(t -> Duration.between(t, clock.instant()).compareTo(settings.pollMax()) >= 0)
+        // startTime has whole seconds: add one so that the grace is never shorter than pollMax.
+        .map(
+            t ->
+                Duration.between(t, clock.instant()).compareTo(settings.pollMax().plusSeconds(1))
+                    >= 0)
         .orElse(true);
   }
 
@@ -863,43 +867,84 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     return new ApiResult.Ok<>(found, requestId(candidates));
   }
 
-  /** Matches our job to one of the cluster's manual backups that could be ours. */
+  /**
+   * Matches our job to one of the cluster's manual backups that could be ours: by PolarDB's start
+   * of the job when it was seen, else within the window of our sends.
+   */
   private BackupSetLocator.Match locateIn(Step step, List<Backup> manual) {
-    Instant jobStart = step.status.jobStartInstant().orElse(clock.instant());
+    PolarDBBackupStatus status = step.status;
+    Optional<Instant> jobStart = Optional.ofNullable(status.getJobStartTime()).map(Instant::parse);
+    // Statuses written before the send times were recorded have only the reply's time.
+    Instant firstSent =
+        status.tokenFirstSentInstant().or(status::startInstant).orElse(clock.instant());
+    Instant lastSent =
+        Optional.ofNullable(status.getClientTokenLastSent())
+            .map(Instant::parse)
+            .or(status::startInstant)
+            .orElse(clock.instant());
     Instant earliest =
-        BackupSetLocator.earliestStart(
-            step.status.tokenFirstSentInstant().orElse(jobStart.minus(BackupSetLocator.MAX_SKEW)));
-    List<PolarDBBackupStatus> others = step.othersOnCluster();
+        status.tokenFirstSentInstant().isPresent()
+            ? BackupSetLocator.earliestStart(firstSent)
+            : firstSent.minus(BackupSetLocator.MAX_SKEW);
+    Instant latest = lastSent.plus(BackupSetLocator.MAX_SKEW);
     Set<String> excluded = new java.util.HashSet<>(step.claimedByOthers());
-    excluded.addAll(step.status.preexisting());
-    Instant second = jobStart.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    excluded.addAll(status.preexisting());
+    Instant near = jobStart.orElse(lastSent);
     List<PolarDBBackupStatus> unidentified =
-        others.stream()
+        step.othersOnCluster().stream()
             .filter(s -> s.getBackupJobId() != null && s.getBackupId() == null)
             .filter(s -> s.jobStartInstant().isPresent())
             .toList();
     Set<String> sameSecondJobs =
-        unidentified.stream()
-            .filter(
-                s ->
-                    s.jobStartInstant()
-                        .get()
-                        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-                        .equals(second))
-            .map(PolarDBBackupStatus::getBackupJobId)
-            .collect(Collectors.toSet());
-    int near =
+        jobStart
+            .map(
+                t ->
+                    unidentified.stream()
+                        .filter(
+                            s ->
+                                s.jobStartInstant()
+                                    .get()
+                                    .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                                    .equals(t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)))
+                        .map(PolarDBBackupStatus::getBackupJobId)
+                        .collect(Collectors.toSet()))
+            .orElseGet(() -> jobsSentMeanwhile(step, earliest, latest));
+    int othersNear =
         (int)
             unidentified.stream()
                 .filter(
                     s ->
-                        Duration.between(s.jobStartInstant().get(), jobStart)
+                        Duration.between(s.jobStartInstant().get(), near)
                                 .abs()
                                 .compareTo(BackupSetLocator.MAX_SKEW)
                             <= 0)
                 .count();
     return BackupSetLocator.locate(
-        step.status.getBackupJobId(), jobStart, earliest, manual, excluded, sameSecondJobs, near);
+        status.getBackupJobId(),
+        jobStart,
+        earliest,
+        latest,
+        manual,
+        excluded,
+        sameSecondJobs,
+        othersNear);
+  }
+
+  /**
+   * Other unidentified jobs of this cluster whose CreateBackup calls went out between {@code
+   * earliest} and {@code latest}: their sets are among the same candidates.
+   */
+  private static Set<String> jobsSentMeanwhile(Step step, Instant earliest, Instant latest) {
+    return step.othersOnCluster().stream()
+        .filter(s -> s.getBackupJobId() != null && s.getBackupId() == null)
+        .filter(
+            s ->
+                s.tokenFirstSentInstant()
+                    .or(s::startInstant)
+                    .map(t -> !t.isBefore(earliest) && !t.isAfter(latest))
+                    .orElse(false))
+        .map(PolarDBBackupStatus::getBackupJobId)
+        .collect(Collectors.toSet());
   }
 
   /**
@@ -1264,10 +1309,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       step.save();
       ApiResult<String> created = polarDb.createBackup(step.clusterId(), token);
       if (created instanceof ApiResult.Ok<String> ok) {
-        step.status.learnedJob(ok.value(), clock.instant());
+        step.status.learnedJob(ok.value());
         step.save();
         step.log("deleting: CreateBackup with ClientToken {} is job {}", token, ok.value());
-        return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.pollMin());
       }
       if (!created.error().kind().isDefiniteRejection()) {
         return deletionProblem(step.backup, created.error());

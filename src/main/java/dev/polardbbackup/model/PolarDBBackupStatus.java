@@ -262,12 +262,9 @@ public class PolarDBBackupStatus {
    * Deleting after an unknown outcome: the job that the token made is now known. The phase stays
    * where it is (it may be final); only what deletion needs is recorded.
    */
-  public void learnedJob(String jobId, Instant now) {
+  public void learnedJob(String jobId) {
     backupJobId = jobId;
     createOutcomeUnknown = null;
-    if (startTime == null) {
-      startTime = timestamp(now);
-    }
   }
 
   /**

@@ -20,6 +20,9 @@ class BackupSetLocatorTest {
 
   private static final Instant EARLIEST = BackupSetLocator.earliestStart(FIRST_SENT);
 
+  /** Our last send was the first: a set of ours starts at most MAX_SKEW after it. */
+  private static final Instant LATEST = FIRST_SENT.plus(BackupSetLocator.MAX_SKEW);
+
   private static Backup manual(String id, Instant start) {
     return new Backup(
         id,
@@ -34,7 +37,8 @@ class BackupSetLocatorTest {
 
   private static BackupSetLocator.Match locate(
       String jobId, Instant jobStart, List<Backup> backups, Set<String> excluded) {
-    return BackupSetLocator.locate(jobId, jobStart, EARLIEST, backups, excluded, Set.of(), 0);
+    return BackupSetLocator.locate(
+        jobId, Optional.of(jobStart), EARLIEST, LATEST, backups, excluded, Set.of(), 0);
   }
 
   private static String found(BackupSetLocator.Match m) {
@@ -70,7 +74,8 @@ class BackupSetLocatorTest {
     assertEquals(List.of("130"), m.otherCandidates());
     // With another job of ours near that time, 130 is accounted for: no doubt.
     BackupSetLocator.Match mine =
-        BackupSetLocator.locate("9", T, EARLIEST, backups, Set.of(), Set.of(), 1);
+        BackupSetLocator.locate(
+            "9", Optional.of(T), EARLIEST, LATEST, backups, Set.of(), Set.of(), 1);
     assertEquals("101", found(mine));
     assertFalse(mine.ambiguous());
   }
@@ -113,7 +118,14 @@ class BackupSetLocatorTest {
   private static BackupSetLocator.Match sameSecond(
       String jobId, List<Backup> backups, Set<String> claimed, Set<String> sameSecondJobs) {
     return BackupSetLocator.locate(
-        jobId, T, EARLIEST, backups, claimed, sameSecondJobs, sameSecondJobs.size());
+        jobId,
+        Optional.of(T),
+        EARLIEST,
+        LATEST,
+        backups,
+        claimed,
+        sameSecondJobs,
+        sameSecondJobs.size());
   }
 
   @Test
@@ -131,6 +143,35 @@ class BackupSetLocatorTest {
     assertEquals("none", found(m));
     assertTrue(m.undecided(), "deletion must know that one of them may be ours");
     assertEquals(List.of("300", "301"), m.otherCandidates());
+  }
+
+  @Test
+  void aJobNeverSeenIsMatchedOnlyWithinTheWindowOfOurSendsAndOnlyWhenAlone() {
+    // The job was never listed (its start is unknown): only sets started between our first send
+    // and our last send (plus the skew) can be ours, and only a single one can be taken.
+    List<Backup> one = List.of(manual("101", T.plusSeconds(1)), manual("500", T.plusSeconds(600)));
+    assertEquals(
+        "101",
+        found(
+            BackupSetLocator.locate(
+                "9", Optional.empty(), EARLIEST, LATEST, one, Set.of(), Set.of(), 0)));
+    List<Backup> two = List.of(manual("101", T.plusSeconds(1)), manual("102", T.plusSeconds(9)));
+    BackupSetLocator.Match m =
+        BackupSetLocator.locate(
+            "9", Optional.empty(), EARLIEST, LATEST, two, Set.of(), Set.of(), 0);
+    assertEquals("none", found(m));
+    assertEquals(List.of("101", "102"), m.otherCandidates());
+    // Two of our jobs sent in that window, two sets: job order gives set order.
+    assertEquals(
+        "101",
+        found(
+            BackupSetLocator.locate(
+                "9", Optional.empty(), EARLIEST, LATEST, two, Set.of(), Set.of("12"), 1)));
+    assertEquals(
+        "102",
+        found(
+            BackupSetLocator.locate(
+                "12", Optional.empty(), EARLIEST, LATEST, two, Set.of(), Set.of("9"), 1)));
   }
 
   @Test

@@ -45,6 +45,10 @@ final class LocalStack implements AutoCloseable {
   URI emulatorUrl;
   final Map<String, JavaProcess> operators = new HashMap<>();
   private final Map<String, Integer> operatorPorts = new HashMap<>();
+  // Every start gets its own POD_NAME, so a Lease still held by a killed process is never taken
+  // for the fresh replica of the same name (identities are POD_NAME plus a random suffix).
+  private final Map<String, String> podNames = new HashMap<>();
+  private int starts;
   private long peakRssKiB;
 
   /**
@@ -135,12 +139,13 @@ final class LocalStack implements AutoCloseable {
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
+    String podName = name + "-start" + (++starts);
     Map<String, String> env =
         Map.of(
             "KUBECONFIG", operatorKubeconfig.toString(),
             "ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID,
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY_SECRET,
-            "POD_NAME", name);
+            "POD_NAME", podName);
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -160,20 +165,47 @@ final class LocalStack implements AutoCloseable {
     JavaProcess op = JavaProcess.start(logName, repo, dir, env, args.toArray(String[]::new));
     operators.put(name, op);
     operatorPorts.put(name, port);
+    podNames.put(name, podName);
     awaitTrue(
         "operator " + name + " ready",
         Duration.ofSeconds(60),
         () -> get(name, "/readyz").statusCode() == 200);
   }
 
-  /** The replica holding the Lease, or empty when none does. */
+  /** The live replica holding the Lease, or empty when none does. */
   String leader() {
     String holder =
         admin.field("lease", "polardb-backup-operator", OPERATOR_NS, ".spec.holderIdentity");
     return operators.keySet().stream()
-        .filter(n -> holder.startsWith(n + "-"))
+        .filter(n -> holder.startsWith(podNames.get(n) + "-") && operators.get(n).isAlive())
         .findFirst()
         .orElse("");
+  }
+
+  /** Waits until a live replica holds the Lease, and names it. */
+  String awaitLeader(Duration timeout) throws InterruptedException {
+    String[] found = {""};
+    awaitTrue(
+        "a live replica holding the Lease",
+        timeout,
+        () -> {
+          found[0] = leader();
+          return !found[0].isEmpty();
+        });
+    return found[0];
+  }
+
+  /** Starts again every replica that has exited (a lost lease ends the process); how many. */
+  int restartExited() throws Exception {
+    int restarted = 0;
+    for (String name : List.copyOf(operators.keySet())) {
+      if (!operators.get(name).isAlive()) {
+        System.out.println("e2e: " + name + " had exited; starting it again");
+        startOperator(name);
+        restarted++;
+      }
+    }
+    return restarted;
   }
 
   HttpResponse<String> get(String operator, String path) {
@@ -191,9 +223,9 @@ final class LocalStack implements AutoCloseable {
     }
   }
 
-  /** POSTs JSON to an emulator admin endpoint. */
-  void emulatorAdmin(String path, String body) throws Exception {
-    http.send(
+  /** POSTs JSON to an emulator admin endpoint; the reply. */
+  HttpResponse<String> emulatorAdmin(String path, String body) throws Exception {
+    return http.send(
         HttpRequest.newBuilder(emulatorUrl.resolve(path))
             .POST(HttpRequest.BodyPublishers.ofString(body))
             .build(),
