@@ -53,7 +53,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Paused objects are left alone.
  *   <li>Look at the children: which run, which succeeded, which failed.
  *   <li>Find the due tick, if any, and decide: run it, let it wait (Forbid, quota rotation), or
- *       skip it (suspended, missed while down with catch-up None, past its starting deadline).
+ *       skip it (suspended, missed while down with catch-up None, past its starting deadline). The
+ *       tick of a runImmediately first backup is "now", so it is recorded in status before its
+ *       backup is made.
  *   <li>Run it: create the child with a name made of the schedule's name and the tick, so that a
  *       restart between creating it and recording it finds it instead of making a second one.
  *   <li>Retention: delete the oldest children beyond the limits, and free a quota slot for a
@@ -281,11 +283,8 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
     private void tick(CronSchedule cron) {
       String observed = spec.schedule().trim() + " in " + zoneName();
       if (status.getObservedSchedule() == null) {
-        // First sight: the schedule starts now; earlier ticks were never ours to run.
-        status.setObservedSchedule(observed);
-        status.setLastTickTime(timestamp(now));
-        if (spec.runsImmediately() && !spec.suspended() && status.getCreated() == null) {
-          status.setPendingTickTime(timestamp(now.truncatedTo(ChronoUnit.MINUTES)));
+        if (firstSight(observed)) {
+          return;
         }
       } else if (!observed.equals(status.getObservedSchedule())) {
         // A new cron counts from now: its earlier ticks were not missed, they never existed.
@@ -314,6 +313,30 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
       }
       due.ifPresent(t -> arrived(cron, cursor, t));
       status.pendingTick().ifPresent(this::runPending);
+    }
+
+    /**
+     * First sight: the schedule starts now; earlier ticks were never ours to run. With
+     * runImmediately the first backup's tick is "now", and "now" is different on every pass, so it
+     * is written down before anything is made: this pass only records it (the status write is an
+     * optimistic-lock update) and the next pass, reading it back from status, creates the backup
+     * under the name that tick gives. A pass that dies or gets a 409 before the record lands has
+     * made nothing, and the next one picks a new "now"; one that dies after it finds the backup by
+     * name (see {@link #alreadyExists}). The schedule's creationTimestamp would be as stable, but
+     * it is the API server's clock, not the one ticks and deadlines are read on, and a schedule
+     * first seen long after it was made would run under an old tick.
+     *
+     * @return true when the pass must stop here to record the immediate tick first
+     */
+    private boolean firstSight(String observed) {
+      status.setObservedSchedule(observed);
+      status.setLastTickTime(timestamp(now));
+      if (!spec.runsImmediately() || spec.suspended() || status.getCreated() != null) {
+        return false;
+      }
+      status.setPendingTickTime(timestamp(now.truncatedTo(ChronoUnit.MINUTES)));
+      wakeAfter(Duration.ZERO);
+      return true;
     }
 
     /** A tick has come: earlier unseen ones are skipped, this one runs or waits unless too late. */

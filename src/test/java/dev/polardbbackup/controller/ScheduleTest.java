@@ -23,15 +23,20 @@ import dev.polardbbackup.model.PolarDBBackupScheduleStatus;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.model.Retention;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -45,8 +50,16 @@ import org.junit.jupiter.api.Test;
 class ScheduleTest {
   private static final String HOURLY = "0 * * * *";
   private static final String NAME = "nightly";
+  private static final String API_PATH =
+      "/apis/"
+          + HasMetadata.getApiVersion(PolarDBBackupSchedule.class)
+          + "/namespaces/"
+          + NAMESPACE;
+  private static final String STATUS_PATH =
+      API_PATH + "/" + HasMetadata.getPlural(PolarDBBackupSchedule.class) + "/" + NAME + "/status";
 
   KubernetesClient client;
+  KubernetesMockServer server;
   private OperatorHarness harness;
 
   @AfterEach
@@ -129,6 +142,39 @@ class ScheduleTest {
         .orElseThrow();
   }
 
+  /** From now on the API server refuses every status write of the schedule with 409 Conflict. */
+  private void loseEveryStatusWrite() {
+    server
+        .expect()
+        .put()
+        .withPath(STATUS_PATH)
+        .andReturn(
+            409,
+            new StatusBuilder()
+                .withStatus("Failure")
+                .withReason("Conflict")
+                .withCode(409)
+                .withMessage("the object has been modified")
+                .build())
+        .always();
+  }
+
+  /** Waits until the operator has tried to write the schedule's status (and been refused). */
+  private void awaitStatusWriteAttempt() {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              RecordedRequest r;
+              while ((r = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+                if ("PUT".equals(r.getMethod()) && STATUS_PATH.equals(r.getPath())) {
+                  return true;
+                }
+              }
+              return false;
+            });
+  }
+
   // ---------------------------------------------------------------- ticks
 
   @Test
@@ -192,6 +238,76 @@ class ScheduleTest {
     tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
     assertEquals(
         2, awaitStatus(s -> Integer.valueOf(2).equals(s.getCreated())).getStatus().getCreated());
+  }
+
+  @Test
+  void runImmediatelyMakesOneBackupWhenTheStatusWriteThatRecordsItIsLost() throws IOException {
+    start();
+    loseEveryStatusWrite();
+    harness.createSchedule(NAME, hourly().withRunImmediately(true));
+    awaitStatusWriteAttempt();
+    // The operator dies with nothing recorded and comes back minutes later.
+    harness.stopOperator();
+    server.clearExpectations();
+    clockAt("2030-01-01T01:35:00Z");
+    harness.start();
+
+    var status =
+        awaitStatus(
+                s ->
+                    Integer.valueOf(1).equals(s.getCreated())
+                        && s.getPendingTickTime() == null
+                        && "2030-01-01T02:00:00Z".equals(s.getNextScheduleTime()))
+            .getStatus();
+    List<String> children = harness.childNames(NAME);
+    assertEquals(1, children.size(), () -> "one immediate backup, not " + children);
+    harness.awaitPhase(children.get(0), Phase.Succeeded);
+    assertEquals(
+        PolarDBBackupScheduleReconciler.childName(
+            NAME, Instant.parse(status.getLastScheduleTime())),
+        children.get(0));
+    assertEquals(1, harness.emulator.ledger().backupsOf(CLUSTER).size());
+  }
+
+  @Test
+  void runImmediatelyFindsItsBackupAfterARestartThatLostTheRecordOfIt() throws IOException {
+    start();
+    // An admission policy refuses backups at first: the immediate tick waits, recorded.
+    String backups = API_PATH + "/" + HasMetadata.getPlural(PolarDBBackup.class);
+    server
+        .expect()
+        .post()
+        .withPath(backups)
+        .andReturn(
+            403,
+            new StatusBuilder()
+                .withStatus("Failure")
+                .withReason("Forbidden")
+                .withCode(403)
+                .withMessage("denied by policy")
+                .build())
+        .always();
+    harness.createSchedule(NAME, hourly().withRunImmediately(true));
+    awaitStatus(s -> stalled(s, Reasons.CREATE_FAILED));
+    harness.stopOperator();
+    // Now the backup is made, but the status write that records it is lost.
+    server.clearExpectations();
+    loseEveryStatusWrite();
+    harness.start();
+    await().atMost(Duration.ofSeconds(20)).until(() -> harness.childNames(NAME).size() == 1);
+    harness.stopOperator();
+    server.clearExpectations();
+    clockAt("2030-01-01T01:35:00Z");
+    harness.start();
+
+    awaitStatus(
+        s ->
+            Integer.valueOf(1).equals(s.getCreated())
+                && s.getPendingTickTime() == null
+                && condition(s, PolarDBBackupScheduleStatus.STALLED).isEmpty());
+    harness.awaitPhase(child("203001010130"), Phase.Succeeded);
+    assertEquals(List.of(child("203001010130")), harness.childNames(NAME));
+    assertEquals(1, harness.emulator.ledger().backupsOf(CLUSTER).size());
   }
 
   @Test
