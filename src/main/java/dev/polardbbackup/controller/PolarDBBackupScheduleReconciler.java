@@ -13,6 +13,7 @@ import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSchedule;
 import dev.polardbbackup.model.PolarDBBackupScheduleSpec;
 import dev.polardbbackup.model.PolarDBBackupScheduleStatus;
+import dev.polardbbackup.model.QuotaRotation;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.model.Retention;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
@@ -51,13 +52,17 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>Paused objects are left alone.
- *   <li>Look at the children: which run, which succeeded, which failed.
+ *   <li>Look at the children: which run, which succeeded, which failed; and whether the last backup
+ *       deleted to free a quota slot let the backup that needed it through.
  *   <li>Find the due tick, if any, and decide: run it, let it wait (Forbid, quota rotation), or
- *       skip it (suspended, missed while down with catch-up None, past its starting deadline).
+ *       skip it (suspended, missed while down with catch-up None, past its starting deadline). The
+ *       tick of a runImmediately first backup is "now", so it is recorded in status before its
+ *       backup is made.
  *   <li>Run it: create the child with a name made of the schedule's name and the tick, so that a
  *       restart between creating it and recording it finds it instead of making a second one.
  *   <li>Retention: delete the oldest children beyond the limits, and free a quota slot for a
- *       waiting child when the user opted in and retention allows it.
+ *       waiting child when the user opted in: a failed child first, never the last success, and
+ *       never again the same day once a deletion freed nothing.
  *   <li>Record status and look again at the next tick.
  * </ol>
  */
@@ -171,6 +176,11 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
     final PolarDBBackupScheduleStatus original;
     final PolarDBBackupScheduleStatus status;
     final Instant now;
+
+    /** The schedule and its status as last read or written in this pass. */
+    PolarDBBackupSchedule stored;
+
+    PolarDBBackupScheduleStatus storedStatus;
     ScheduleChildren owned;
     Stall stall;
     Duration wake;
@@ -182,6 +192,8 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
       this.original = schedule.getStatus();
       this.status =
           original == null ? new PolarDBBackupScheduleStatus() : schedule.getStatus().copy();
+      this.stored = schedule;
+      this.storedStatus = original;
       this.now = clock.instant();
     }
 
@@ -198,8 +210,9 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
         save();
         return UpdateControl.noUpdate();
       }
-      // 2. What the children say.
+      // 2. What the children say, and what the last deletion to free a quota slot did.
       observeChildren();
+      checkLastRotation();
       // 3-4. The due tick, if any.
       CronSchedule.Parsed parsed = CronSchedule.parse(spec.schedule(), spec.timeZone());
       Optional<CronSchedule> cron = parsed.schedule();
@@ -276,16 +289,69 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
           || !Instant.parse(candidate.time()).isBefore(Instant.parse(recorded.time()));
     }
 
+    /**
+     * A deletion to free a quota slot is judged by the backup that needed the slot: accepted, the
+     * deletion worked; refused again once the deleted backup is gone, the quota counts backups made
+     * per day and deleting frees nothing. Until the answer is in, rotation deletes nothing more;
+     * after "nothing", it stays off until PolarDB accepts a backup again (the next day), so at most
+     * one backup a day is deleted in vain.
+     */
+    private void checkLastRotation() {
+      QuotaRotation rotation = status.getQuotaRotation();
+      if (rotation == null) {
+        return;
+      }
+      if (rotation.freedNothingAt() != null) {
+        if (owned.acceptedSince(rotation)) {
+          status.setQuotaRotation(null);
+          log("quota rotation resumes: PolarDB accepts backups again");
+        }
+        return;
+      }
+      boolean due =
+          status
+              .pendingTick()
+              .map(t -> childName(schedule.getMetadata().getName(), t))
+              .filter(rotation.waitingBackup()::equals)
+              .isPresent();
+      switch (owned.effectOf(rotation, due)) {
+        case NOT_DELETED -> {
+          // Recorded, but the pass ended before the deletion: do it if it is still the choice.
+          Optional<PolarDBBackup> doomed =
+              canRotate()
+                  ? owned
+                      .rotationCandidate(retention())
+                      .filter(b -> b.getMetadata().getName().equals(rotation.deletedBackup()))
+                  : Optional.empty();
+          doomed.ifPresentOrElse(
+              b -> deleteForQuota(b, "backup " + rotation.waitingBackup() + " needs one"),
+              () -> status.setQuotaRotation(null));
+        }
+        case DELETING -> {}
+        case WATCHING -> {
+          if (rotation.refusalsBefore() == null) {
+            status.setQuotaRotation(rotation.gone(owned.refusalsOf(rotation.waitingBackup())));
+          }
+        }
+        case FREED_A_SLOT, UNKNOWN -> status.setQuotaRotation(null);
+        case FREED_NOTHING -> {
+          status.setQuotaRotation(rotation.freedNothing(timestamp(now)));
+          log(
+              "deleting backup {} freed no quota slot: backup {} was refused again; quota"
+                  + " rotation is off until PolarDB accepts a backup",
+              rotation.deletedBackup(),
+              rotation.waitingBackup());
+        }
+      }
+    }
+
     // ---------------------------------------------------------------- ticks
 
     private void tick(CronSchedule cron) {
       String observed = spec.schedule().trim() + " in " + zoneName();
       if (status.getObservedSchedule() == null) {
-        // First sight: the schedule starts now; earlier ticks were never ours to run.
-        status.setObservedSchedule(observed);
-        status.setLastTickTime(timestamp(now));
-        if (spec.runsImmediately() && !spec.suspended() && status.getCreated() == null) {
-          status.setPendingTickTime(timestamp(now.truncatedTo(ChronoUnit.MINUTES)));
+        if (firstSight(observed)) {
+          return;
         }
       } else if (!observed.equals(status.getObservedSchedule())) {
         // A new cron counts from now: its earlier ticks were not missed, they never existed.
@@ -314,6 +380,30 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
       }
       due.ifPresent(t -> arrived(cron, cursor, t));
       status.pendingTick().ifPresent(this::runPending);
+    }
+
+    /**
+     * First sight: the schedule starts now; earlier ticks were never ours to run. With
+     * runImmediately the first backup's tick is "now", and "now" is different on every pass, so it
+     * is written down before anything is made: this pass only records it (the status write is an
+     * optimistic-lock update) and the next pass, reading it back from status, creates the backup
+     * under the name that tick gives. A pass that dies or gets a 409 before the record lands has
+     * made nothing, and the next one picks a new "now"; one that dies after it finds the backup by
+     * name (see {@link #alreadyExists}). The schedule's creationTimestamp would be as stable, but
+     * it is the API server's clock, not the one ticks and deadlines are read on, and a schedule
+     * first seen long after it was made would run under an old tick.
+     *
+     * @return true when the pass must stop here to record the immediate tick first
+     */
+    private boolean firstSight(String observed) {
+      status.setObservedSchedule(observed);
+      status.setLastTickTime(timestamp(now));
+      if (!spec.runsImmediately() || spec.suspended() || status.getCreated() != null) {
+        return false;
+      }
+      status.setPendingTickTime(timestamp(now.truncatedTo(ChronoUnit.MINUTES)));
+      wakeAfter(Duration.ZERO);
+      return true;
     }
 
     /** A tick has come: earlier unseen ones are skipped, this one runs or waits unless too late. */
@@ -379,8 +469,9 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
 
     /**
      * Quota-aware rotation, before the tick: when this schedule's own backups already fill the
-     * cluster's manual-backup slots and retention would delete the oldest once the new one
-     * succeeds, delete it now and let the tick wait (bounded) until it is gone.
+     * cluster's manual-backup slots, delete one that may go (see {@link
+     * ScheduleChildren#rotationCandidate}) and let the tick wait (bounded) until it is gone. Not
+     * while the last such deletion is still being judged or freed nothing.
      */
     private boolean waitForQuotaRotation(Instant tick) {
       if (!canRotate()) {
@@ -393,11 +484,16 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
         }
         return false;
       }
-      int slotsHeld = owned.succeeded().size() + owned.failed().size() + owned.active().size();
-      if (slotsHeld + 1 <= MANUAL_BACKUP_QUOTA || !retentionAllowsRotation()) {
+      if (status.getQuotaRotation() != null || owned.slotsHeld() + 1 <= MANUAL_BACKUP_QUOTA) {
         return false;
       }
-      rotateOldest(
+      Optional<PolarDBBackup> candidate = owned.rotationCandidate(retention());
+      if (candidate.isEmpty()) {
+        return false;
+      }
+      rotate(
+          candidate.get(),
+          childName(schedule.getMetadata().getName(), tick),
           "the tick at "
               + tick
               + " would exceed the cluster's "
@@ -412,31 +508,35 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
           && spec.template().effectiveDeletionPolicy() == DeletionPolicy.Delete;
     }
 
-    /** The oldest kept backup would go anyway once the new one succeeds. */
-    private boolean retentionAllowsRotation() {
-      return !owned.succeeded().isEmpty()
-          && owned.succeeded().size() >= retention().effectiveKeepLast();
+    /**
+     * Deletes {@code doomed} for {@code waiting} (a backup's name) and remembers it, to judge it.
+     * The record is written first: were it lost after the deletion (a 409, a crash), the next pass
+     * would delete a second backup before the first one is judged.
+     */
+    private void rotate(PolarDBBackup doomed, String waiting, String why) {
+      status.setQuotaRotation(QuotaRotation.deleted(doomed.getMetadata().getName(), waiting));
+      save();
+      deleteForQuota(doomed, why);
     }
 
-    private void rotateOldest(String why) {
-      owned
-          .oldestSucceeded()
-          .ifPresent(
-              oldest -> {
-                String message =
-                    "Deleted backup "
-                        + oldest.getMetadata().getName()
-                        + " ("
-                        + oldest.getStatus().getBackupId()
-                        + ") to free a manual-backup slot: "
-                        + why
-                        + ".";
-                if (delete(oldest)) {
-                  status.setLastRotationTime(timestamp(now));
-                  events.normal(schedule, Reasons.ROTATED_FOR_QUOTA, message);
-                  log("{}", message);
-                }
-              });
+    private void deleteForQuota(PolarDBBackup doomed, String why) {
+      var doomedStatus = doomed.getStatus();
+      String message =
+          "Deleted "
+              + (doomedStatus.getPhase() == Phase.Failed ? "failed" : "successful")
+              + " backup "
+              + doomed.getMetadata().getName()
+              + " ("
+              + Optional.ofNullable(doomedStatus.getBackupId())
+                  .orElse("job " + doomedStatus.getBackupJobId())
+              + ") to free a manual-backup slot: "
+              + why
+              + ".";
+      if (delete(doomed)) {
+        status.setLastRotationTime(timestamp(now));
+        events.normal(schedule, Reasons.ROTATED_FOR_QUOTA, message);
+        log("{}", message);
+      }
     }
 
     private void create(Instant tick) {
@@ -553,24 +653,25 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
           log("{}", message);
         }
       }
-      List<PolarDBBackup> waiting =
-          owned.active().stream()
-              .filter(
-                  b -> b.getStatus() != null && b.getStatus().getPhase() == Phase.WaitingForQuota)
-              .toList();
-      if (!waiting.isEmpty()) {
-        freeSlotFor(waiting.get(0));
-      }
+      // The oldest waiting child: a freed slot goes to it first (ClusterQueue).
+      owned.active().stream()
+          .filter(b -> b.getStatus() != null && b.getStatus().getPhase() == Phase.WaitingForQuota)
+          .reduce((newer, older) -> older)
+          .ifPresent(this::freeSlotFor);
     }
 
     /** A child waits for a slot that others hold (or that the daily reading of the quota took). */
     private void freeSlotFor(PolarDBBackup waiting) {
       String name = waiting.getMetadata().getName();
-      if (canRotate() && (!owned.terminating().isEmpty() || rotatedRecently())) {
+      QuotaRotation rotation = status.getQuotaRotation();
+      boolean judging = rotation != null && rotation.freedNothingAt() == null;
+      if (canRotate() && (!owned.terminating().isEmpty() || judging)) {
         return; // a slot is being freed, or was just freed and the backup retries soon
       }
-      if (canRotate() && retentionAllowsRotation()) {
-        rotateOldest("backup " + name + " is waiting for one");
+      Optional<PolarDBBackup> candidate =
+          canRotate() && rotation == null ? owned.rotationCandidate(retention()) : Optional.empty();
+      if (candidate.isPresent()) {
+        rotate(candidate.get(), name, "backup " + name + " is waiting for one");
         return;
       }
       String advice;
@@ -582,12 +683,25 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
         advice =
             "rotation cannot free one: the template's deletionPolicy is Retain, so deleting a"
                 + " backup object keeps its PolarDB backup. Delete a manual backup of the cluster.";
+      } else if (rotation != null) {
+        advice =
+            "deleting backup "
+                + rotation.deletedBackup()
+                + " to free one did not let backup "
+                + rotation.waitingBackup()
+                + " through: PolarDB still answers BackupTimesExceeded. The quota then counts the "
+                + MANUAL_BACKUP_QUOTA
+                + " manual backups made per day, not the ones kept, so deleting backups frees"
+                + " nothing until the daily reset (or another backup took the freed slot)."
+                + " Rotation is off until PolarDB accepts a backup of this schedule again; the"
+                + " backup retries by itself.";
       } else {
         advice =
-            "rotation frees one only when this schedule keeps retention.keepLast="
+            "rotation deletes only a failed backup of this schedule, or a successful one that"
+                + " retention would delete anyway (more than retention.keepLast="
                 + retention().effectiveKeepLast()
-                + " successful backups; the slots are held by other backups. Delete a manual"
-                + " backup of the cluster.";
+                + " once the new one succeeds), and never the newest successful one; the slots"
+                + " are held by other backups. Delete a manual backup of the cluster.";
       }
       stall(
           Reasons.QUOTA_FULL,
@@ -597,12 +711,6 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
               + spec.template().dbClusterId()
               + "; "
               + advice);
-    }
-
-    private boolean rotatedRecently() {
-      return Optional.ofNullable(status.getLastRotationTime())
-          .map(t -> now.isBefore(Instant.parse(t).plus(settings.rotationWait())))
-          .orElse(false);
     }
 
     /**
@@ -669,8 +777,12 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
       status.setCondition(PolarDBBackupScheduleStatus.READY, true, Reasons.SCHEDULED, message, now);
     }
 
+    /**
+     * The first problem of a pass is the one shown, except that one blocking the schedule now (a
+     * backup that cannot get a slot or be created) outranks the news that the last backup failed.
+     */
     private void stall(String reason, String message) {
-      if (stall == null) {
+      if (stall == null || Reasons.LAST_BACKUP_FAILED.equals(stall.reason())) {
         stall = new Stall(reason, message);
       }
     }
@@ -701,15 +813,17 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
       }
     }
 
+    /** Writes the status if it changed; may be called again later in the same pass. */
     private void save() {
-      if (status.equals(original)) {
+      if (status.equals(storedStatus)) {
         return;
       }
       PolarDBBackupSchedule copy = new PolarDBBackupSchedule();
-      copy.setMetadata(schedule.getMetadata());
-      copy.setSpec(schedule.getSpec());
+      copy.setMetadata(stored.getMetadata());
+      copy.setSpec(stored.getSpec());
       copy.setStatus(status);
-      StatusWriter.update(context, schedule, copy);
+      stored = StatusWriter.update(context, stored, copy);
+      storedStatus = status.copy();
     }
 
     private String zoneName() {

@@ -2,6 +2,7 @@ package dev.polardbbackup.controller;
 
 import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
+import dev.polardbbackup.model.QuotaRotation;
 import dev.polardbbackup.model.Retention;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,8 +15,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The backups one schedule owns, sorted newest tick first, and which of them retention deletes.
- * Backups already being deleted are counted nowhere but in {@link #terminating()}.
+ * The backups one schedule owns, sorted newest tick first, which of them retention deletes, and
+ * which one quota rotation may delete. Backups already being deleted are counted nowhere but in
+ * {@link #terminating()}.
  */
 final class ScheduleChildren {
   static final String SCHEDULED_AT_ANNOTATION = PolarDBBackup.GROUP + "/scheduled-at";
@@ -27,6 +29,22 @@ final class ScheduleChildren {
 
   /** One child to delete and why, in words for the user. */
   record Doomed(PolarDBBackup backup, String why) {}
+
+  /** What became of the last deletion made to free a manual-backup slot. */
+  enum RotationEffect {
+    /** The backup recorded for deletion is not being deleted yet: delete it (again). */
+    NOT_DELETED,
+    /** The deleted backup is still being deleted. */
+    DELETING,
+    /** It is gone; PolarDB has not answered the backup that needs the slot since. */
+    WATCHING,
+    /** PolarDB accepted the backup that needed the slot. */
+    FREED_A_SLOT,
+    /** PolarDB refused that backup again after the deletion: the deletion freed nothing. */
+    FREED_NOTHING,
+    /** That backup is gone, or failed for another reason: there is nothing to learn. */
+    UNKNOWN
+  }
 
   ScheduleChildren(Collection<PolarDBBackup> all, String scheduleUid) {
     all.stream()
@@ -80,6 +98,127 @@ final class ScheduleChildren {
 
   List<PolarDBBackup> terminating() {
     return terminating;
+  }
+
+  /** Manual-backup slots this schedule's children hold or are about to need. */
+  int slotsHeld() {
+    return succeeded.size()
+        + (int) failed.stream().filter(ScheduleChildren::holdsABackup).count()
+        + active.size();
+  }
+
+  /**
+   * The child quota rotation may delete to free a slot: a failed one that holds a PolarDB backup,
+   * oldest first; else the oldest successful one when retention would delete it anyway once a new
+   * one succeeds (at least keepLast are kept). Never the newest successful one, whatever keepLast
+   * says: it may be the only good backup there is.
+   */
+  Optional<PolarDBBackup> rotationCandidate(Retention retention) {
+    for (int i = failed.size() - 1; i >= 0; i--) {
+      if (holdsABackup(failed.get(i))) {
+        return Optional.of(failed.get(i));
+      }
+    }
+    if (succeeded.size() >= 2 && succeeded.size() >= retention.effectiveKeepLast()) {
+      return oldestSucceeded();
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * What the deletion recorded in {@code rotation} did. Only refusals of the waiting backup after
+   * the deleted one is gone count (its cloud backup is deleted by then): those show that the slot
+   * did not come free, as under the per-day reading of the quota.
+   *
+   * @param waitingBackupDue the waiting backup is the due tick's, not created yet
+   */
+  RotationEffect effectOf(QuotaRotation rotation, boolean waitingBackupDue) {
+    if (live(rotation.deletedBackup()).isPresent()) {
+      return RotationEffect.NOT_DELETED;
+    }
+    if (named(rotation.deletedBackup(), terminating).isPresent()) {
+      return RotationEffect.DELETING;
+    }
+    Optional<PolarDBBackup> waiting = live(rotation.waitingBackup());
+    if (waiting.isEmpty()) {
+      return waitingBackupDue ? RotationEffect.WATCHING : RotationEffect.UNKNOWN;
+    }
+    PolarDBBackup w = waiting.get();
+    if (accepted(w)) {
+      return RotationEffect.FREED_A_SLOT;
+    }
+    if (w.getStatus() != null && w.getStatus().getPhase() == Phase.Failed) {
+      return RotationEffect.UNKNOWN;
+    }
+    if (rotation.refusalsBefore() != null && refusals(w) > rotation.refusalsBefore()) {
+      return RotationEffect.FREED_NOTHING;
+    }
+    return RotationEffect.WATCHING;
+  }
+
+  /** The named child, unless it is gone or being deleted. */
+  private Optional<PolarDBBackup> live(String name) {
+    return named(name, live());
+  }
+
+  /** How often PolarDB refused the named child for quota so far (0 if it does not exist yet). */
+  int refusalsOf(String name) {
+    return live(name).map(ScheduleChildren::refusals).orElse(0);
+  }
+
+  /**
+   * After a deletion that freed nothing: PolarDB has since accepted the backup that was refused, or
+   * one made for a tick at or after the refusal, so the quota lets backups through again.
+   */
+  boolean acceptedSince(QuotaRotation rotation) {
+    Instant since = parseOrEpoch(rotation.freedNothingAt());
+    return live().stream()
+        .filter(ScheduleChildren::accepted)
+        .anyMatch(
+            b ->
+                b.getMetadata().getName().equals(rotation.waitingBackup())
+                    || !tickOf(b).isBefore(since));
+  }
+
+  /** PolarDB took the backup: it got a job, whatever became of it later. */
+  static boolean accepted(PolarDBBackup b) {
+    var status = b.getStatus();
+    return status != null
+        && (status.getBackupJobId() != null
+            || status.getBackupId() != null
+            || status.getPhase() == Phase.Running
+            || status.getPhase() == Phase.Succeeded);
+  }
+
+  /** A failed child holds a manual-backup slot only if PolarDB made (or began) its backup. */
+  private static boolean holdsABackup(PolarDBBackup b) {
+    return b.getStatus() != null
+        && (b.getStatus().getBackupJobId() != null || b.getStatus().getBackupId() != null);
+  }
+
+  private static int refusals(PolarDBBackup b) {
+    return b.getStatus() == null || b.getStatus().getQuotaWaits() == null
+        ? 0
+        : b.getStatus().getQuotaWaits();
+  }
+
+  private List<PolarDBBackup> live() {
+    List<PolarDBBackup> live = new ArrayList<>(active);
+    live.addAll(succeeded);
+    live.addAll(failed);
+    return live;
+  }
+
+  private static Optional<PolarDBBackup> named(String name, List<PolarDBBackup> among) {
+    return among.stream().filter(b -> b.getMetadata().getName().equals(name)).findFirst();
+  }
+
+  private static Instant parseOrEpoch(String time) {
+    try {
+      return Instant.parse(time);
+    } catch (RuntimeException e) {
+      return Instant.EPOCH;
+    }
   }
 
   /** The newest finished child, succeeded or failed. */

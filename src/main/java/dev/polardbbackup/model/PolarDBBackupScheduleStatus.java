@@ -54,6 +54,11 @@ public class PolarDBBackupScheduleStatus {
   @JsonPropertyDescription("When this schedule last deleted a backup to free a quota slot.")
   private String lastRotationTime;
 
+  @JsonPropertyDescription(
+      "The last backup deleted to free a quota slot while its effect is not known, or while it"
+          + " freed nothing (rotation is then off).")
+  private QuotaRotation quotaRotation;
+
   @JsonPropertyDescription("The schedule and time zone the tick times above belong to.")
   private String observedSchedule;
 
@@ -78,6 +83,7 @@ public class PolarDBBackupScheduleStatus {
     c.pendingTickTime = pendingTickTime;
     c.observedSchedule = observedSchedule;
     c.lastRotationTime = lastRotationTime;
+    c.quotaRotation = quotaRotation;
     c.conditions = conditions == null ? null : Conditions.copy(conditions);
     return c;
   }
@@ -236,6 +242,14 @@ public class PolarDBBackupScheduleStatus {
     this.lastRotationTime = lastRotationTime;
   }
 
+  public QuotaRotation getQuotaRotation() {
+    return quotaRotation;
+  }
+
+  public void setQuotaRotation(QuotaRotation quotaRotation) {
+    this.quotaRotation = quotaRotation;
+  }
+
   public List<Condition> getConditions() {
     return conditions;
   }
@@ -266,6 +280,7 @@ public class PolarDBBackupScheduleStatus {
         && Objects.equals(pendingTickTime, s.pendingTickTime)
         && Objects.equals(observedSchedule, s.observedSchedule)
         && Objects.equals(lastRotationTime, s.lastRotationTime)
+        && Objects.equals(quotaRotation, s.quotaRotation)
         && Objects.equals(conditions, s.conditions);
   }
 

@@ -36,9 +36,11 @@ public record Retention(
         String maxAge,
     @Default("false")
         @JsonPropertyDescription(
-            "When a tick would exceed the cluster's manual-backup quota, delete this schedule's"
-                + " oldest kept backup first if retention would delete it anyway once the new one"
-                + " succeeds. Needs deletionPolicy Delete to free a slot. Default false.")
+            "When a tick would exceed the cluster's manual-backup quota, delete one of this"
+                + " schedule's backups first: a failed one, else the oldest successful one if"
+                + " retention would delete it anyway once the new one succeeds; never the newest"
+                + " successful one. Stops for the day when a deletion freed nothing (the quota"
+                + " counts backups per day). Needs deletionPolicy Delete. Default false.")
         Boolean rotateWhenQuotaFull) {
 
   public static final String MAX_AGE_PATTERN = "^([0-9]{1,6}[dhm])+$";

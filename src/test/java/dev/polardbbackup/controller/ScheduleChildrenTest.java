@@ -1,12 +1,15 @@
 package dev.polardbbackup.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.polardbbackup.controller.ScheduleChildren.RotationEffect;
 import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.model.PolarDBBackupStatus;
+import dev.polardbbackup.model.QuotaRotation;
 import dev.polardbbackup.model.Retention;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import java.time.Instant;
@@ -33,6 +36,29 @@ class ScheduleChildrenTest {
     }
     return b;
   }
+
+  /** A child PolarDB accepted (it got a backup job), then ended in {@code phase}. */
+  private static PolarDBBackup made(String tick, Phase phase) {
+    var b = child(tick, phase);
+    b.getStatus().setBackupJobId("job-" + tick);
+    return b;
+  }
+
+  /** A child PolarDB refused {@code refusals} times for quota. */
+  private static PolarDBBackup waiting(String tick, int refusals) {
+    var b = child(tick, Phase.WaitingForQuota);
+    b.getStatus().setQuotaWaits(refusals);
+    return b;
+  }
+
+  private static String rotated(List<PolarDBBackup> all, Retention retention) {
+    return new ScheduleChildren(all, UID)
+        .rotationCandidate(retention)
+        .map(b -> b.getMetadata().getName())
+        .orElse("none");
+  }
+
+  private static final Retention KEEP_ONE = new Retention(1, 2, null, true);
 
   private static List<String> doomed(List<PolarDBBackup> all, Retention retention) {
     return new ScheduleChildren(all, UID)
@@ -98,5 +124,91 @@ class ScheduleChildrenTest {
         java.time.Duration.ofHours(36).plusMinutes(5),
         new Retention(null, null, "1d12h5m", null).maxAgeDuration().orElseThrow());
     assertTrue(new Retention(null, null, "soon", null).maxAgeDuration().isEmpty());
+  }
+
+  // ---------------------------------------------------------------- quota rotation
+
+  @Test
+  void rotationDeletesFailedBackupsFirstOldestFirst() {
+    var all =
+        List.of(
+            made("01", Phase.Failed),
+            made("02", Phase.Succeeded),
+            made("03", Phase.Succeeded),
+            made("04", Phase.Failed));
+    assertEquals("nightly-01", rotated(all, new Retention(2, 2, null, true)));
+    assertEquals(4, new ScheduleChildren(all, UID).slotsHeld());
+  }
+
+  @Test
+  void rotationNeverDeletesTheLastSuccessfulBackupEvenWithKeepLastOne() {
+    assertEquals(
+        "nightly-02",
+        rotated(List.of(made("02", Phase.Failed), made("03", Phase.Succeeded)), KEEP_ONE));
+    assertEquals("none", rotated(List.of(made("03", Phase.Succeeded)), KEEP_ONE));
+    // Two successful ones before retention has run: the older may go, the newer never.
+    assertEquals(
+        "nightly-02",
+        rotated(List.of(made("02", Phase.Succeeded), made("03", Phase.Succeeded)), KEEP_ONE));
+  }
+
+  @Test
+  void rotationDeletesASuccessfulBackupOnlyWhenRetentionWouldAnyway() {
+    var two = List.of(made("02", Phase.Succeeded), made("03", Phase.Succeeded));
+    assertEquals("nightly-02", rotated(two, new Retention(2, 1, null, true)));
+    assertEquals("none", rotated(two, new Retention(3, 1, null, true)));
+  }
+
+  @Test
+  void aFailedBackupPolarDbNeverMadeHoldsNoSlotAndIsNotRotated() {
+    var all = List.of(child("01", Phase.Failed), made("02", Phase.Succeeded));
+    assertEquals("none", rotated(all, KEEP_ONE));
+    assertEquals(1, new ScheduleChildren(all, UID).slotsHeld());
+  }
+
+  private static RotationEffect effect(List<PolarDBBackup> all, QuotaRotation rotation) {
+    return new ScheduleChildren(all, UID).effectOf(rotation, false);
+  }
+
+  @Test
+  void aRotationIsJudgedByTheWaitingBackupOnceTheDeletedOneIsGone() {
+    var rotation = QuotaRotation.deleted("nightly-01", "nightly-04");
+    var deleting = made("01", Phase.Failed);
+    deleting.getMetadata().setDeletionTimestamp("2030-01-09T00:00:00Z");
+    // Recorded, but the pass ended before the deletion: it is still to be done.
+    assertEquals(
+        RotationEffect.NOT_DELETED,
+        effect(List.of(made("01", Phase.Failed), waiting("04", 3)), rotation));
+    // Refusals while the deleted backup still holds its slot prove nothing.
+    assertEquals(RotationEffect.DELETING, effect(List.of(deleting, waiting("04", 3)), rotation));
+
+    var gone = rotation.gone(3);
+    assertEquals(RotationEffect.WATCHING, effect(List.of(waiting("04", 3)), gone));
+    assertEquals(RotationEffect.FREED_NOTHING, effect(List.of(waiting("04", 4)), gone));
+    assertEquals(RotationEffect.FREED_A_SLOT, effect(List.of(made("04", Phase.Running)), gone));
+    assertEquals(RotationEffect.UNKNOWN, effect(List.of(child("04", Phase.Failed)), gone));
+    assertEquals(RotationEffect.UNKNOWN, effect(List.of(), gone));
+    // The tick's backup is about to be made: its first refusal will tell.
+    assertEquals(
+        RotationEffect.WATCHING, new ScheduleChildren(List.of(), UID).effectOf(gone, true));
+    assertEquals(0, new ScheduleChildren(List.of(), UID).refusalsOf("nightly-04"));
+  }
+
+  @Test
+  void rotationResumesOnlyWhenPolarDbAcceptsTheRefusedBackupOrALaterOne() {
+    var held =
+        QuotaRotation.deleted("nightly-01", "nightly-04")
+            .gone(1)
+            .freedNothing("2030-01-05T00:00:00Z");
+    var earlier = made("03", Phase.Succeeded); // accepted before: says nothing about today
+    assertFalse(new ScheduleChildren(List.of(earlier, waiting("04", 2)), UID).acceptedSince(held));
+    assertFalse(
+        new ScheduleChildren(List.of(earlier, waiting("04", 2), child("06", Phase.Pending)), UID)
+            .acceptedSince(held));
+    assertTrue(
+        new ScheduleChildren(List.of(earlier, made("04", Phase.Running)), UID).acceptedSince(held));
+    assertTrue(
+        new ScheduleChildren(List.of(earlier, made("06", Phase.Succeeded)), UID)
+            .acceptedSince(held));
   }
 }

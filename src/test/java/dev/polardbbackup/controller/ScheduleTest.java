@@ -23,15 +23,22 @@ import dev.polardbbackup.model.PolarDBBackupScheduleStatus;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.model.Retention;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -45,8 +52,16 @@ import org.junit.jupiter.api.Test;
 class ScheduleTest {
   private static final String HOURLY = "0 * * * *";
   private static final String NAME = "nightly";
+  private static final String API_PATH =
+      "/apis/"
+          + HasMetadata.getApiVersion(PolarDBBackupSchedule.class)
+          + "/namespaces/"
+          + NAMESPACE;
+  private static final String STATUS_PATH =
+      API_PATH + "/" + HasMetadata.getPlural(PolarDBBackupSchedule.class) + "/" + NAME + "/status";
 
   KubernetesClient client;
+  KubernetesMockServer server;
   private OperatorHarness harness;
 
   @AfterEach
@@ -129,6 +144,42 @@ class ScheduleTest {
         .orElseThrow();
   }
 
+  /** From now on the API server refuses every status write of the schedule with 409 Conflict. */
+  private void loseEveryStatusWrite() throws InterruptedException {
+    while (server.takeRequest(1, TimeUnit.MILLISECONDS) != null) {
+      // forget the requests so far: awaitStatusWriteAttempt looks for a refused one
+    }
+    server
+        .expect()
+        .put()
+        .withPath(STATUS_PATH)
+        .andReturn(
+            409,
+            new StatusBuilder()
+                .withStatus("Failure")
+                .withReason("Conflict")
+                .withCode(409)
+                .withMessage("the object has been modified")
+                .build())
+        .always();
+  }
+
+  /** Waits until the operator has tried to write the schedule's status (and been refused). */
+  private void awaitStatusWriteAttempt() {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              RecordedRequest r;
+              while ((r = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+                if ("PUT".equals(r.getMethod()) && STATUS_PATH.equals(r.getPath())) {
+                  return true;
+                }
+              }
+              return false;
+            });
+  }
+
   // ---------------------------------------------------------------- ticks
 
   @Test
@@ -192,6 +243,78 @@ class ScheduleTest {
     tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
     assertEquals(
         2, awaitStatus(s -> Integer.valueOf(2).equals(s.getCreated())).getStatus().getCreated());
+  }
+
+  @Test
+  void runImmediatelyMakesOneBackupWhenTheStatusWriteThatRecordsItIsLost()
+      throws IOException, InterruptedException {
+    start();
+    loseEveryStatusWrite();
+    harness.createSchedule(NAME, hourly().withRunImmediately(true));
+    awaitStatusWriteAttempt();
+    // The operator dies with nothing recorded and comes back minutes later.
+    harness.stopOperator();
+    server.clearExpectations();
+    clockAt("2030-01-01T01:35:00Z");
+    harness.start();
+
+    var status =
+        awaitStatus(
+                s ->
+                    Integer.valueOf(1).equals(s.getCreated())
+                        && s.getPendingTickTime() == null
+                        && "2030-01-01T02:00:00Z".equals(s.getNextScheduleTime()))
+            .getStatus();
+    List<String> children = harness.childNames(NAME);
+    assertEquals(1, children.size(), () -> "one immediate backup, not " + children);
+    harness.awaitPhase(children.get(0), Phase.Succeeded);
+    assertEquals(
+        PolarDBBackupScheduleReconciler.childName(
+            NAME, Instant.parse(status.getLastScheduleTime())),
+        children.get(0));
+    assertEquals(1, harness.emulator.ledger().backupsOf(CLUSTER).size());
+  }
+
+  @Test
+  void runImmediatelyFindsItsBackupAfterARestartThatLostTheRecordOfIt()
+      throws IOException, InterruptedException {
+    start();
+    // An admission policy refuses backups at first: the immediate tick waits, recorded.
+    String backups = API_PATH + "/" + HasMetadata.getPlural(PolarDBBackup.class);
+    server
+        .expect()
+        .post()
+        .withPath(backups)
+        .andReturn(
+            403,
+            new StatusBuilder()
+                .withStatus("Failure")
+                .withReason("Forbidden")
+                .withCode(403)
+                .withMessage("denied by policy")
+                .build())
+        .always();
+    harness.createSchedule(NAME, hourly().withRunImmediately(true));
+    awaitStatus(s -> stalled(s, Reasons.CREATE_FAILED));
+    harness.stopOperator();
+    // Now the backup is made, but the status write that records it is lost.
+    server.clearExpectations();
+    loseEveryStatusWrite();
+    harness.start();
+    await().atMost(Duration.ofSeconds(20)).until(() -> harness.childNames(NAME).size() == 1);
+    harness.stopOperator();
+    server.clearExpectations();
+    clockAt("2030-01-01T01:35:00Z");
+    harness.start();
+
+    awaitStatus(
+        s ->
+            Integer.valueOf(1).equals(s.getCreated())
+                && s.getPendingTickTime() == null
+                && condition(s, PolarDBBackupScheduleStatus.STALLED).isEmpty());
+    harness.awaitPhase(child("203001010130"), Phase.Succeeded);
+    assertEquals(List.of(child("203001010130")), harness.childNames(NAME));
+    assertEquals(1, harness.emulator.ledger().backupsOf(CLUSTER).size());
   }
 
   @Test
@@ -591,5 +714,119 @@ class ScheduleTest {
                 + theirs
                 + " is not the schedule's to delete: "
                 + harness.emulator.ledger().backupsOf(CLUSTER));
+  }
+
+  @Test
+  void quotaRotationDeletesFailedBackupsFirstAndNeverTheLastSuccessfulOne() throws IOException {
+    start();
+    create(hourly(DeletionPolicy.Delete).withRetention(new Retention(1, 2, null, true)));
+    PolarDBBackup lastSuccess = tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+    harness.emulator.failBackups(CLUSTER, "disk full");
+    clockAt("2030-01-01T03:00:05Z");
+    PolarDBBackup firstFailure = harness.awaitPhase(child("203001010300"), Phase.Failed);
+    clockAt("2030-01-01T04:00:05Z");
+    PolarDBBackup secondFailure = harness.awaitPhase(child("203001010400"), Phase.Failed);
+
+    // One success and two failures hold the three slots; keepLast is 1 and backups still fail.
+    clockAt("2030-01-01T05:00:05Z");
+    harness.awaitPhase(child("203001010500"), Phase.Failed);
+    awaitChildren(List.of(child("203001010200"), child("203001010400"), child("203001010500")));
+    assertTrue(cloudBackupOf(firstFailure).deleted());
+    assertTrue(harness.hasEvent(NAME, Reasons.ROTATED_FOR_QUOTA));
+
+    clockAt("2030-01-01T06:00:05Z");
+    harness.awaitPhase(child("203001010600"), Phase.Failed);
+    awaitChildren(List.of(child("203001010200"), child("203001010500"), child("203001010600")));
+    assertTrue(cloudBackupOf(secondFailure).deleted());
+    assertFalse(cloudBackupOf(lastSuccess).deleted(), "the only good backup is never rotated");
+  }
+
+  /** PolarDB's quota counts backups made per day; the day does not end during the test. */
+  private void startWithDailyQuota() throws IOException {
+    ZoneOffset midday = ZoneOffset.ofHours(12 - LocalTime.now(ZoneOffset.UTC).getHour());
+    start(
+        OperatorHarness.emulator()
+            .quotaMode(PolarDbEmulator.QuotaMode.DAILY)
+            .dailyQuotaZone(midday));
+  }
+
+  private static boolean stalledForTheDailyQuota(PolarDBBackupScheduleStatus s) {
+    return stalled(s, Reasons.QUOTA_FULL)
+        && condition(s, PolarDBBackupScheduleStatus.STALLED).get().getMessage().contains("per day");
+  }
+
+  @Test
+  void underTheDailyQuotaReadingRotationDeletesAtMostOneBackupAndSaysWhy() throws IOException {
+    startWithDailyQuota();
+    create(
+        hourly(DeletionPolicy.Delete)
+            .withConcurrencyPolicy(ConcurrencyPolicy.Allow)
+            .withRetention(new Retention(2, 2, null, true)));
+    tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+    harness.emulator.failBackups(CLUSTER, "disk full");
+    clockAt("2030-01-01T03:00:05Z");
+    PolarDBBackup oldestFailure = harness.awaitPhase(child("203001010300"), Phase.Failed);
+    clockAt("2030-01-01T04:00:05Z");
+    harness.awaitPhase(child("203001010400"), Phase.Failed);
+    harness.emulator.succeedBackups(CLUSTER);
+
+    // Three backups were made today, so the fourth is refused whatever is deleted.
+    clockAt("2030-01-01T05:00:05Z");
+    harness.awaitPhase(child("203001010500"), Phase.WaitingForQuota);
+    var status = awaitStatus(ScheduleTest::stalledForTheDailyQuota).getStatus();
+    String message = condition(status, PolarDBBackupScheduleStatus.STALLED).get().getMessage();
+    assertTrue(message.contains("deleting backup " + child("203001010300")), message);
+    assertTrue(message.contains("Rotation is off"), message);
+    assertTrue(cloudBackupOf(oldestFailure).deleted());
+    assertEquals(1, status.getDeleted());
+    assertTrue(harness.hasEvent(NAME, Reasons.QUOTA_FULL));
+
+    // The next ticks of the day delete nothing more.
+    for (String tick : List.of("0600", "0700")) {
+      clockAt("2030-01-01T" + tick.substring(0, 2) + ":00:05Z");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> harness.childNames(NAME).contains(child("20300101" + tick)));
+    }
+    assertEquals(1, harness.schedule(NAME).getStatus().getDeleted());
+    assertEquals(
+        1,
+        harness.emulator.ledger().backupsOf(CLUSTER).stream()
+            .filter(BackupRecord::deleted)
+            .count());
+    assertTrue(harness.childNames(NAME).contains(child("203001010200")));
+    assertTrue(harness.childNames(NAME).contains(child("203001010400")));
+  }
+
+  @Test
+  void aRotationWhoseStatusWriteIsLostDeletesNoSecondBackup()
+      throws IOException, InterruptedException {
+    startWithDailyQuota();
+    create(hourly(DeletionPolicy.Delete).withRetention(new Retention(2, 2, null, true)));
+    tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+    harness.emulator.failBackups(CLUSTER, "disk full");
+    clockAt("2030-01-01T03:00:05Z");
+    harness.awaitPhase(child("203001010300"), Phase.Failed);
+    clockAt("2030-01-01T04:00:05Z");
+    harness.awaitPhase(child("203001010400"), Phase.Failed);
+    harness.emulator.succeedBackups(CLUSTER);
+    awaitStatus(
+        s ->
+            Integer.valueOf(2).equals(s.getFailed())
+                && "2030-01-01T05:00:00Z".equals(s.getNextScheduleTime()));
+
+    // The pass that rotates for the 05:00 tick cannot write status, and the operator dies.
+    loseEveryStatusWrite();
+    clockAt("2030-01-01T05:00:05Z");
+    awaitStatusWriteAttempt();
+    harness.stopOperator();
+    server.clearExpectations();
+    harness.start();
+
+    awaitStatus(ScheduleTest::stalledForTheDailyQuota);
+    assertEquals(
+        1,
+        harness.emulator.ledger().backupsOf(CLUSTER).stream().filter(BackupRecord::deleted).count(),
+        () -> "deleted in vain: " + harness.emulator.ledger().backupsOf(CLUSTER));
   }
 }
