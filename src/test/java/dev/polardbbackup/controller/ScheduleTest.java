@@ -718,7 +718,9 @@ class ScheduleTest {
 
   @Test
   void quotaRotationDeletesFailedBackupsFirstAndNeverTheLastSuccessfulOne() throws IOException {
-    start();
+    // Rotating a failed backup frees a slot only where PolarDB deletes Failed sets (the docs say
+    // DeleteBackup needs Success; this is the other reading).
+    start(OperatorHarness.emulator().deleteFailedBackups(true));
     create(hourly(DeletionPolicy.Delete).withRetention(new Retention(1, 2, null, true)));
     PolarDBBackup lastSuccess = tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
     harness.emulator.failBackups(CLUSTER, "disk full");
@@ -741,13 +743,17 @@ class ScheduleTest {
     assertFalse(cloudBackupOf(lastSuccess).deleted(), "the only good backup is never rotated");
   }
 
-  /** PolarDB's quota counts backups made per day; the day does not end during the test. */
+  /**
+   * PolarDB's quota counts backups made per day; the day does not end during the test. Failed sets
+   * can be deleted, so that only the daily reading makes a deletion free nothing.
+   */
   private void startWithDailyQuota() throws IOException {
     ZoneOffset midday = ZoneOffset.ofHours(12 - LocalTime.now(ZoneOffset.UTC).getHour());
     start(
         OperatorHarness.emulator()
             .quotaMode(PolarDbEmulator.QuotaMode.DAILY)
-            .dailyQuotaZone(midday));
+            .dailyQuotaZone(midday)
+            .deleteFailedBackups(true));
   }
 
   private static boolean stalledForTheDailyQuota(PolarDBBackupScheduleStatus s) {
