@@ -48,4 +48,13 @@ final class ClusterObservations {
       return result;
     }
   }
+
+  /** The last successful look for {@code key} taken at or after {@code notBefore}, if any. */
+  @SuppressWarnings("unchecked")
+  <T> java.util.Optional<T> recent(String key, Instant notBefore) {
+    Look cached = looks.get(key);
+    return cached != null && !cached.at().isBefore(notBefore)
+        ? java.util.Optional.of(((ApiResult<T>) cached.result()).value())
+        : java.util.Optional.empty();
+  }
 }

@@ -68,12 +68,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   // DescribeBackups needs a window; an adopted backup may be old.
   private static final Duration ADOPT_LOOKBACK = Duration.ofDays(730);
   private static final Duration MAX_SHARED_AGE = Duration.ofSeconds(30);
-  // Before the first CreateBackup of a token: manual backups this recent cannot be ours.
+  // Before the first CreateBackup of a token: the last shared look, if this recent, tells which
+  // manual backups already existed.
   private static final Duration PREEXISTING_LOOKBACK = Duration.ofMinutes(1);
   private static final int MAX_PREEXISTING = 50;
-  // Backups of one cluster created together share the look before their first send. A set made
-  // between that look and our send is not excluded, so it can only add doubt, never a wrong claim.
-  private static final Duration PRESEND_LOOK_AGE = Duration.ofSeconds(1);
 
   private final PolarDbClientFactory clients;
   private final CredentialsProvider operatorCredentials;
@@ -315,48 +313,37 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       step.status.createRefused(sent.get().earlierUnknown());
     }
     return switch (error.kind()) {
-      case QUOTA_EXHAUSTED -> waitForQuota(step, polarDb, error, sent.get().manualBefore());
+      case QUOTA_EXHAUSTED -> waitForQuota(step, polarDb, error);
       default -> handleError(step, error, sent.get().action());
     };
   }
 
   /**
-   * What went out under the cluster's lock: the action whose reply {@code result} is, and the
-   * cluster's manual backups as listed just before (when they were listed).
+   * What went out under the cluster's lock: the action whose reply {@code result} is, and whether
+   * an earlier call with the token already had an unknown outcome.
    */
-  private record Sent(
-      String action,
-      ApiResult<String> result,
-      Optional<List<Backup>> manualBefore,
-      boolean earlierUnknown) {}
+  private record Sent(String action, ApiResult<String> result, boolean earlierUnknown) {}
 
   /**
-   * One CreateBackup, fenced. Before the first send of a token, note the manual backups that
-   * already exist (none of them can be ours). Then record the send in status with optimistic
-   * locking and call only if that write succeeded: a crash or a lost write after the call still
-   * leaves the trace of a possible backup, and a replica with a stale view gets a conflict instead
-   * of sending.
+   * One CreateBackup, fenced: record the send in status with optimistic locking and call only if
+   * that write succeeded. A crash or a lost write after the call still leaves the trace of a
+   * possible backup, and a replica with a stale view gets a conflict instead of sending. On the
+   * first send of a token, the manual backups that the last shared look of the cluster listed are
+   * recorded too: none of them can be ours.
    */
   private Sent send(Step step, PolarDbClient polarDb, String token) {
     Instant now = clock.instant();
     List<String> preexisting = List.of();
-    Optional<List<Backup>> manualBefore = Optional.empty();
     if (!step.status.tokenSent()) {
-      // One look serves twice: what existed before (never ours), and, if the quota is full, who
-      // holds the slots.
-      ApiResult<List<Backup>> before =
-          observations.look(
-              step.observationKey("manual-before-send"),
-              now.minus(PRESEND_LOOK_AGE),
-              () -> manualBackups(polarDb, step.clusterId()));
-      if (!before.isOk()) {
-        return new Sent(
-            "DescribeBackups", new ApiResult.Failed<>(before.error()), Optional.empty(), false);
-      }
-      manualBefore = Optional.of(before.value());
-      Instant recent = now.minus(PREEXISTING_LOOKBACK);
+      // Only a set that started at most SEND_SKEW before our send can be mistaken for ours; the
+      // last look taken anyway may list some. No look is made for this: one would only reduce
+      // doubt, never prevent a wrong claim.
+      Instant recent = now.minus(BackupSetLocator.SEND_SKEW).minusSeconds(1);
       preexisting =
-          before.value().stream()
+          observations
+              .<List<Backup>>recent(step.observationKey("backups"), now.minus(PREEXISTING_LOOKBACK))
+              .orElse(List.of())
+              .stream()
               .filter(b -> b.startTime().map(t -> !t.isBefore(recent)).orElse(true))
               .map(Backup::backupId)
               .limit(MAX_PREEXISTING)
@@ -364,11 +351,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     }
     boolean earlierUnknown = step.status.sending(now, preexisting);
     step.save();
-    return new Sent(
-        "CreateBackup",
-        polarDb.createBackup(step.clusterId(), token),
-        manualBefore,
-        earlierUnknown);
+    return new Sent("CreateBackup", polarDb.createBackup(step.clusterId(), token), earlierUnknown);
   }
 
   /**
@@ -526,7 +509,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * finds nothing made since the first send allows a new token.
    */
   private UpdateControl<PolarDBBackup> waitForQuota(
-      Step step, PolarDbClient polarDb, ApiError error, Optional<List<Backup>> manualBefore) {
+      Step step, PolarDbClient polarDb, ApiError error) {
     boolean newToken = step.status.tokenMadeNothing();
     String doubt = "";
     if (!newToken) {
@@ -554,11 +537,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     int waits = Optional.ofNullable(step.status.getQuotaWaits()).orElse(0) + 1;
     Duration delay = settings.quotaBackoff().delay(waits, random);
     Instant next = clock.instant().plus(delay);
-    String holders =
-        slotHolders(
-            manualBefore
-                .<ApiResult<List<Backup>>>map(listed -> new ApiResult.Ok<>(listed, null))
-                .orElseGet(() -> manualBackups(polarDb, step.clusterId())));
+    String holders = slotHolders(manualBackups(polarDb, step.clusterId()));
     String message =
         "The manual-backup quota of cluster "
             + step.clusterId()

@@ -120,11 +120,16 @@ class ExactlyOnceTest {
 
   @Test
   void aReplicaWithAStaleViewSendsNoCreateBackup() throws Exception {
-    // While this operator lists the cluster's backups (1.5 s), "another replica" (the test) moves
-    // the resource on: it made the backup with the next token and recorded the job. The stale
-    // operator's intent write then conflicts, so it never sends its own, older token.
-    start(OperatorHarness.emulator(), OperatorHarness.fastSettings());
-    harness.emulator.setFault("DescribeBackups", new FaultSpec(Duration.ofMillis(1500), 0, 0, 0));
+    // "contested" waits for the cluster's CreateBackup lock while "first" holds it for 1.5 s.
+    // Meanwhile "another replica" (the test) moves contested on: it recorded a backup job for it.
+    // The operator's intent write then conflicts, so it never sends its own, older token.
+    start(OperatorHarness.emulator().jobIdEqualsBackupId(true), OperatorHarness.fastSettings());
+    harness.emulator.setFault("CreateBackup", new FaultSpec(Duration.ofMillis(1500), 0, 0, 0));
+    harness.create("first");
+    harness.awaitThat(
+        "first",
+        b -> b.getStatus() != null && b.getStatus().getClientTokenLastSent() != null,
+        Duration.ofSeconds(10));
     String uid = harness.create("contested").getMetadata().getUid();
     PolarDBBackup accepted =
         harness.awaitThat(
@@ -132,7 +137,7 @@ class ExactlyOnceTest {
             b -> b.getStatus() != null && b.getStatus().getPhase() == Phase.Pending,
             Duration.ofSeconds(10));
 
-    String job = harness.polarDb().createBackup(CLUSTER, uid + "-2").value();
+    String job = harness.emulator.createConsoleBackup(CLUSTER);
     PolarDBBackupStatus moved = accepted.getStatus().copy();
     moved.setClientToken(uid + "-2");
     moved.setAttempt(2);
@@ -141,10 +146,11 @@ class ExactlyOnceTest {
     client.resource(accepted).updateStatus();
 
     PolarDBBackup done = harness.awaitPhase("contested", Phase.Succeeded);
-    Ledger ledger = harness.emulator.ledger();
-    assertEquals(0, ledger.backupsCreatedWithToken(uid), "the stale token was never sent");
-    assertEquals(1, ledger.backups().size());
-    assertEquals(job, done.getStatus().getBackupJobId());
+    assertEquals(
+        0,
+        harness.emulator.ledger().backupsCreatedWithToken(uid),
+        "the stale view's token was never sent");
+    assertEquals(job, done.getStatus().getBackupId());
   }
 
   @Test
