@@ -357,8 +357,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   /**
    * The current token was first sent longer ago than PolarDB can be trusted to remember it: sending
    * it again could make a second backup. Look first. Nothing made since the first send: a new token
-   * is safe. Something made since, unclaimed: it may be ours (never deleted, see {@link
-   * PolarDBBackupStatus#matchedWithDoubt}).
+   * is safe. Something made since that nobody else holds: it may be ours, or someone else's; the
+   * backup fails with UncertainOutcome and names the candidates, and deletion leaves them alone.
    */
   private UpdateControl<PolarDBBackup> recoverForgottenToken(Step step, PolarDbClient polarDb)
       throws InterruptedException {
@@ -383,42 +383,25 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       step.save();
       return start(step);
     }
-    Instant firstSent = step.status.tokenFirstSentInstant().orElseThrow();
-    Optional<Backup> closest =
-        evidence.sets().stream()
-            .min(
-                java.util.Comparator.comparing(
-                    (Backup b) -> Duration.between(firstSent, b.startTime().orElseThrow()).abs()));
-    String jobId =
-        closest
-            .flatMap(
-                set ->
-                    evidence.jobs().stream()
-                        .filter(j -> j.backupJobId().equals(set.backupId()))
-                        .findFirst()
-                        .map(BackupTask::backupJobId))
-            .or(() -> closest.map(Backup::backupId))
-            .orElseGet(() -> evidence.jobs().get(0).backupJobId());
-    step.status.started(jobId, requestId(look), clock.instant());
-    closest.ifPresent(set -> step.status.identified(set.backupId()));
-    List<String> candidates = evidence.ids();
-    step.status.matchedWithDoubt(candidates);
+    // Something was made since the first send that nobody else holds, and sending the token again
+    // could make a second backup. Which, if any, is ours cannot be told: taking one could take
+    // someone else's. Stop, and say which ones to check.
     String message =
-        "ClientToken "
+        "CreateBackup with ClientToken "
             + token
-            + " was first sent at "
+            + " (first sent "
             + step.status.getClientTokenFirstSent()
-            + " with no known outcome, longer ago than PolarDB is trusted to remember it."
-            + " Taking "
-            + closest.map(Backup::backupId).orElse("job " + jobId)
-            + " as this resource's backup; it could also be someone else's (candidates "
-            + String.join(", ", candidates)
-            + "), so it will never be deleted by this resource.";
-    step.status.setCondition(
-        Reasons.UNCERTAIN_MATCH, true, Reasons.UNCERTAIN_MATCH, message, clock.instant());
-    events.warning(step.backup, Reasons.UNCERTAIN_MATCH, message);
-    step.log("{}", message);
-    return step.saveAndWait(settings.pollMin());
+            + ") got no usable reply, and that was longer ago than PolarDB is trusted to remember"
+            + " the token, so it is not sent again. Manual backups made since then that no other"
+            + " PolarDBBackup holds: "
+            + String.join(", ", evidence.ids())
+            + ". One of them may be this resource's backup: check them in the PolarDB console."
+            + " This resource will not delete any of them; create a new PolarDBBackup if none is"
+            + " yours.";
+    step.status.failed(Reasons.UNCERTAIN_OUTCOME, message, requestId(look), clock.instant());
+    events.warning(step.backup, Reasons.UNCERTAIN_OUTCOME, message);
+    step.log("failed: {}", message);
+    return step.saveAndWait(null);
   }
 
   private boolean outlivedReuseWindow(PolarDBBackupStatus status) {
@@ -874,6 +857,17 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
             .filter(s -> s.getBackupJobId() != null && s.getBackupId() == null)
             .filter(s -> s.jobStartInstant().isPresent())
             .toList();
+    // Others of ours that may own one of these sets: unidentified jobs, and calls whose outcome is
+    // unknown, near ours in time.
+    List<Instant> possibleOwners =
+        step.othersOnCluster().stream()
+            .filter(
+                s ->
+                    s.getBackupJobId() != null && s.getBackupId() == null
+                        || s.mayHaveUnseenBackup())
+            .map(s -> s.jobStartInstant().or(s::tokenFirstSentInstant))
+            .flatMap(Optional::stream)
+            .toList();
     Set<String> sameSecondJobs =
         jobStart
             .map(
@@ -890,13 +884,9 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
             .orElseGet(() -> jobsSentMeanwhile(step, earliest, latest));
     int othersNear =
         (int)
-            unidentified.stream()
+            possibleOwners.stream()
                 .filter(
-                    s ->
-                        Duration.between(s.jobStartInstant().get(), near)
-                                .abs()
-                                .compareTo(BackupSetLocator.MAX_SKEW)
-                            <= 0)
+                    t -> Duration.between(t, near).abs().compareTo(BackupSetLocator.MAX_SKEW) <= 0)
                 .count();
     return BackupSetLocator.locate(
         status.getBackupJobId(),

@@ -26,6 +26,7 @@ public final class Reasons {
   public static final String PAUSED = "Paused";
   public static final String ADOPTING = "AdoptingBackup";
   public static final String UNCERTAIN_MATCH = "UncertainMatch";
+  public static final String UNCERTAIN_OUTCOME = "UncertainOutcome";
   public static final String BACKUP_STATUS_UNKNOWN = "BackupStatusUnknown";
   public static final String DELETE_REFUSED = "DeleteRefused";
   public static final String BACKUP_LEFT_UNDELETED = "BackupLeftUndeleted";

@@ -61,7 +61,10 @@ class ChaosIT {
 
   private final Map<String, String> uids = new ConcurrentHashMap<>();
 
-  /** Resources that reported an UncertainMatch: their backup may be left to the user. */
+  /**
+   * Resources that reported an UncertainMatch or an UncertainOutcome: their backup may be left to
+   * the user.
+   */
   private final Set<String> uncertain = ConcurrentHashMap.newKeySet();
 
   @Test
@@ -70,7 +73,7 @@ class ChaosIT {
         new ArrayList<>(
             List.of(
                 "--backup-duration",
-                "6s",
+                "8s",
                 "--quota",
                 "3",
                 "--quota-check-order",
@@ -141,17 +144,18 @@ class ChaosIT {
 
       Driver driver = new Driver(stack, polarDb, random);
       int kills = 0;
+      // Round 0: the leader. Round 1: both replicas, for longer than PolarDB remembers a token.
+      // Round 2: the leader again, then the API server.
       for (int round = 0; round < 3; round++) {
         driver.runUntil(Instant.now().plusMillis(1000 + random.nextInt(2000)));
         driver.awaitCreateInFlight();
-        if (round < 2) {
+        if (round != 1) {
           String leader = stack.awaitLeader(Duration.ofSeconds(60));
           System.out.println("chaos: SIGKILL " + leader + " with CreateBackup in flight");
           stack.operators.get(leader).kill();
           kills++;
           stack.startOperator(leader);
         } else {
-          // Both down for longer than PolarDB remembers a token.
           System.out.println("chaos: SIGKILL both replicas for " + TOKEN_TTL.plusSeconds(4));
           for (String name : List.of("op-a", "op-b")) {
             stack.operators.get(name).kill();
@@ -161,7 +165,7 @@ class ChaosIT {
           stack.startOperator("op-a");
           stack.startOperator("op-b");
         }
-        if (round == 1) {
+        if (round == 2) {
           System.out.println("chaos: restarting the API server");
           stack.restartApiServer();
           driver.restarts += stack.restartExited();
@@ -170,7 +174,7 @@ class ChaosIT {
       assertEquals(4, kills, "every planned kill hit a replica that held the lease or was down");
 
       stack.awaitTrue(
-          "every Delete resource deleted and every Retain resource Succeeded",
+          "every Delete resource deleted and every Retain resource finished",
           Duration.ofMinutes(6),
           driver::stepUntilDone);
       stack.recordRss();
@@ -243,7 +247,7 @@ class ChaosIT {
       }
       boolean succeeded = statuses.stream().anyMatch(s -> s.getPhase() == Phase.Succeeded);
       boolean retain = name.endsWith("-0");
-      if (succeeded || retain) {
+      if (succeeded) {
         assertEquals(1, made.size(), name + " succeeded with exactly one backup");
         String id = made.get(0).path("backupId").asText();
         assertTrue(
@@ -306,13 +310,16 @@ class ChaosIT {
       Instant end = Instant.now().plusSeconds(60);
       while (Instant.now().isBefore(end)) {
         step();
+        // The intent is written just before the call, which takes 1.2 s; times have whole
+        // seconds.
         for (List<PolarDBBackupStatus> statuses : seen.values()) {
           PolarDBBackupStatus last = statuses.get(statuses.size() - 1);
           if (last.getClientTokenLastSent() != null
               && last.getBackupJobId() == null
+              && !last.getPhase().isTerminal()
               && Duration.between(Instant.parse(last.getClientTokenLastSent()), Instant.now())
                       .toMillis()
-                  < 600) {
+                  < 1800) {
             return;
           }
         }
@@ -336,7 +343,8 @@ class ChaosIT {
             return false;
           }
         }
-        if (lastPhase(name(c, 0)) != Phase.Succeeded) {
+        Phase retained = lastPhase(name(c, 0));
+        if (retained == null || !retained.isTerminal()) {
           return false;
         }
       }
@@ -439,7 +447,8 @@ class ChaosIT {
               private void record(PolarDBBackup b) {
                 PolarDBBackupStatus s = b.getStatus();
                 if (s != null && s.getPhase() != null) {
-                  if (s.condition(Reasons.UNCERTAIN_MATCH).isPresent()) {
+                  if (s.condition(Reasons.UNCERTAIN_MATCH).isPresent()
+                      || Reasons.UNCERTAIN_OUTCOME.equals(s.getReason())) {
                     uncertain.add(b.getMetadata().getName());
                   }
                   seen.computeIfAbsent(b.getMetadata().getName(), k -> new CopyOnWriteArrayList<>())
