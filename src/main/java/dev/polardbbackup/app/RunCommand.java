@@ -119,6 +119,15 @@ public final class RunCommand implements Callable<Integer> {
   Duration deletionTimeout;
 
   @Option(
+      names = "--backup-not-found-timeout",
+      defaultValue = "${env:BACKUP_NOT_FOUND_TIMEOUT:-30m}",
+      converter = DurationConverter.class,
+      description =
+          "How long an ended job may have no backup set that can be told to be its own before the"
+              + " backup fails (env BACKUP_NOT_FOUND_TIMEOUT). Default: ${DEFAULT-VALUE}.")
+  Duration backupNotFoundTimeout;
+
+  @Option(
       names = "--token-reuse-window",
       defaultValue = "${env:TOKEN_REUSE_WINDOW:-1h}",
       converter = DurationConverter.class,
@@ -224,7 +233,7 @@ public final class RunCommand implements Callable<Integer> {
         d.queueRecheck(),
         pollMin,
         pollMax,
-        d.backupNotFoundTimeout(),
+        backupNotFoundTimeout,
         deletionTimeout,
         d.deletionRetry(),
         tokenReuseWindow);

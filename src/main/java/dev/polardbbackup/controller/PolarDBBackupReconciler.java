@@ -597,6 +597,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     Optional<BackupTask> task =
         tasks.value().stream().filter(t -> jobId.equals(t.backupJobId())).findFirst();
     task.flatMap(BackupTask::startTime).ifPresent(step.status::jobStarted);
+    step.listedJobs = tasks.value();
     if (task.isPresent() && !task.get().finished()) {
       BackupTask t = task.get();
       step.status.progressed(
@@ -870,17 +871,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
             .toList();
     Set<String> sameSecondJobs =
         jobStart
-            .map(
-                t ->
-                    unidentified.stream()
-                        .filter(
-                            s ->
-                                s.jobStartInstant()
-                                    .get()
-                                    .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-                                    .equals(t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)))
-                        .map(PolarDBBackupStatus::getBackupJobId)
-                        .collect(Collectors.toSet()))
+            .map(t -> sameSecondJobs(step, unidentified, t))
             .orElseGet(() -> jobsSentMeanwhile(step, earliest, latest));
     int othersNear =
         (int)
@@ -897,6 +888,37 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
         excluded,
         sameSecondJobs,
         othersNear);
+  }
+
+  /**
+   * The other manual jobs that started in the same second as ours: those of other unidentified
+   * PolarDBBackups, and any other listed by the last DescribeBackupTasks (a DBA's, say). Job ids
+   * and backup ids are handed out in creation order, so our rank among them picks our set.
+   */
+  private static Set<String> sameSecondJobs(
+      Step step, List<PolarDBBackupStatus> unidentified, Instant jobStart) {
+    Instant second = jobStart.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    Set<String> jobs = new java.util.HashSet<>();
+    unidentified.stream()
+        .filter(
+            s ->
+                s.jobStartInstant()
+                    .get()
+                    .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                    .equals(second))
+        .map(PolarDBBackupStatus::getBackupJobId)
+        .forEach(jobs::add);
+    step.listedJobs.stream()
+        .filter(t -> !"Automated".equalsIgnoreCase(t.jobMode()))
+        .filter(t -> !t.backupJobId().equals(step.status.getBackupJobId()))
+        .filter(
+            t ->
+                t.startTime()
+                    .map(x -> x.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).equals(second))
+                    .orElse(false))
+        .map(BackupTask::backupJobId)
+        .forEach(jobs::add);
+    return jobs;
   }
 
   /**
@@ -1374,6 +1396,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     final PolarDBBackupStatus original;
     PolarDBBackupStatus status;
     PolarDBBackup latest;
+    // The cluster's jobs as the last DescribeBackupTasks of this pass listed them, if it looked.
+    List<BackupTask> listedJobs = List.of();
 
     Step(PolarDBBackup backup, Context<PolarDBBackup> context) {
       this.backup = backup;

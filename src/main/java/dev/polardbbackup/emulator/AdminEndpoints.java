@@ -67,6 +67,8 @@ final class AdminEndpoints {
       item.put("status", b.status());
       item.put("deleted", b.deleted());
     }
+    ObjectNode inFlight = out.putObject("inFlight");
+    emulator.inFlight().forEach(inFlight::put);
     ObjectNode byAction = out.putObject("callsByAction");
     ledger.callsByAction().forEach(byAction::put);
     ObjectNode byToken = out.putObject("backupsByClientToken");

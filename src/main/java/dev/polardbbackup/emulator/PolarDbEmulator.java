@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +68,8 @@ public final class PolarDbEmulator {
   private final Faults faults;
   private final PolarDbActions actions;
   private final List<ApiCall> calls = new ArrayList<>();
+  private final Map<String, AtomicInteger> inFlight =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private Duration backupDuration;
 
   private PolarDbEmulator(Builder b) {
@@ -388,7 +391,24 @@ public final class PolarDbEmulator {
         return answer(ApiReply.error(requestId, hostId(action), e), action, params);
       }
     }
-    sleep(fault.latency());
+    // From here until the reply, the call is in flight (a test kills a client mid-call by this).
+    inFlight.computeIfAbsent(action, a -> new AtomicInteger()).incrementAndGet();
+    try {
+      sleep(fault.latency());
+      return decide(action, params, requestId, fault);
+    } finally {
+      inFlight.get(action).decrementAndGet();
+    }
+  }
+
+  /** Calls of each action between passing the gateway and their reply. */
+  public Map<String, Integer> inFlight() {
+    Map<String, Integer> counts = new java.util.TreeMap<>();
+    inFlight.forEach((action, n) -> counts.put(action, n.get()));
+    return counts;
+  }
+
+  private ApiReply decide(String action, Params params, String requestId, Faults.Decision fault) {
     synchronized (lock) {
       if (fault.rejection() != null) {
         return answer(ApiReply.error(requestId, hostId(action), fault.rejection()), action, params);

@@ -175,6 +175,18 @@ class BackupSetLocatorTest {
   }
 
   @Test
+  void aDbasJobListedInTheSameSecondRanksTheSetsButLeavesTheMatchInDoubt() {
+    // DescribeBackupTasks lists the DBA's job 52 next to our 51: ids give the order, so 300 is
+    // ours; but 301 is someone else's, so the match is never to be deleted.
+    List<Backup> backups = List.of(manual("300", T), manual("301", T));
+    BackupSetLocator.Match m =
+        BackupSetLocator.locate(
+            "51", Optional.of(T), EARLIEST, LATEST, backups, Set.of(), Set.of("52"), 0);
+    assertEquals("300", found(m));
+    assertTrue(m.ambiguous());
+  }
+
+  @Test
   void candidateJobsLeaveOutAutomatedOlderAndOtherResourcesJobs() {
     List<BackupTask> tasks =
         List.of(
