@@ -21,6 +21,8 @@ final class Backup {
   final Instant createdAt;
   final Duration duration;
   final String failureReason;
+  // A status PolarDB does not document, shown once the backup has ended (null: Success or Failed).
+  final String endStatus;
   final long setSize;
   private boolean deleted;
 
@@ -33,6 +35,7 @@ final class Backup {
       Instant createdAt,
       Duration duration,
       String failureReason,
+      String endStatus,
       long setSize) {
     this.backupId = backupId;
     this.backupJobId = backupJobId;
@@ -42,6 +45,7 @@ final class Backup {
     this.createdAt = createdAt;
     this.duration = duration;
     this.failureReason = failureReason;
+    this.endStatus = endStatus;
     this.setSize = setSize;
   }
 
@@ -56,6 +60,9 @@ final class Backup {
   String status(Instant now) {
     if (!done(now)) {
       return RUNNING;
+    }
+    if (endStatus != null) {
+      return endStatus;
     }
     return failureReason == null ? SUCCESS : FAILED;
   }

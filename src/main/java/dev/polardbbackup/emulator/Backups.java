@@ -69,6 +69,7 @@ final class Backups {
       Instant now,
       Duration duration,
       String failureReason,
+      String endStatus,
       Ids ids) {
     checkQuota(dbClusterId, now);
     String backupId = ids.backupId();
@@ -83,6 +84,7 @@ final class Backups {
             now,
             duration,
             failureReason,
+            endStatus,
             ids.backupSetSize());
     backups.add(backup);
     if (clientToken != null) {

@@ -16,6 +16,7 @@ final class Clusters {
 
   private final Map<String, Cluster> clusters = new LinkedHashMap<>();
   private final Map<String, String> failureReasons = new HashMap<>();
+  private final Map<String, String> endStatuses = new HashMap<>();
 
   static boolean wellFormed(String dbClusterId) {
     return ID.matcher(dbClusterId).matches();
@@ -88,6 +89,19 @@ final class Clusters {
   }
 
   /** Why the next backup of this cluster will fail, or null if it will succeed. */
+  /** Backups of the cluster made from now on end in {@code status}; null for Success/Failed. */
+  void endBackupsAs(String id, String status) {
+    if (status == null) {
+      endStatuses.remove(id);
+    } else {
+      endStatuses.put(id, status);
+    }
+  }
+
+  String nextEndStatus(String id) {
+    return endStatuses.get(id);
+  }
+
   String nextFailureReason(String id) {
     return failureReasons.get(id);
   }

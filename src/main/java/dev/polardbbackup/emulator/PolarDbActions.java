@@ -135,6 +135,7 @@ final class PolarDbActions {
             now,
             backupDuration.get(),
             clusters.nextFailureReason(clusterId),
+            clusters.nextEndStatus(clusterId),
             ids);
     LOG.info(
         "CreateBackup cluster={} BackupJobId={} BackupId={} RequestId={}",
@@ -161,6 +162,7 @@ final class PolarDbActions {
             now,
             backupDuration.get(),
             clusters.nextFailureReason(clusterId),
+            clusters.nextEndStatus(clusterId),
             ids);
     LOG.info(
         "Console backup cluster={} BackupJobId={} BackupId={}",

@@ -302,6 +302,16 @@ public final class PolarDbEmulator {
     }
   }
 
+  /**
+   * Backups of this cluster created afterwards end in a BackupStatus PolarDB does not document
+   * (only Success and Failed are); null goes back to those.
+   */
+  public void endBackupsAs(String dbClusterId, String status) {
+    synchronized (lock) {
+      clusters.endBackupsAs(dbClusterId, status);
+    }
+  }
+
   public void succeedBackups(String dbClusterId) {
     synchronized (lock) {
       clusters.succeedBackups(dbClusterId);

@@ -400,4 +400,17 @@ class ExactlyOnceTest {
       assertTrue(harness.hasEvent(name, Reasons.BACKUP_LEFT_UNDELETED));
     }
   }
+
+  @Test
+  void aBackupSetLeftInAnUndocumentedStatusFailsInsteadOfBeingPolledForEver() throws Exception {
+    // fastSettings: backupNotFoundTimeout 5 s after the job was seen ended.
+    start(OperatorHarness.emulator(), OperatorHarness.fastSettings());
+    harness.emulator.endBackupsAs(CLUSTER, "Expired");
+    harness.create("odd");
+
+    PolarDBBackup failed = harness.awaitReason("odd", Reasons.BACKUP_STATUS_UNKNOWN);
+    assertEquals(Phase.Failed, failed.getStatus().getPhase());
+    assertTrue(failed.getStatus().getMessage().contains("'Expired'"));
+    assertTrue(harness.hasEvent("odd", Reasons.BACKUP_STATUS_UNKNOWN));
+  }
 }
