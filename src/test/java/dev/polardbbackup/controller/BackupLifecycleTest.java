@@ -190,32 +190,6 @@ class BackupLifecycleTest {
   }
 
   @Test
-  void pausedBackupIsLeftAloneUntilTheAnnotationGoes() throws Exception {
-    start(OperatorHarness.emulator());
-    PolarDBBackup paused =
-        new PolarDBBackup(
-            OperatorHarness.NAMESPACE,
-            "held",
-            new PolarDBBackupSpec(CLUSTER, OperatorHarness.REGION));
-    paused.getMetadata().setAnnotations(Map.of(PolarDBBackup.PAUSED_ANNOTATION, "true"));
-    client.resource(paused).create();
-
-    harness.awaitThat(
-        "held",
-        b -> b.getStatus() != null && b.getStatus().condition(Reasons.PAUSED).isPresent(),
-        Duration.ofSeconds(10));
-    assertEquals(0L, harness.emulator.ledger().callsByAction().getOrDefault("CreateBackup", 0L));
-    assertTrue(harness.hasEvent("held", Reasons.PAUSED));
-
-    harness.mergePatch(
-        "held",
-        "{\"metadata\":{\"annotations\":{\"" + PolarDBBackup.PAUSED_ANNOTATION + "\":null}}}");
-    PolarDBBackup done = harness.awaitPhase("held", Phase.Succeeded);
-
-    assertTrue(done.getStatus().condition(Reasons.PAUSED).isEmpty());
-  }
-
-  @Test
   void lostResponseOnCreateBackupStillCreatesExactlyOneBackup() throws Exception {
     start(OperatorHarness.emulator());
     harness.emulator.setFault("CreateBackup", new FaultSpec(Duration.ZERO, 0, 0, 1.0));
@@ -459,29 +433,6 @@ class BackupLifecycleTest {
     assertEquals(1, harness.emulator.ledger().backups().size(), "no second backup");
     assertEquals(
         0, liveBackups(harness.emulator.ledger()), "the backup nobody heard of was deleted");
-  }
-
-  @Test
-  void forceDeleteAnnotationReleasesAStuckDeletion() throws Exception {
-    start(OperatorHarness.emulator());
-    harness.create("stuck", DeletionPolicy.Delete);
-    harness.awaitPhase("stuck", Phase.Succeeded);
-    harness.emulator.setClusterStatus(CLUSTER, "Stopped"); // DeleteBackup now refused
-
-    harness.delete("stuck");
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> harness.hasEvent("stuck", "DeletionRetrying"));
-    assertNotNull(harness.get("stuck"));
-    harness.mergePatch(
-        "stuck",
-        "{\"metadata\":{\"annotations\":{\""
-            + PolarDBBackup.FORCE_DELETE_ANNOTATION
-            + "\":\"true\"}}}");
-
-    harness.awaitGone("stuck");
-    assertEquals(
-        1, liveBackups(harness.emulator.ledger()), "force removal leaves the cloud backup alone");
   }
 
   @Test

@@ -72,6 +72,20 @@ class ExactlyOnceTest {
         fast.tokenReuseWindow());
   }
 
+  /**
+   * A harness whose emulator and operator share a clock that the test can move. The mock API server
+   * dates deletions by the real clock, so deletion gets the hour it has by default.
+   */
+  private OperatorHarness onClock(
+      ShiftableClock clock, PolarDbEmulator.Builder emulator, ControllerSettings settings)
+      throws Exception {
+    return new OperatorHarness(
+            client,
+            emulator.clock(clock).build(),
+            withDeletionTimeout(settings, Duration.ofHours(1)))
+        .withClock(clock);
+  }
+
   private static ControllerSettings withDeletionTimeout(ControllerSettings s, Duration timeout) {
     return new ControllerSettings(
         s.quotaBackoff(),
@@ -197,12 +211,10 @@ class ExactlyOnceTest {
     // is down for two minutes right after a CreateBackup whose reply was lost.
     ShiftableClock clock = new ShiftableClock();
     harness =
-        new OperatorHarness(
-                client,
-                OperatorHarness.emulator().clock(clock).tokenTtl(Duration.ofMinutes(1)).build(),
-                withDeletionTimeout(OperatorHarness.fastSettings(), Duration.ofHours(1))
-                    .withTokenReuseWindow(Duration.ofSeconds(30)))
-            .withClock(clock);
+        onClock(
+            clock,
+            OperatorHarness.emulator().tokenTtl(Duration.ofMinutes(1)),
+            OperatorHarness.fastSettings().withTokenReuseWindow(Duration.ofSeconds(30)));
     harness.emulator.setFault("CreateBackup", new FaultSpec(Duration.ZERO, 0, 0, 1.0));
     harness.start();
     String uid = harness.create("outage", DeletionPolicy.Delete).getMetadata().getUid();
@@ -318,20 +330,15 @@ class ExactlyOnceTest {
     // new job late. A DBA takes manual backups by hand before ours and while ours run.
     ShiftableClock clock = new ShiftableClock();
     harness =
-        new OperatorHarness(
-                client,
+        onClock(
+                clock,
                 OperatorHarness.emulator()
-                    .clock(clock)
                     .quota(20)
                     .backupDuration(Duration.ofSeconds(10))
                     // Shorter than pollMax (300 ms here): a job not listed for longer is taken
                     // as ended.
-                    .taskListingLag(Duration.ofMillis(200))
-                    .build(),
-                // The mock API server dates deletions by the real clock, the operator by the
-                // shifted one: give deletion the hour it has by default.
-                withDeletionTimeout(OperatorHarness.fastSettings(), Duration.ofHours(1)))
-            .withClock(clock)
+                    .taskListingLag(Duration.ofMillis(200)),
+                OperatorHarness.fastSettings())
             .start();
     List<String> foreign = new java.util.ArrayList<>();
     foreign.add(harness.emulator.createConsoleBackup(CLUSTER));
