@@ -908,9 +908,13 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
                     .equals(second))
         .map(PolarDBBackupStatus::getBackupJobId)
         .forEach(jobs::add);
+    // Jobs of other PolarDBBackups are counted above while unidentified; once identified, their
+    // sets are no longer candidates, so their jobs must not count either.
+    Set<String> ours = step.jobsOfOthers();
     step.listedJobs.stream()
         .filter(t -> !"Automated".equalsIgnoreCase(t.jobMode()))
         .filter(t -> !t.backupJobId().equals(step.status.getBackupJobId()))
+        .filter(t -> !ours.contains(t.backupJobId()))
         .filter(
             t ->
                 t.startTime()

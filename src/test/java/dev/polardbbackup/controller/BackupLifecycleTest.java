@@ -123,10 +123,12 @@ class BackupLifecycleTest {
     long total = calls.values().stream().mapToLong(Long::longValue).sum();
     assertEquals(n, calls.get("CreateBackup"));
     // Without shared looks this test makes about 7 calls a backup (83 to 89 in all, measured with
-    // sharing switched off); with them 3 to 4.7, the figure swinging with thread scheduling at
-    // these millisecond scales. So the bound is 5: loose enough not to flake, tight enough to
-    // fail without sharing. scripts/bench.sh measures the real figure (2 to 3 a backup).
-    assertTrue(total <= 5L * n, "PolarDB calls per backup must stay at most 5: " + calls);
+    // sharing switched off). With them it measured 34 to 46 in all on the code before the fenced
+    // CreateBackup, and 46 to 65 after it (the in-process claims and same-second ranking retry a
+    // match that another reconcile is about to take). The bound is 6: it still fails without
+    // sharing. It stays a coarse guard until a deterministic poll-timing test replaces it (issue
+    // 11); scripts/bench.sh measures the real figure.
+    assertTrue(total <= 6L * n, "PolarDB calls per backup must stay at most 6: " + calls);
   }
 
   @Test
