@@ -38,12 +38,12 @@ import org.junit.jupiter.api.Test;
 /**
  * Faults everywhere at once, with the quota binding. Per cluster three manual slots and six
  * resources: one Retain that stays, five Delete that the test deletes (one at once, the others when
- * they finish) so that waiters get slots; a DBA who takes a manual backup by hand on every cluster
- * in the same minutes. PolarDB checks the quota before the ClientToken and forgets tokens after 8
- * s; about 20% of calls are throttled, fail with 5xx or lose their reply, and CreateBackup takes
- * 1.2 s. Two replicas with leader election: the leader is SIGKILLed while CreateBackup calls are in
- * flight, the API server is restarted, and once both replicas are down for longer than the token
- * memory. Then the ledger is reconciled with what the resources said.
+ * they finish; the last comes late) so that waiters get slots; a DBA who takes a manual backup by
+ * hand on every cluster in the same minutes. PolarDB checks the quota before the ClientToken and
+ * forgets tokens after 8 s; about 20% of calls are throttled, fail with 5xx or lose their reply,
+ * and CreateBackup takes 1.2 s. Two replicas with leader election: the leader is SIGKILLed while
+ * CreateBackup calls are in flight, the API server is restarted, and once both replicas are down
+ * for longer than the token memory. Then the ledger is reconciled with what the resources said.
  */
 class ChaosIT {
   private static final int CLUSTERS = 4;
@@ -131,24 +131,18 @@ class ChaosIT {
       stack.startOperator("op-a");
       stack.startOperator("op-b");
 
-      for (int k = 0; k < PER_CLUSTER; k++) {
-        for (int c = 1; c <= CLUSTERS; c++) {
-          String policy = k == 0 ? "Retain" : "Delete";
-          stack.admin.apply(LocalStack.backup(name(c, k), cluster(c), policy)).orFail(name(c, k));
-        }
-      }
-      for (int c = 1; c <= CLUSTERS; c++) {
-        uids.put(name(c, 0), stack.admin.field("pdbb", name(c, 0), "default", ".metadata.uid"));
-        for (int k = 1; k < PER_CLUSTER; k++) {
-          uids.put(name(c, k), stack.admin.field("pdbb", name(c, k), "default", ".metadata.uid"));
-        }
-      }
+      // The last resource of each cluster comes late, so that the last kill still finds calls in
+      // flight.
+      apply(stack, 0, PER_CLUSTER - 1);
 
       Driver driver = new Driver(stack, polarDb, random);
       int kills = 0;
       // Round 0: the leader. Round 1: both replicas, for longer than PolarDB remembers a token.
       // Round 2: the leader again, then the API server.
       for (int round = 0; round < 3; round++) {
+        if (round == 2) {
+          apply(stack, PER_CLUSTER - 1, PER_CLUSTER);
+        }
         driver.runUntil(Instant.now().plusMillis(round == 2 ? 300 : 1000 + random.nextInt(2000)));
         driver.awaitCreateInFlight();
         if (round != 1) {
@@ -401,6 +395,17 @@ class ChaosIT {
 
     private boolean exists(String name) {
       return !stack.admin.run("get", "pdbb", name, "-n", "default", "-o", "name").out().isBlank();
+    }
+  }
+
+  /** Applies resources {@code from} to {@code to} (exclusive) of every cluster; k = 0 is Retain. */
+  private void apply(LocalStack stack, int from, int to) {
+    for (int k = from; k < to; k++) {
+      for (int c = 1; c <= CLUSTERS; c++) {
+        String policy = k == 0 ? "Retain" : "Delete";
+        stack.admin.apply(LocalStack.backup(name(c, k), cluster(c), policy)).orFail(name(c, k));
+        uids.put(name(c, k), stack.admin.field("pdbb", name(c, k), "default", ".metadata.uid"));
+      }
     }
   }
 
