@@ -299,6 +299,7 @@ class ExactlyOnceTest {
         b -> b.getStatus() != null && b.getStatus().condition(Reasons.PAUSED).isPresent(),
         Duration.ofSeconds(10));
     assertEquals(0, harness.emulator.ledger().callsByAction().getOrDefault("CreateBackup", 0L));
+    assertTrue(harness.hasEvent("held", Reasons.PAUSED));
 
     harness.mergePatch(
         "held",
