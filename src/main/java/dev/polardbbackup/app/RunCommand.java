@@ -224,19 +224,17 @@ public final class RunCommand implements Callable<Integer> {
   String logFormat;
 
   ControllerSettings controllerSettings() {
-    ControllerSettings d = ControllerSettings.defaults();
-    return new ControllerSettings(
-        new Backoff(quotaInitial, quotaMax, 0.2),
-        new Backoff(errorInitial, errorMax, 0.2),
-        authRetry,
-        clusterWaitTimeout,
-        d.queueRecheck(),
-        pollMin,
-        pollMax,
-        backupNotFoundTimeout,
-        deletionTimeout,
-        d.deletionRetry(),
-        tokenReuseWindow);
+    return ControllerSettings.defaults().toBuilder()
+        .quotaBackoff(new Backoff(quotaInitial, quotaMax, 0.2))
+        .errorBackoff(new Backoff(errorInitial, errorMax, 0.2))
+        .authRetry(authRetry)
+        .clusterWaitTimeout(clusterWaitTimeout)
+        .pollMin(pollMin)
+        .pollMax(pollMax)
+        .backupNotFoundTimeout(backupNotFoundTimeout)
+        .deletionTimeout(deletionTimeout)
+        .tokenReuseWindow(tokenReuseWindow)
+        .build();
   }
 
   OperatorSettings settings(Map<String, String> env) {

@@ -51,33 +51,107 @@ public record ControllerSettings(
         Duration.ofHours(1));
   }
 
-  public ControllerSettings withQuotaBackoff(Backoff b) {
-    return new ControllerSettings(
-        b,
-        errorBackoff,
-        authRetry,
-        clusterWaitTimeout,
-        queueRecheck,
-        pollMin,
-        pollMax,
-        backupNotFoundTimeout,
-        deletionTimeout,
-        deletionRetry,
-        tokenReuseWindow);
+  /** A copy to change a few settings of, e.g. {@code defaults().toBuilder().pollMin(d).build()}. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  public ControllerSettings withTokenReuseWindow(Duration d) {
-    return new ControllerSettings(
-        quotaBackoff,
-        errorBackoff,
-        authRetry,
-        clusterWaitTimeout,
-        queueRecheck,
-        pollMin,
-        pollMax,
-        backupNotFoundTimeout,
-        deletionTimeout,
-        deletionRetry,
-        d);
+  /** Changes some settings of a copy; the rest keep the values of the settings it came from. */
+  public static final class Builder {
+    private Backoff quotaBackoff;
+    private Backoff errorBackoff;
+    private Duration authRetry;
+    private Duration clusterWaitTimeout;
+    private Duration queueRecheck;
+    private Duration pollMin;
+    private Duration pollMax;
+    private Duration backupNotFoundTimeout;
+    private Duration deletionTimeout;
+    private Duration deletionRetry;
+    private Duration tokenReuseWindow;
+
+    private Builder(ControllerSettings s) {
+      quotaBackoff = s.quotaBackoff;
+      errorBackoff = s.errorBackoff;
+      authRetry = s.authRetry;
+      clusterWaitTimeout = s.clusterWaitTimeout;
+      queueRecheck = s.queueRecheck;
+      pollMin = s.pollMin;
+      pollMax = s.pollMax;
+      backupNotFoundTimeout = s.backupNotFoundTimeout;
+      deletionTimeout = s.deletionTimeout;
+      deletionRetry = s.deletionRetry;
+      tokenReuseWindow = s.tokenReuseWindow;
+    }
+
+    public Builder quotaBackoff(Backoff value) {
+      quotaBackoff = value;
+      return this;
+    }
+
+    public Builder errorBackoff(Backoff value) {
+      errorBackoff = value;
+      return this;
+    }
+
+    public Builder authRetry(Duration value) {
+      authRetry = value;
+      return this;
+    }
+
+    public Builder clusterWaitTimeout(Duration value) {
+      clusterWaitTimeout = value;
+      return this;
+    }
+
+    public Builder queueRecheck(Duration value) {
+      queueRecheck = value;
+      return this;
+    }
+
+    public Builder pollMin(Duration value) {
+      pollMin = value;
+      return this;
+    }
+
+    public Builder pollMax(Duration value) {
+      pollMax = value;
+      return this;
+    }
+
+    public Builder backupNotFoundTimeout(Duration value) {
+      backupNotFoundTimeout = value;
+      return this;
+    }
+
+    public Builder deletionTimeout(Duration value) {
+      deletionTimeout = value;
+      return this;
+    }
+
+    public Builder deletionRetry(Duration value) {
+      deletionRetry = value;
+      return this;
+    }
+
+    public Builder tokenReuseWindow(Duration value) {
+      tokenReuseWindow = value;
+      return this;
+    }
+
+    public ControllerSettings build() {
+      return new ControllerSettings(
+          quotaBackoff,
+          errorBackoff,
+          authRetry,
+          clusterWaitTimeout,
+          queueRecheck,
+          pollMin,
+          pollMax,
+          backupNotFoundTimeout,
+          deletionTimeout,
+          deletionRetry,
+          tokenReuseWindow);
+    }
   }
 }

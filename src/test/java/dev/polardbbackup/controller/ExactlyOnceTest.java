@@ -57,19 +57,12 @@ class ExactlyOnceTest {
    * 1.5 s between retries after an error, time enough for a test to change the cloud in between.
    */
   private static ControllerSettings patient() {
-    ControllerSettings fast = OperatorHarness.fastSettings();
-    return new ControllerSettings(
-        fast.quotaBackoff(),
-        new Backoff(Duration.ofMillis(1500), Duration.ofMillis(1500), 0),
-        fast.authRetry(),
-        fast.clusterWaitTimeout(),
-        Duration.ofMinutes(5),
-        fast.pollMin(),
-        fast.pollMax(),
-        fast.backupNotFoundTimeout(),
-        Duration.ofMinutes(10),
-        Duration.ofMinutes(5),
-        fast.tokenReuseWindow());
+    return OperatorHarness.fastSettings().toBuilder()
+        .errorBackoff(new Backoff(Duration.ofMillis(1500), Duration.ofMillis(1500), 0))
+        .queueRecheck(Duration.ofMinutes(5))
+        .deletionTimeout(Duration.ofMinutes(10))
+        .deletionRetry(Duration.ofMinutes(5))
+        .build();
   }
 
   /**
@@ -82,23 +75,8 @@ class ExactlyOnceTest {
     return new OperatorHarness(
             client,
             emulator.clock(clock).build(),
-            withDeletionTimeout(settings, Duration.ofHours(1)))
+            settings.toBuilder().deletionTimeout(Duration.ofHours(1)).build())
         .withClock(clock);
-  }
-
-  private static ControllerSettings withDeletionTimeout(ControllerSettings s, Duration timeout) {
-    return new ControllerSettings(
-        s.quotaBackoff(),
-        s.errorBackoff(),
-        s.authRetry(),
-        s.clusterWaitTimeout(),
-        s.queueRecheck(),
-        s.pollMin(),
-        s.pollMax(),
-        s.backupNotFoundTimeout(),
-        timeout,
-        s.deletionRetry(),
-        s.tokenReuseWindow());
   }
 
   private static List<BackupRecord> madeWithTokensOf(Ledger ledger, String uid) {
@@ -214,7 +192,9 @@ class ExactlyOnceTest {
         onClock(
             clock,
             OperatorHarness.emulator().tokenTtl(Duration.ofMinutes(1)),
-            OperatorHarness.fastSettings().withTokenReuseWindow(Duration.ofSeconds(30)));
+            OperatorHarness.fastSettings().toBuilder()
+                .tokenReuseWindow(Duration.ofSeconds(30))
+                .build());
     harness.emulator.setFault("CreateBackup", new FaultSpec(Duration.ZERO, 0, 0, 1.0));
     harness.start();
     String uid = harness.create("outage", DeletionPolicy.Delete).getMetadata().getUid();

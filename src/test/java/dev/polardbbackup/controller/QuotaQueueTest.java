@@ -100,7 +100,9 @@ class QuotaQueueTest {
     // A quota backoff of a minute: only the wake-up can start w1 within seconds.
     ControllerSettings fast = OperatorHarness.fastSettings();
     ControllerSettings patientForQuota =
-        fast.withQuotaBackoff(new Backoff(Duration.ofSeconds(60), Duration.ofSeconds(60), 0));
+        fast.toBuilder()
+            .quotaBackoff(new Backoff(Duration.ofSeconds(60), Duration.ofSeconds(60), 0))
+            .build();
     harness =
         new OperatorHarness(client, OperatorHarness.emulator().quota(3).build(), patientForQuota)
             .start();
@@ -153,7 +155,9 @@ class QuotaQueueTest {
     // w2 within seconds.
     ControllerSettings fast = OperatorHarness.fastSettings();
     ControllerSettings patientForQuota =
-        fast.withQuotaBackoff(new Backoff(Duration.ofSeconds(60), Duration.ofSeconds(60), 0));
+        fast.toBuilder()
+            .quotaBackoff(new Backoff(Duration.ofSeconds(60), Duration.ofSeconds(60), 0))
+            .build();
     harness =
         new OperatorHarness(client, OperatorHarness.emulator().quota(1).build(), patientForQuota)
             .start();
