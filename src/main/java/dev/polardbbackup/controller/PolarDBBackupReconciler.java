@@ -64,10 +64,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private static final String SECRET_INDEX = "credentialsSecret";
   private static final Duration LOCK_WAIT = Duration.ofSeconds(2);
   private static final Duration SHARED_LOOKBACK = Duration.ofDays(7);
-  private static final Duration POLL_MARGIN = Duration.ofSeconds(1);
   // DescribeBackups needs a window; an adopted backup may be old.
   private static final Duration ADOPT_LOOKBACK = Duration.ofDays(730);
-  private static final Duration MAX_SHARED_AGE = Duration.ofSeconds(30);
   // Before the first CreateBackup of a token: the last shared look, if this recent, tells which
   // manual backups already existed.
   private static final Duration PREEXISTING_LOOKBACK = Duration.ofMinutes(1);
@@ -83,6 +81,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private final ClusterQueue queue = new ClusterQueue();
   private final BackupClaims claims = new BackupClaims();
   private final ClusterObservations observations;
+  private final PollTiming pollTiming;
   private InformerEventSource<Secret, PolarDBBackup> secrets;
   private final SimpleInboundEventSource<PolarDBBackup> slotFreed =
       new SimpleInboundEventSource<>("slot-freed");
@@ -98,6 +97,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     this.clients = clients;
     this.observer = observer;
     this.observations = new ClusterObservations(clock);
+    this.pollTiming = new PollTiming(clock, settings);
     this.operatorCredentials = operatorCredentials;
     this.settings = settings;
     this.clock = clock;
@@ -306,7 +306,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
           step.backup,
           Reasons.BACKUP_RUNNING,
           "PolarDB started backup job " + ok.value() + " (RequestId " + ok.requestId() + ").");
-      return step.saveAndWait(settings.pollMin());
+      return step.saveAndWait(pollTiming.first());
     }
     ApiError error = result.error();
     if (sent.get().action().equals("CreateBackup") && error.kind().isDefiniteRejection()) {
@@ -585,11 +585,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     ApiResult<List<BackupTask>> tasks =
         observations.look(
             step.observationKey("tasks"),
-            // A look taken before our job existed cannot answer for it. startTime has whole
-            // seconds, so the job was made before startTime + 1s.
-            latest(
-                clock.instant().minus(acceptableAge(step.status)),
-                step.status.startInstant().map(t -> t.plusSeconds(1)).orElse(Instant.MIN)),
+            pollTiming.oldestUsableTasksLook(step.status),
             () -> polarDb.describeBackupTasks(step.clusterId(), Optional.empty()));
     if (!tasks.isOk()) {
       return handleError(step, tasks.error(), "DescribeBackupTasks");
@@ -602,7 +598,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       BackupTask t = task.get();
       step.status.progressed(
           t.progressPercent(), t.progressStatus(), requestId(tasks), clock.instant());
-      Duration next = nextPoll(step.status);
+      Duration next = pollTiming.next(step.status);
       log.debug(
           "{}: job {} at {}% ({}), next look in {}",
           step.backup.getMetadata().getName(),
@@ -623,7 +619,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     BackupSetLocator.Match match = located.value();
     if (match.set().isEmpty()) {
       if (!ended) {
-        return step.saveAndWait(nextPoll(step.status));
+        return step.saveAndWait(pollTiming.next(step.status));
       }
       Instant endedSince = step.status.jobEndedSince(clock.instant());
       if (Duration.between(endedSince, clock.instant()).compareTo(settings.backupNotFoundTimeout())
@@ -643,7 +639,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
         events.warning(step.backup, Reasons.BACKUP_NOT_FOUND, message);
         return step.saveAndWait(null);
       }
-      return step.saveAndWait(nextPoll(step.status));
+      return step.saveAndWait(pollTiming.next(step.status));
     }
     Backup b = match.set().get();
     step.status.identified(b.backupId());
@@ -701,7 +697,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
         return step.saveAndWait(null);
       }
     }
-    return step.saveAndWait(nextPoll(step.status));
+    return step.saveAndWait(pollTiming.next(step.status));
   }
 
   /**
@@ -785,7 +781,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     ApiResult<List<Backup>> manual =
         observations.look(
             step.observationKey("backups"),
-            now.minus(settings.pollMin()),
+            pollTiming.oldestUsableSetsLook(),
             () ->
                 polarDb.describeAllBackups(
                     DescribeBackupsQuery.manual(
@@ -940,63 +936,6 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
                     .orElse(false))
         .map(PolarDBBackupStatus::getBackupJobId)
         .collect(Collectors.toSet());
-  }
-
-  /**
-   * When to look again: just after the reported progress says the backup will end, but never later
-   * than the time the backup has already run (so looks at least double in spacing and lateness
-   * stays bounded), never sooner than pollMin nor later than pollMax. At 100% the end is due.
-   */
-  private Duration nextPoll(PolarDBBackupStatus status) {
-    Instant started = status.jobStartInstant().orElse(clock.instant());
-    Duration elapsed = Duration.between(started, clock.instant());
-    int progress = Optional.ofNullable(status.getProgress()).orElse(0);
-    Duration wait;
-    if (progress >= 100) {
-      wait = settings.pollMin();
-    } else if (progress <= 0) {
-      wait = elapsed;
-    } else {
-      // Early stages (NoStart, Preparing) report little progress, so an estimate from them runs
-      // long: never wait longer than the backup has run so far, which bounds the lateness to
-      // about half the backup's duration even when the estimate is wrong.
-      Duration estimate =
-          elapsed.multipliedBy(100 - progress).dividedBy(progress).plus(POLL_MARGIN);
-      wait = estimate.compareTo(elapsed) < 0 ? estimate : elapsed;
-    }
-    if (wait.compareTo(settings.pollMin()) < 0) {
-      wait = settings.pollMin();
-    }
-    if (wait.compareTo(settings.pollMax()) > 0) {
-      wait = settings.pollMax();
-    }
-    return onGrid(wait);
-  }
-
-  /**
-   * Rounds a wait up so that it ends on a multiple of pollMin since the epoch: backups of one
-   * cluster that are due at about the same time then look at the same moment, and share the look.
-   */
-  private Duration onGrid(Duration wait) {
-    long grid = settings.pollMin().toMillis();
-    long due = clock.millis() + wait.toMillis();
-    long aligned = ((due + grid - 1) / grid) * grid;
-    return Duration.ofMillis(aligned - clock.millis());
-  }
-
-  /**
-   * How old a shared look may be and still answer for this backup: pollMin, or a quarter of the
-   * time the backup has run (up to 30 s), whichever is longer. A backup we look at every 40 s loses
-   * little by reading a look taken 10 s earlier by its neighbour.
-   */
-  private Duration acceptableAge(PolarDBBackupStatus status) {
-    Duration elapsed =
-        Duration.between(status.jobStartInstant().orElse(clock.instant()), clock.instant());
-    Duration quarter = elapsed.dividedBy(4);
-    if (quarter.compareTo(MAX_SHARED_AGE) > 0) {
-      quarter = MAX_SHARED_AGE;
-    }
-    return quarter.compareTo(settings.pollMin()) > 0 ? quarter : settings.pollMin();
   }
 
   // ---------------------------------------------------------------- errors
@@ -1383,10 +1322,6 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
 
   private static long generation(PolarDBBackup b) {
     return Optional.ofNullable(b.getMetadata().getGeneration()).orElse(1L);
-  }
-
-  private static Instant latest(Instant a, Instant b) {
-    return a.isAfter(b) ? a : b;
   }
 
   private static String requestId(ApiResult<?> result) {
