@@ -87,8 +87,10 @@ class FaultInjectionTest {
     assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() >= 300);
   }
 
+  // The emulator's side of a lost reply: the work is done and the token replays it. The operator's
+  // side is controller.BackupLifecycleTest.lostResponseOnCreateBackupStillCreatesExactlyOneBackup.
   @Test
-  void lostResponseStillCreatesExactlyOneBackup() {
+  void aLostReplyStillMakesTheBackupAndARetryWithItsTokenGetsTheSameJob() {
     h.emulator.setFault("CreateBackup", FaultSpec.lostResponses(1.0));
 
     assertThrows(

@@ -14,10 +14,15 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-class ParallelCreateTest {
+/**
+ * The emulator's quota check and backup creation are one atomic step, as PolarDB's must be: a test
+ * of the emulator, not of the operator. The operator's side of a full quota (waiters, wake-ups, one
+ * backup each) is {@code controller.QuotaQueueTest}.
+ */
+class QuotaUnderParallelCreatesTest {
 
   @Test
-  void sixtyFourParallelCreatesAgainstQuotaThreeCreateExactlyThree() throws Exception {
+  void sixtyFourParallelCreatesAgainstQuotaThreeMakeExactlyThree() throws Exception {
     try (EmulatorHarness h = EmulatorHarness.start()) {
       ExecutorService pool = Executors.newFixedThreadPool(32);
       CountDownLatch go = new CountDownLatch(1);
