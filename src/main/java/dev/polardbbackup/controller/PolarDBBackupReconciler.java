@@ -1337,6 +1337,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     PolarDBBackup latest;
     // The cluster's jobs as the last DescribeBackupTasks of this pass listed them, if it looked.
     List<BackupTask> listedJobs = List.of();
+    private List<PolarDBBackupStatus> othersOnCluster;
 
     Step(PolarDBBackup backup, Context<PolarDBBackup> context) {
       this.backup = backup;
@@ -1368,16 +1369,24 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       return Optional.ofNullable(status.getAcceptedRegionId()).orElse(backup.getSpec().regionId());
     }
 
-    /** The statuses of the other PolarDBBackups of this cluster, as this process sees them. */
+    /**
+     * The statuses of the other PolarDBBackups of this cluster, as this process sees them: one scan
+     * of the cache per reconcile, so that every rule of a match reads the same snapshot.
+     */
     List<PolarDBBackupStatus> othersOnCluster() {
-      return context
-          .getPrimaryCache()
-          .list()
-          .filter(o -> !Objects.equals(o.getMetadata().getUid(), backup.getMetadata().getUid()))
-          .map(PolarDBBackup::getStatus)
-          .filter(Objects::nonNull)
-          .filter(s -> clusterId().equals(s.getAcceptedDbClusterId()))
-          .toList();
+      if (othersOnCluster == null) {
+        othersOnCluster =
+            context
+                .getPrimaryCache()
+                .list()
+                .filter(
+                    o -> !Objects.equals(o.getMetadata().getUid(), backup.getMetadata().getUid()))
+                .map(PolarDBBackup::getStatus)
+                .filter(Objects::nonNull)
+                .filter(s -> clusterId().equals(s.getAcceptedDbClusterId()))
+                .toList();
+      }
+      return othersOnCluster;
     }
 
     /**
