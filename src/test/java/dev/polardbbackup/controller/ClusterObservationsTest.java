@@ -2,13 +2,17 @@ package dev.polardbbackup.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.polardbbackup.emulator.MutableClock;
 import dev.polardbbackup.polardb.ApiError;
 import dev.polardbbackup.polardb.ApiResult;
 import dev.polardbbackup.polardb.FailureKind;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -62,25 +66,33 @@ class ClusterObservationsTest {
   void concurrentCallersWaitForOneFetch() throws Exception {
     var pool = Executors.newFixedThreadPool(8);
     CountDownLatch done = new CountDownLatch(8);
-    for (int i = 0; i < 8; i++) {
-      pool.submit(
-          () -> {
-            observations.look(
-                "k",
-                clock.instant().minusSeconds(5),
-                () -> {
-                  try {
-                    Thread.sleep(50);
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                  return fetch();
-                });
-            done.countDown();
-          });
+    List<String> seen = new CopyOnWriteArrayList<>();
+    try {
+      for (int i = 0; i < 8; i++) {
+        pool.submit(
+            () -> {
+              ApiResult<String> result =
+                  observations.look(
+                      "k",
+                      clock.instant().minusSeconds(5),
+                      () -> {
+                        try {
+                          Thread.sleep(50);
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                        }
+                        return fetch();
+                      });
+              seen.add(result.value());
+              done.countDown();
+            });
+      }
+      // A caller that threw or never returned would leave the latch short: that is a failure too.
+      assertTrue(done.await(10, TimeUnit.SECONDS), "every caller got an answer: " + seen);
+    } finally {
+      pool.shutdownNow();
     }
-    done.await(10, TimeUnit.SECONDS);
-    pool.shutdown();
     assertEquals(1, calls.get());
+    assertEquals(Collections.nCopies(8, "look-1"), seen);
   }
 }

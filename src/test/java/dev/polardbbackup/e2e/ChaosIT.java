@@ -184,6 +184,9 @@ class ChaosIT {
       watch.close();
 
       reconcile(stack.ledger(), driver);
+      // Kills, restarts and faults make the operators log errors of every kind: none may quote a
+      // secret.
+      stack.assertNoSecretLeaked();
       System.out.printf(
           "chaos: done; kills %d, replicas restarted after exiting %d, uncertain matches %d,"
               + " backups deleted by hand %d; operator peak RSS %d MiB; PolarDB calls %s%n",

@@ -44,6 +44,13 @@ final class LocalStack implements AutoCloseable {
   private JavaProcess emulator;
   URI emulatorUrl;
   final Map<String, JavaProcess> operators = new HashMap<>();
+
+  /** Every operator process ever started, restarts included: whose logs a leak check reads. */
+  private final List<JavaProcess> everyOperator = new ArrayList<>();
+
+  /** The ServiceAccount token the operators authenticate with. */
+  private String operatorToken;
+
   private final Map<String, Integer> operatorPorts = new HashMap<>();
   // Every start gets its own POD_NAME, so a Lease still held by a killed process is never taken
   // for the fresh replica of the same name (identities are POD_NAME plus a random suffix).
@@ -105,6 +112,7 @@ final class LocalStack implements AutoCloseable {
   /** A kubeconfig for the shipped ServiceAccount, with a token from the TokenRequest API. */
   private Path serviceAccountKubeconfig() throws IOException {
     String token = admin.ok("create", "token", SA, "-n", OPERATOR_NS, "--duration=2h").trim();
+    operatorToken = token;
     String server =
         admin
             .ok("config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}")
@@ -164,6 +172,7 @@ final class LocalStack implements AutoCloseable {
     String logName = previous == null ? name : name + "-" + System.nanoTime();
     JavaProcess op = JavaProcess.start(logName, repo, dir, env, args.toArray(String[]::new));
     operators.put(name, op);
+    everyOperator.add(op);
     operatorPorts.put(name, port);
     podNames.put(name, podName);
     awaitTrue(
@@ -206,6 +215,81 @@ final class LocalStack implements AutoCloseable {
       }
     }
     return restarted;
+  }
+
+  /**
+   * Stops kube-apiserver (SIGTERM, as the control-plane script does) and leaves it down; etcd keeps
+   * running. {@link #restartApiServer()} brings it back with the same flags, port and data.
+   */
+  void stopApiServer() throws Exception {
+    long pid = Long.parseLong(controlPlaneEnv().get("APISERVER_PID"));
+    ProcessHandle server =
+        ProcessHandle.of(pid)
+            .orElseThrow(() -> new AssertionError("kube-apiserver is not running"));
+    // Ours only: its command line names this stack's directory.
+    assertTrue(
+        server.info().commandLine().orElse("").contains(dir + "/"),
+        "pid " + pid + " is this stack's kube-apiserver");
+    server.destroy();
+    server.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  private Map<String, String> controlPlaneEnv() throws IOException {
+    Map<String, String> env = new HashMap<>();
+    for (String line : Files.readAllLines(dir.resolve("env"))) {
+      int eq = line.indexOf('=');
+      if (!line.startsWith("#") && eq > 0) {
+        env.put(line.substring(0, eq), line.substring(eq + 1));
+      }
+    }
+    return env;
+  }
+
+  /**
+   * No secret any test handed the operators (the AccessKey secret, which the shipped example's
+   * Secret holds too, and the ServiceAccount and admin tokens), neither as is nor base64-encoded,
+   * is in the output of any operator process this stack ever started, in any Event or in any of our
+   * resources (status included). The stack has no STS or OIDC token: the operators run on an
+   * AccessKey.
+   */
+  void assertNoSecretLeaked() throws IOException {
+    List<String> secrets = new ArrayList<>();
+    for (String secret : List.of(KEY_SECRET, operatorToken, controlPlaneEnv().get("ADMIN_TOKEN"))) {
+      secrets.add(secret);
+      secrets.add(
+          java.util.Base64.getEncoder()
+              .encodeToString(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+    Map<String, String> places = new java.util.LinkedHashMap<>();
+    for (JavaProcess op : everyOperator) {
+      String output = op.output();
+      // A log that is empty or was never written would pass any search: it must have content.
+      assertTrue(output.contains("operator started"), op.log + " holds the operator's log");
+      places.put(op.log.toString(), output);
+    }
+    places.put("Events", admin.ok("get", "events", "-A", "-o", "json"));
+    places.put("PolarDBBackups", admin.ok("get", "pdbb", "-A", "-o", "json"));
+    places.put("PolarDBBackupSchedules", admin.ok("get", "pdbbs", "-A", "-o", "json"));
+    List<String> leaks = new ArrayList<>();
+    places.forEach(
+        (where, text) -> {
+          for (String secret : secrets) {
+            if (text.contains(secret)) {
+              int at = text.indexOf(secret);
+              int lineStart = text.lastIndexOf('\n', at) + 1;
+              int lineEnd = text.indexOf('\n', at);
+              leaks.add(
+                  where
+                      + ": "
+                      + text.substring(lineStart, lineEnd < 0 ? text.length() : lineEnd)
+                          .replace(secret, "<secret>"));
+            }
+          }
+        });
+    System.out.printf(
+        "e2e: searched %d operator logs, Events and resources for %d secret values%n",
+        everyOperator.size(), secrets.size());
+    assertTrue(leaks.isEmpty(), "secret values leaked:\n" + String.join("\n", leaks));
   }
 
   HttpResponse<String> get(String operator, String path) {

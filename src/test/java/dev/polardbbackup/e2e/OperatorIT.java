@@ -1,6 +1,7 @@
 package dev.polardbbackup.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -244,15 +245,24 @@ class OperatorIT {
         "default",
         "--timeout=60s");
 
-    JsonNode backups = stack.ledger().path("backups");
-    for (JsonNode b : backups) {
+    // An empty id would match nothing below and prove nothing.
+    assertFalse(retained.isEmpty(), "orders-before-migration recorded its backupId");
+    assertFalse(deleted.isEmpty(), "billing-nightly-2026-11-29 recorded its backupId");
+    assertNotEquals(retained, deleted);
+    int retainedSeen = 0;
+    int deletedSeen = 0;
+    for (JsonNode b : stack.ledger().path("backups")) {
       if (b.path("backupId").asText().equals(retained)) {
-        assertTrue(!b.path("deleted").asBoolean(), "Retain kept the cloud backup");
+        retainedSeen++;
+        assertFalse(b.path("deleted").asBoolean(), "Retain kept the cloud backup");
       }
       if (b.path("backupId").asText().equals(deleted)) {
+        deletedSeen++;
         assertTrue(b.path("deleted").asBoolean(), "Delete removed the cloud backup");
       }
     }
+    assertEquals(1, retainedSeen, "the ledger holds the retained backup " + retained);
+    assertEquals(1, deletedSeen, "the ledger holds the deleted backup " + deleted);
   }
 
   @Test
@@ -365,10 +375,6 @@ class OperatorIT {
     assertTrue(children.size() <= 3, children.toString());
     String last = scheduleField(".status.lastSuccessfulBackup.name");
     assertTrue(children.contains(last), last + " in " + children);
-    for (String child : children) {
-      String uid = admin.field("pdbb", child, "default", ".metadata.uid");
-      assertTrue(stack.backupsFor(uid) <= 1, "at most one backup for " + child);
-    }
     long deletedInCloud = 0;
     for (JsonNode b : stack.ledger().path("backups")) {
       if ("pc-sched".equals(b.path("dbClusterId").asText()) && b.path("deleted").asBoolean()) {
@@ -396,6 +402,39 @@ class OperatorIT {
         () ->
             "Suspended".equals(scheduleField(".status.conditions[?(@.type==\"Ready\")].reason"))
                 && scheduleField(".status.nextScheduleTime").isEmpty());
+
+    // Suspended, no child comes any more: once every child has succeeded, each made exactly one
+    // PolarDB backup (uids and phases read in one listing, as retention may delete a child).
+    Map<String, String> finished = new java.util.TreeMap<>();
+    stack.awaitTrue(
+        "every child of the suspended schedule Succeeded",
+        Duration.ofSeconds(90),
+        () -> {
+          finished.clear();
+          String rows =
+              admin.ok(
+                  "get",
+                  "pdbb",
+                  "-n",
+                  "default",
+                  "-l",
+                  "polardbbackup.dev/schedule=" + SCHEDULE,
+                  "-o",
+                  "jsonpath={range .items[*]}{.metadata.name} {.metadata.uid}"
+                      + " {.status.phase}{\"\\n\"}{end}");
+          for (String row : rows.strip().split("\n")) {
+            String[] f = row.trim().split("\\s+");
+            if (f.length != 3 || !"Succeeded".equals(f[2])) {
+              return false;
+            }
+            finished.put(f[0], f[1]);
+          }
+          return !finished.isEmpty();
+        });
+    for (Map.Entry<String, String> child : finished.entrySet()) {
+      assertEquals(
+          1, stack.backupsFor(child.getValue()), "exactly one backup for " + child.getKey());
+    }
   }
 
   @Test
@@ -415,5 +454,56 @@ class OperatorIT {
 
     stack.awaitTrue(
         standby + " leads", Duration.ofSeconds(60), () -> standby.equals(stack.leader()));
+  }
+
+  /**
+   * A leader that cannot renew its Lease (the API server gone for longer than the renew deadline)
+   * must stop reconciling: the process exits non-zero, so that Kubernetes restarts it, and a backup
+   * it had in flight is finished by whichever replica leads next, with one PolarDB backup.
+   */
+  @Test
+  @Order(10)
+  void aLeaderThatLosesItsLeaseExitsNonZeroAndTheWorkCompletesAfterItsRestart() throws Exception {
+    for (String name : List.of("op-a", "op-b")) {
+      if (!stack.operators.get(name).isAlive()) {
+        stack.startOperator(name); // both replicas up: only the one losing its lease may exit
+      }
+    }
+    String leader = stack.awaitLeader(Duration.ofSeconds(60));
+    JavaProcess leading = stack.operators.get(leader);
+    admin.apply(LocalStack.backup("lease-lost", "pc-demo1", "Retain")).orFail("apply lease-lost");
+    stack.awaitTrue(
+        "lease-lost Running",
+        Duration.ofSeconds(60),
+        () -> "Running".equals(status("lease-lost", "default", "phase")));
+    String uid = admin.field("pdbb", "lease-lost", "default", ".metadata.uid");
+
+    // Renew deadline 4 s; each failed renewal first retries its request for some seconds. The API
+    // server stays down until the leader has given up, so that a late renewal cannot succeed.
+    stack.stopApiServer();
+    try {
+      stack.awaitTrue(
+          leader + " gives up its lease",
+          Duration.ofSeconds(120),
+          () -> !leading.isAlive() || leading.output().contains("stopped leading"));
+    } finally {
+      stack.restartApiServer();
+    }
+    boolean exited = leading.process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertTrue(exited, leader + " exited after losing its lease:\n" + leading.output());
+    assertEquals(1, leading.process.exitValue(), leader + " exited non-zero");
+    assertTrue(leading.output().contains("lost the leader lease"), leading.output());
+
+    assertEquals(1, stack.restartExited(), "the replica that lost its lease, and only it");
+    stack.awaitLeader(Duration.ofSeconds(60));
+    admin.ok("wait", "--for=condition=Ready", "pdbb/lease-lost", "-n", "default", "--timeout=120s");
+    assertEquals(1, stack.backupsFor(uid), "exactly one backup for lease-lost");
+  }
+
+  /** Last: every operator process, Event and resource of the run, searched for secret values. */
+  @Test
+  @Order(99)
+  void noSecretValueInAnyOperatorLogEventOrResource() throws Exception {
+    stack.assertNoSecretLeaked();
   }
 }
