@@ -391,5 +391,25 @@ final class LocalStack implements AutoCloseable {
       emulator.close();
     }
     Cmd.run(Map.of(), repo, 120, null, List.of(controlPlane, "down", dir.toString()));
+    keepLogsAndRemove(dir);
+  }
+
+  /**
+   * Moves the logs to target/e2e-logs (read them after a failed run) and removes the rest of the
+   * stack's folder: etcd's data alone is tens of megabytes a run.
+   */
+  private void keepLogsAndRemove(Path stackDir) throws IOException {
+    Path logs = repo.resolve("target/e2e-logs").resolve(stackDir.getFileName());
+    Files.createDirectories(logs);
+    try (var files = Files.list(stackDir)) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+        Files.copy(f, logs.resolve(f.getFileName()));
+      }
+    }
+    try (var all = Files.walk(stackDir)) {
+      for (Path f : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(f);
+      }
+    }
   }
 }
