@@ -61,6 +61,8 @@ final class OperatorHarness implements AutoCloseable {
   final MutableClock scheduleClock = MutableClock.at("2030-01-01T01:30:00Z");
 
   private final ControllerSettings settings;
+  // Opened first, so that nothing the operator logs escapes the leak check in close().
+  private final CapturedLogs logs = CapturedLogs.open();
   private Clock clock = Clock.systemUTC();
   private boolean schedules;
   private Operator operator;
@@ -166,8 +168,40 @@ final class OperatorHarness implements AutoCloseable {
 
   @Override
   public void close() {
+    List<String> leaks = leaksOf(KEY_SECRET);
     stopOperator();
     server.close();
+    logs.close();
+    if (!leaks.isEmpty()) {
+      throw new AssertionError(
+          "the AccessKey secret appeared in " + leaks.size() + " places, first: " + leaks.get(0));
+    }
+  }
+
+  /**
+   * Where {@code secret} appears in what the operator said during the test: its log (every level of
+   * ours), the Events and the statuses. Every test on the harness ends with this check.
+   */
+  private List<String> leaksOf(String secret) {
+    List<String> found = new java.util.ArrayList<>(logs.linesContaining(secret));
+    String encoded = java.util.Base64.getEncoder().encodeToString(secret.getBytes());
+    found.addAll(logs.linesContaining(encoded));
+    try {
+      for (Event e : client.v1().events().inAnyNamespace().list().getItems()) {
+        if (e.getMessage() != null && e.getMessage().contains(secret)) {
+          found.add("Event " + e.getReason() + ": " + e.getMessage());
+        }
+      }
+      for (PolarDBBackup b :
+          client.resources(PolarDBBackup.class).inAnyNamespace().list().getItems()) {
+        if (client.getKubernetesSerialization().asJson(b.getStatus()).contains(secret)) {
+          found.add("status of " + b.getMetadata().getName());
+        }
+      }
+    } catch (RuntimeException clientAlreadyClosed) {
+      // The log check above still ran.
+    }
+    return found;
   }
 
   // ---- resources ----
@@ -252,7 +286,7 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   List<Event> events(String name) {
-    return client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+    return client.v1().events().inAnyNamespace().list().getItems().stream()
         .filter(e -> name.equals(e.getInvolvedObject().getName()))
         .toList();
   }
