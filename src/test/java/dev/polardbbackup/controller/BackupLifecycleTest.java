@@ -19,21 +19,25 @@ import dev.polardbbackup.model.Reasons;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-@EnableKubernetesMockClient(crud = true)
 class BackupLifecycleTest {
-  KubernetesClient client;
+  // Status writes with a stale resourceVersion get 409 here, as from a real API server.
+  private final KubernetesMockServer server = StrictMockServer.start();
+  private final KubernetesClient client = server.createClient();
+
   private OperatorHarness harness;
 
   @AfterEach
@@ -41,12 +45,37 @@ class BackupLifecycleTest {
     if (harness != null) {
       harness.close();
     }
+    client.close();
+    server.destroy();
   }
 
   private OperatorHarness start(dev.polardbbackup.emulator.PolarDbEmulator.Builder emulator)
       throws Exception {
     harness = new OperatorHarness(client, emulator.build(), OperatorHarness.fastSettings()).start();
     return harness;
+  }
+
+  /**
+   * A user's edit of status ({@code kubectl edit --subresource=status}): read, change, write, and
+   * again on a conflict, since the operator keeps writing status while it retries.
+   */
+  private void editStatus(String name, Consumer<PolarDBBackupStatus> edit) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              PolarDBBackup current = harness.get(name);
+              edit.accept(current.getStatus());
+              try {
+                client.resource(current).updateStatus();
+                return true;
+              } catch (KubernetesClientException e) {
+                if (e.getCode() == 409) {
+                  return false;
+                }
+                throw e;
+              }
+            });
   }
 
   private static long liveBackups(Ledger ledger) {
@@ -137,10 +166,9 @@ class BackupLifecycleTest {
     PolarDBBackup first = harness.create("original");
     harness.awaitPhase("original", Phase.Succeeded);
     harness.create("copycat", new PolarDBBackupSpec("pc-busy", OperatorHarness.REGION));
-    PolarDBBackup copycat = harness.awaitReason("copycat", Reasons.CLUSTER_NOT_READY);
+    harness.awaitReason("copycat", Reasons.CLUSTER_NOT_READY);
 
-    copycat.getStatus().setClientToken(first.getMetadata().getUid());
-    client.resource(copycat).updateStatus();
+    editStatus("copycat", s -> s.setClientToken(first.getMetadata().getUid()));
     harness.emulator.setClusterStatus("pc-busy", "Running");
 
     PolarDBBackup refused = harness.awaitPhase("copycat", Phase.Failed);
