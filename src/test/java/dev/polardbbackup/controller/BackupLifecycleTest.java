@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.polardbbackup.emulator.BackupRecord;
@@ -450,19 +451,32 @@ class BackupLifecycleTest {
 
   @Test
   void deletingAfterALostReplyStillDeletesTheBackupThatWasMade() throws Exception {
-    start(OperatorHarness.emulator());
-    harness.emulator.setFault("CreateBackup", new FaultSpec(Duration.ZERO, 0, 0, 1.0));
+    // The operator's own retry of the lost call is ten minutes away: only the deletion, by sending
+    // the token again, can learn which job the lost reply would have named.
+    harness =
+        new OperatorHarness(
+                client,
+                OperatorHarness.emulator().build(),
+                OperatorHarness.fastSettings().toBuilder()
+                    .errorBackoff(new Backoff(Duration.ofMinutes(10), Duration.ofMinutes(10), 0))
+                    .build())
+            .start();
+    harness.emulator.setFault("CreateBackup", FaultSpec.lostResponses(1.0));
     harness.create("unsure", DeletionPolicy.Delete);
-    harness.awaitReason("unsure", Reasons.OUTCOME_UNKNOWN);
+    PolarDBBackup unsure = harness.awaitReason("unsure", Reasons.OUTCOME_UNKNOWN);
+    assertNull(unsure.getStatus().getBackupJobId(), "no reply, so no job id in status");
     assertEquals(1, harness.emulator.ledger().backups().size(), "the lost reply made a backup");
 
     harness.emulator.clearFaults();
     harness.delete("unsure");
     harness.awaitGone("unsure");
 
-    assertEquals(1, harness.emulator.ledger().backups().size(), "no second backup");
+    Ledger ledger = harness.emulator.ledger();
+    assertEquals(0, liveBackups(ledger), "the backup nobody heard of was deleted");
+    assertEquals(1, ledger.backups().size(), "no second backup");
     assertEquals(
-        0, liveBackups(harness.emulator.ledger()), "the backup nobody heard of was deleted");
+        2L, ledger.callsByAction().get("CreateBackup"), "the deletion sent the token again");
+    assertTrue(harness.hasEvent("unsure", "BackupDeleted"));
   }
 
   @Test
