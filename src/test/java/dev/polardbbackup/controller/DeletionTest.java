@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.polardbbackup.emulator.ApiCall;
 import dev.polardbbackup.emulator.Ledger;
 import dev.polardbbackup.emulator.ShiftableClock;
 import dev.polardbbackup.model.DeletionPolicy;
@@ -143,6 +144,34 @@ class DeletionTest {
         timedOut.get(0).getMessage().contains(backupId),
         "the Warning names the backup to delete by hand: " + timedOut.get(0).getMessage());
     assertEquals(1, live(harness.emulator.ledger()), "nothing was deleted with a revoked key");
+  }
+
+  @Test
+  void aThrottledDeletionWaitsForItsRetryAfter() throws Exception {
+    // deletionRetry is 100 ms; PolarDB asks for 1.5 s.
+    harness =
+        new OperatorHarness(
+                client, OperatorHarness.emulator().build(), OperatorHarness.fastSettings())
+            .start();
+    harness.create("drop", DeletionPolicy.Delete);
+    harness.awaitPhase("drop", Phase.Succeeded);
+    harness.emulator.throttleNext("DescribeBackups", 1, Duration.ofMillis(1500));
+
+    harness.delete("drop");
+    harness.awaitGone("drop");
+
+    List<ApiCall> calls = harness.emulator.ledger().calls();
+    int throttled =
+        java.util.stream.IntStream.range(0, calls.size())
+            .filter(i -> "Throttling.User".equals(calls.get(i).code()))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(throttled + 1 < calls.size(), "the deletion tried again: " + calls);
+    Duration gap = Duration.between(calls.get(throttled).at(), calls.get(throttled + 1).at());
+    assertTrue(
+        gap.compareTo(Duration.ofMillis(1500)) >= 0,
+        "the deletion tried again " + gap.toMillis() + " ms after a reply that asked for 1500 ms");
+    assertEquals(0, live(harness.emulator.ledger()));
   }
 
   private List<Event> refusedAttempts(String name) {
