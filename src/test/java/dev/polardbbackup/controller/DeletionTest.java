@@ -16,6 +16,7 @@ import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.model.SecretReference;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -101,17 +102,7 @@ class DeletionTest {
       throws Exception {
     ShiftableClock clock = new ShiftableClock();
     onClock(clock, Duration.ofMillis(600)).start();
-    client
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("team-creds")
-                .withNamespace(OperatorHarness.NAMESPACE)
-                .endMetadata()
-                .withStringData(
-                    Map.of("accessKeyId", TEAM_KEY_ID, "accessKeySecret", TEAM_KEY_SECRET))
-                .build())
-        .create();
+    client.resource(teamSecret(TEAM_KEY_ID, TEAM_KEY_SECRET)).create();
     harness.create(
         "revoked",
         new PolarDBBackupSpec(
@@ -144,6 +135,45 @@ class DeletionTest {
         timedOut.get(0).getMessage().contains(backupId),
         "the Warning names the backup to delete by hand: " + timedOut.get(0).getMessage());
     assertEquals(1, live(harness.emulator.ledger()), "nothing was deleted with a revoked key");
+  }
+
+  @Test
+  void fixingTheSecretDuringARefusedDeletionDeletesTheBackupAtOnce() throws Exception {
+    // authRetry is ten minutes: only the Secret's own event can retry the deletion in time.
+    harness =
+        new OperatorHarness(
+                client,
+                OperatorHarness.emulator().accessKey(TEAM_KEY_ID, TEAM_KEY_SECRET).build(),
+                OperatorHarness.fastSettings(Duration.ofMinutes(10)))
+            .start();
+    client.resource(teamSecret(TEAM_KEY_ID, TEAM_KEY_SECRET)).create();
+    harness.create(
+        "rekeyed",
+        new PolarDBBackupSpec(
+            CLUSTER,
+            OperatorHarness.REGION,
+            DeletionPolicy.Delete,
+            new SecretReference("team-creds")));
+    harness.awaitPhase("rekeyed", Phase.Succeeded);
+    harness.emulator.deactivateAccessKey(TEAM_KEY_ID);
+    harness.delete("rekeyed");
+    await().atMost(Duration.ofSeconds(10)).until(() -> !refusedAttempts("rekeyed").isEmpty());
+
+    client.resource(teamSecret(OperatorHarness.KEY_ID, OperatorHarness.KEY_SECRET)).update();
+    harness.awaitGone("rekeyed");
+
+    assertEquals(0, live(harness.emulator.ledger()), "the new key deleted the backup");
+    assertTrue(harness.hasEvent("rekeyed", "BackupDeleted"));
+  }
+
+  private static Secret teamSecret(String id, String secret) {
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName("team-creds")
+        .withNamespace(OperatorHarness.NAMESPACE)
+        .endMetadata()
+        .withStringData(Map.of("accessKeyId", id, "accessKeySecret", secret))
+        .build();
   }
 
   @Test
