@@ -1295,10 +1295,12 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
             + PolarDBBackup.FORCE_DELETE_ANNOTATION
             + "=true to give up.";
     events.warning(backup, "DeletionRetrying", message);
-    Duration delay =
+    Duration retry =
         error.kind() == dev.polardbbackup.polardb.FailureKind.AUTH
             ? settings.authRetry()
             : settings.deletionRetry();
+    // A throttled reply's x-acs-retry-after is the least wait, as for the backup itself.
+    Duration delay = error.retryAfter().filter(d -> d.compareTo(retry) > 0).orElse(retry);
     return DeleteControl.noFinalizerRemoval().rescheduleAfter(delay);
   }
 

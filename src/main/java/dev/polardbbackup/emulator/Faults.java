@@ -22,6 +22,8 @@ final class Faults {
   }
 
   private final Map<String, FaultSpec> specs = new HashMap<>();
+  // Throttles a test asked for by count, each with its retry-after: these come before any spec.
+  private final Map<String, java.util.ArrayDeque<Duration>> throttles = new HashMap<>();
   private final Random random;
 
   Faults(long seed) {
@@ -39,9 +41,26 @@ final class Faults {
 
   void clear() {
     specs.clear();
+    throttles.clear();
+  }
+
+  /** The next {@code calls} calls of {@code action} are throttled with that retry-after. */
+  void throttleNext(String action, int calls, Duration retryAfter) {
+    java.util.ArrayDeque<Duration> queue =
+        throttles.computeIfAbsent(action, a -> new java.util.ArrayDeque<>());
+    for (int i = 0; i < calls; i++) {
+      queue.add(retryAfter);
+    }
   }
 
   Decision decide(String action) {
+    Duration retryAfter = throttles.getOrDefault(action, new java.util.ArrayDeque<>()).poll();
+    if (retryAfter != null) {
+      return new Decision(
+          Duration.ZERO,
+          throttled().withHeader("x-acs-retry-after", Long.toString(retryAfter.toMillis())),
+          false);
+    }
     FaultSpec spec = specs.getOrDefault(action, specs.get(EVERY_ACTION));
     if (spec == null) {
       return Decision.NONE;
@@ -49,7 +68,7 @@ final class Faults {
     double draw = random.nextDouble();
     ApiError rejection = null;
     if (draw < spec.throttleRate()) {
-      rejection = throttled();
+      rejection = throttledAtRandom();
     } else if (draw < spec.throttleRate() + spec.serverErrorRate()) {
       rejection = serverError();
     }
@@ -58,10 +77,13 @@ final class Faults {
   }
 
   /** Alibaba's newest SDKs honour x-acs-retry-after; older gateways do not send it. */
-  private ApiError throttled() {
-    ApiError error =
-        new ApiError(400, "Throttling.User", "Request was denied due to user flow control.");
+  private ApiError throttledAtRandom() {
+    ApiError error = throttled();
     return random.nextBoolean() ? error.withHeader("x-acs-retry-after", "1000") : error;
+  }
+
+  private static ApiError throttled() {
+    return new ApiError(400, "Throttling.User", "Request was denied due to user flow control.");
   }
 
   private ApiError serverError() {

@@ -327,6 +327,22 @@ public final class PolarDbEmulator {
     }
   }
 
+  /**
+   * The next {@code calls} calls of {@code action} are throttled (400 {@code Throttling.User}, not
+   * processed) with {@code x-acs-retry-after} set to {@code retryAfter}, before any {@link
+   * FaultSpec} is drawn for them. {@link #clearFaults()} cancels those still due.
+   */
+  public void throttleNext(String action, int calls, Duration retryAfter) {
+    Objects.requireNonNull(action, "action");
+    Objects.requireNonNull(retryAfter, "retryAfter");
+    if (calls < 0 || retryAfter.isNegative()) {
+      throw new IllegalArgumentException("calls and retryAfter must not be negative");
+    }
+    synchronized (lock) {
+      faults.throttleNext(action, calls, retryAfter);
+    }
+  }
+
   public void clearFaults() {
     synchronized (lock) {
       faults.clear();

@@ -39,8 +39,9 @@
  *   <li>STS: 400 {@code MissingRoleArn}, 400 {@code MissingOIDCProviderArn}, 400 {@code
  *       InvalidParameter.OIDCToken}, 400 {@code InvalidParameter.RoleSessionName}, 400 {@code
  *       InvalidParameter.DurationSeconds}, 403 {@code NoPermission}.
- *   <li>Injected: 400 {@code Throttling.User} (some with {@code x-acs-retry-after: 1000}), 503
- *       {@code ServiceUnavailable}, 500 {@code InternalError}, and no reply at all.
+ *   <li>Injected: 400 {@code Throttling.User} (some with {@code x-acs-retry-after: 1000}, or a
+ *       given count of them with a given retry-after), 503 {@code ServiceUnavailable}, 500 {@code
+ *       InternalError}, and no reply at all.
  * </ul>
  */
 package dev.polardbbackup.emulator;

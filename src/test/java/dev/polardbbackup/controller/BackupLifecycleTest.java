@@ -5,11 +5,15 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.polardbbackup.emulator.ApiCall;
 import dev.polardbbackup.emulator.BackupRecord;
 import dev.polardbbackup.emulator.FaultSpec;
 import dev.polardbbackup.emulator.Ledger;
+import dev.polardbbackup.emulator.PolarDbEmulator;
+import dev.polardbbackup.emulator.ShiftableClock;
 import dev.polardbbackup.model.DeletionPolicy;
 import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
@@ -19,21 +23,25 @@ import dev.polardbbackup.model.Reasons;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-@EnableKubernetesMockClient(crud = true)
 class BackupLifecycleTest {
-  KubernetesClient client;
+  // Status writes with a stale resourceVersion get 409 here, as from a real API server.
+  private final KubernetesMockServer server = StrictMockServer.start();
+  private final KubernetesClient client = server.createClient();
+
   private OperatorHarness harness;
 
   @AfterEach
@@ -41,12 +49,44 @@ class BackupLifecycleTest {
     if (harness != null) {
       harness.close();
     }
+    client.close();
+    server.destroy();
   }
 
-  private OperatorHarness start(dev.polardbbackup.emulator.PolarDbEmulator.Builder emulator)
-      throws Exception {
+  private OperatorHarness start(PolarDbEmulator.Builder emulator) throws Exception {
     harness = new OperatorHarness(client, emulator.build(), OperatorHarness.fastSettings()).start();
     return harness;
+  }
+
+  /** A harness whose emulator and operator share a clock that the test can move. */
+  private OperatorHarness onClock(
+      ShiftableClock clock, PolarDbEmulator.Builder emulator, ControllerSettings settings)
+      throws Exception {
+    harness = new OperatorHarness(client, emulator.clock(clock).build(), settings).withClock(clock);
+    return harness;
+  }
+
+  /**
+   * A user's edit of status ({@code kubectl edit --subresource=status}): read, change, write, and
+   * again on a conflict, since the operator keeps writing status while it retries.
+   */
+  private void editStatus(String name, Consumer<PolarDBBackupStatus> edit) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              PolarDBBackup current = harness.get(name);
+              edit.accept(current.getStatus());
+              try {
+                client.resource(current).updateStatus();
+                return true;
+              } catch (KubernetesClientException e) {
+                if (e.getCode() == 409) {
+                  return false;
+                }
+                throw e;
+              }
+            });
   }
 
   private static long liveBackups(Ledger ledger) {
@@ -137,10 +177,9 @@ class BackupLifecycleTest {
     PolarDBBackup first = harness.create("original");
     harness.awaitPhase("original", Phase.Succeeded);
     harness.create("copycat", new PolarDBBackupSpec("pc-busy", OperatorHarness.REGION));
-    PolarDBBackup copycat = harness.awaitReason("copycat", Reasons.CLUSTER_NOT_READY);
+    harness.awaitReason("copycat", Reasons.CLUSTER_NOT_READY);
 
-    copycat.getStatus().setClientToken(first.getMetadata().getUid());
-    client.resource(copycat).updateStatus();
+    editStatus("copycat", s -> s.setClientToken(first.getMetadata().getUid()));
     harness.emulator.setClusterStatus("pc-busy", "Running");
 
     PolarDBBackup refused = harness.awaitPhase("copycat", Phase.Failed);
@@ -189,6 +228,112 @@ class BackupLifecycleTest {
 
     assertEquals(Reasons.BACKUP_NOT_FOUND, failed.getStatus().getReason());
     assertEquals(0L, harness.emulator.ledger().callsByAction().getOrDefault("CreateBackup", 0L));
+  }
+
+  @Test
+  void adoptingARunningBackupFollowsItToSucceeded() throws Exception {
+    // The backup takes ten minutes on the shared clock: it is running until the test moves time.
+    ShiftableClock clock = new ShiftableClock();
+    onClock(
+            clock,
+            OperatorHarness.emulator().backupDuration(Duration.ofMinutes(10)),
+            OperatorHarness.fastSettings())
+        .start();
+    assertTrue(harness.polarDb().createBackup(CLUSTER, "made-elsewhere").isOk());
+    String existing = harness.emulator.ledger().backups().get(0).backupId();
+    harness.create(
+        "adopted",
+        new PolarDBBackupSpec(
+            CLUSTER, OperatorHarness.REGION, DeletionPolicy.Retain, null, existing));
+
+    PolarDBBackup adopting = harness.awaitReason("adopted", Reasons.ADOPTING);
+    assertEquals(Phase.Pending, adopting.getStatus().getPhase());
+    clock.jump(Duration.ofMinutes(11));
+    PolarDBBackup done = harness.awaitPhase("adopted", Phase.Succeeded);
+
+    assertEquals(existing, done.getStatus().getBackupId());
+    assertNotNull(done.getStatus().getBackupSetSize());
+    assertEquals("True", done.getStatus().condition("Ready").orElseThrow().getStatus());
+    assertTrue(harness.hasEvent("adopted", Reasons.BACKUP_SUCCEEDED));
+    assertEquals(
+        1L,
+        harness.emulator.ledger().callsByAction().get("CreateBackup"),
+        "adoption makes no backup");
+  }
+
+  @Test
+  void adoptingAFailedBackupEndsFailedAndSaysWhy() throws Exception {
+    start(OperatorHarness.emulator());
+    harness.emulator.failBackups(CLUSTER, "disk full");
+    assertTrue(harness.polarDb().createBackup(CLUSTER, "made-elsewhere").isOk());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> "Failed".equals(harness.emulator.ledger().backups().get(0).status()));
+    String existing = harness.emulator.ledger().backups().get(0).backupId();
+
+    harness.create(
+        "adopted",
+        new PolarDBBackupSpec(
+            CLUSTER, OperatorHarness.REGION, DeletionPolicy.Retain, null, existing));
+    PolarDBBackup failed = harness.awaitPhase("adopted", Phase.Failed);
+
+    assertEquals(Reasons.BACKUP_FAILED, failed.getStatus().getReason());
+    assertTrue(
+        failed.getStatus().getMessage().contains(existing)
+            && failed.getStatus().getMessage().contains("Failed"),
+        failed.getStatus().getMessage());
+    assertEquals("False", failed.getStatus().condition("Ready").orElseThrow().getStatus());
+    assertTrue(harness.hasEvent("adopted", Reasons.BACKUP_FAILED));
+    assertEquals(
+        1L,
+        harness.emulator.ledger().callsByAction().get("CreateBackup"),
+        "adoption makes no backup");
+  }
+
+  @Test
+  void aJobThatEndsWithoutABackupSetFailsWithBackupNotFound() throws Exception {
+    // The operator is down while the backup ends and a DBA deletes its set. Back, it finds the job
+    // ended and no set, and gives up only once backupNotFoundTimeout has passed on the shared
+    // clock.
+    ShiftableClock clock = new ShiftableClock();
+    onClock(
+            clock,
+            OperatorHarness.emulator().backupDuration(Duration.ofMinutes(5)),
+            OperatorHarness.fastSettings().toBuilder()
+                .backupNotFoundTimeout(Duration.ofMinutes(30))
+                .build())
+        .start();
+    harness.create("vanished");
+    String jobId =
+        harness
+            .awaitThat(
+                "vanished",
+                b -> b.getStatus() != null && b.getStatus().getJobStartTime() != null,
+                Duration.ofSeconds(10))
+            .getStatus()
+            .getBackupJobId();
+    harness.stopOperator();
+    clock.jump(Duration.ofMinutes(6));
+    String set = harness.emulator.ledger().backups().get(0).backupId();
+    assertTrue(harness.polarDb().deleteBackup(CLUSTER, set).isOk(), "a DBA deletes the set");
+
+    harness.start();
+    harness.awaitThat(
+        "vanished", b -> b.getStatus().getJobEndedTime() != null, Duration.ofSeconds(10));
+    // Two more looks: the set may still appear, so the backup must not fail yet.
+    long looks = harness.emulator.ledger().callsByAction().get("DescribeBackups");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> harness.emulator.ledger().callsByAction().get("DescribeBackups") >= looks + 2);
+    assertEquals(Phase.Running, harness.get("vanished").getStatus().getPhase());
+
+    clock.jump(Duration.ofMinutes(31));
+    PolarDBBackup failed = harness.awaitPhase("vanished", Phase.Failed);
+
+    assertEquals(Reasons.BACKUP_NOT_FOUND, failed.getStatus().getReason());
+    assertTrue(failed.getStatus().getMessage().contains(jobId), failed.getStatus().getMessage());
+    assertTrue(harness.hasEvent("vanished", Reasons.BACKUP_NOT_FOUND));
+    assertEquals(1L, harness.emulator.ledger().callsByAction().get("CreateBackup"));
   }
 
   @Test
@@ -343,6 +488,70 @@ class BackupLifecycleTest {
   }
 
   @Test
+  void aClusterThatStaysNotRunningPastTheWaitFailsWithClusterNotReady() throws Exception {
+    // clusterWaitTimeout is 30 minutes; the test moves the shared clock instead of waiting.
+    ShiftableClock clock = new ShiftableClock();
+    onClock(
+            clock,
+            OperatorHarness.emulator().cluster("pc-stopped", OperatorHarness.REGION, "Stopped"),
+            OperatorHarness.fastSettings().toBuilder()
+                .clusterWaitTimeout(Duration.ofMinutes(30))
+                .build())
+        .start();
+    harness.create("waits", new PolarDBBackupSpec("pc-stopped", OperatorHarness.REGION));
+
+    // Refused twice: the second refusal is a later pass that still waits.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                harness.emulator.ledger().callsTo("CreateBackup").stream()
+                        .filter(c -> "OperationDenied.DBClusterStatus".equals(c.code()))
+                        .count()
+                    >= 2);
+    PolarDBBackup waiting = harness.awaitReason("waits", Reasons.CLUSTER_NOT_READY);
+    assertEquals(Phase.Pending, waiting.getStatus().getPhase(), "within the wait it only waits");
+
+    clock.jump(Duration.ofMinutes(31));
+    PolarDBBackup failed = harness.awaitPhase("waits", Phase.Failed);
+
+    assertEquals(Reasons.CLUSTER_NOT_READY, failed.getStatus().getReason());
+    assertTrue(
+        failed.getStatus().getMessage().contains("giving up")
+            && failed.getStatus().getMessage().contains("OperationDenied.DBClusterStatus"),
+        failed.getStatus().getMessage());
+    assertEquals("False", failed.getStatus().condition("Ready").orElseThrow().getStatus());
+    assertTrue(harness.hasEvent("waits", Reasons.CLUSTER_NOT_READY));
+    assertEquals(0, harness.emulator.ledger().backups().size());
+  }
+
+  @Test
+  void aThrottledCallIsNotRetriedBeforeItsRetryAfter() throws Exception {
+    // The error backoff is 50 ms; PolarDB asks for 1.5 s.
+    harness =
+        new OperatorHarness(
+                client,
+                OperatorHarness.emulator().build(),
+                OperatorHarness.fastSettings().toBuilder()
+                    .errorBackoff(new Backoff(Duration.ofMillis(50), Duration.ofMillis(50), 0))
+                    .build())
+            .start();
+    harness.emulator.throttleNext("CreateBackup", 1, Duration.ofMillis(1500));
+    harness.create("throttled");
+
+    harness.awaitPhase("throttled", Phase.Succeeded);
+
+    List<ApiCall> creates = harness.emulator.ledger().callsTo("CreateBackup");
+    assertEquals(2, creates.size(), creates.toString());
+    assertEquals("Throttling.User", creates.get(0).code());
+    Duration gap = Duration.between(creates.get(0).at(), creates.get(1).at());
+    assertTrue(
+        gap.compareTo(Duration.ofMillis(1500)) >= 0,
+        "the retry came " + gap.toMillis() + " ms after a reply that asked for 1500 ms");
+    assertTrue(harness.hasEvent("throttled", Reasons.API_THROTTLED));
+  }
+
+  @Test
   void backupFailedByTheServiceIsTerminal() throws Exception {
     start(OperatorHarness.emulator());
     harness.emulator.failBackups(CLUSTER, "disk full");
@@ -422,19 +631,32 @@ class BackupLifecycleTest {
 
   @Test
   void deletingAfterALostReplyStillDeletesTheBackupThatWasMade() throws Exception {
-    start(OperatorHarness.emulator());
-    harness.emulator.setFault("CreateBackup", new FaultSpec(Duration.ZERO, 0, 0, 1.0));
+    // The operator's own retry of the lost call is ten minutes away: only the deletion, by sending
+    // the token again, can learn which job the lost reply would have named.
+    harness =
+        new OperatorHarness(
+                client,
+                OperatorHarness.emulator().build(),
+                OperatorHarness.fastSettings().toBuilder()
+                    .errorBackoff(new Backoff(Duration.ofMinutes(10), Duration.ofMinutes(10), 0))
+                    .build())
+            .start();
+    harness.emulator.setFault("CreateBackup", FaultSpec.lostResponses(1.0));
     harness.create("unsure", DeletionPolicy.Delete);
-    harness.awaitReason("unsure", Reasons.OUTCOME_UNKNOWN);
+    PolarDBBackup unsure = harness.awaitReason("unsure", Reasons.OUTCOME_UNKNOWN);
+    assertNull(unsure.getStatus().getBackupJobId(), "no reply, so no job id in status");
     assertEquals(1, harness.emulator.ledger().backups().size(), "the lost reply made a backup");
 
     harness.emulator.clearFaults();
     harness.delete("unsure");
     harness.awaitGone("unsure");
 
-    assertEquals(1, harness.emulator.ledger().backups().size(), "no second backup");
+    Ledger ledger = harness.emulator.ledger();
+    assertEquals(0, liveBackups(ledger), "the backup nobody heard of was deleted");
+    assertEquals(1, ledger.backups().size(), "no second backup");
     assertEquals(
-        0, liveBackups(harness.emulator.ledger()), "the backup nobody heard of was deleted");
+        2L, ledger.callsByAction().get("CreateBackup"), "the deletion sent the token again");
+    assertTrue(harness.hasEvent("unsure", "BackupDeleted"));
   }
 
   @Test
