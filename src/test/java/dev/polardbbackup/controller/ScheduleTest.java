@@ -27,7 +27,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
@@ -46,9 +45,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Schedules against the mock API server and the emulator. Ticks come from moving the schedules'
  * clock ({@link OperatorHarness#scheduleClock}, starting at 2030-01-01T01:30Z); backups themselves
- * run in real time in the emulator.
+ * run in real time in the emulator. A check that something did not happen first waits for a pass of
+ * the schedule that began after the test acted ({@link #awaitFreshPass}).
  */
-@EnableKubernetesMockClient(crud = true)
 class ScheduleTest {
   private static final String HOURLY = "0 * * * *";
   private static final String NAME = "nightly";
@@ -60,8 +59,9 @@ class ScheduleTest {
   private static final String STATUS_PATH =
       API_PATH + "/" + HasMetadata.getPlural(PolarDBBackupSchedule.class) + "/" + NAME + "/status";
 
-  KubernetesClient client;
-  KubernetesMockServer server;
+  // Status writes with a stale resourceVersion get 409 here, as from a real API server.
+  private final KubernetesMockServer server = StrictMockServer.start();
+  private final KubernetesClient client = server.createClient();
   private OperatorHarness harness;
 
   @AfterEach
@@ -69,6 +69,8 @@ class ScheduleTest {
     if (harness != null) {
       harness.close();
     }
+    client.close();
+    server.destroy();
   }
 
   private OperatorHarness start() throws IOException {
@@ -99,6 +101,11 @@ class ScheduleTest {
 
   private PolarDBBackupSchedule awaitStatus(Predicate<PolarDBBackupScheduleStatus> condition) {
     return harness.awaitSchedule(NAME, s -> s.getStatus() != null && condition.test(s.getStatus()));
+  }
+
+  /** Waits for a pass of the schedule that began after this call (and so after the last change). */
+  private void awaitFreshPass() {
+    harness.awaitFreshPass(PolarDBBackupSchedule.class, NAME);
   }
 
   private void clockAt(String iso) {
