@@ -15,6 +15,7 @@ import dev.polardbbackup.model.BackupTemplate;
 import dev.polardbbackup.model.CatchUpPolicy;
 import dev.polardbbackup.model.ConcurrencyPolicy;
 import dev.polardbbackup.model.DeletionPolicy;
+import dev.polardbbackup.model.LastBackup;
 import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSchedule;
@@ -50,6 +51,14 @@ import org.junit.jupiter.api.Test;
  */
 class ScheduleTest {
   private static final String HOURLY = "0 * * * *";
+  private static final String PAUSE =
+      "{\"metadata\":{\"annotations\":{\"" + PolarDBBackup.PAUSED_ANNOTATION + "\":\"true\"}}}";
+  private static final String RESUME =
+      "{\"metadata\":{\"annotations\":{\"" + PolarDBBackup.PAUSED_ANNOTATION + "\":null}}}";
+
+  /** Another controller's finalizer: a backup holding it stays in deletion until released. */
+  private static final String HOLD = "example.com/hold";
+
   private static final String NAME = "nightly";
   private static final String API_PATH =
       "/apis/"
@@ -133,6 +142,32 @@ class ScheduleTest {
     return harness.awaitPhase(child(tick), Phase.Succeeded);
   }
 
+  private void hold(String backup) {
+    harness
+        .client
+        .resources(PolarDBBackup.class)
+        .inNamespace(NAMESPACE)
+        .withName(backup)
+        .edit(
+            b -> {
+              b.getMetadata().getFinalizers().add(HOLD);
+              return b;
+            });
+  }
+
+  private void release(String backup) {
+    harness
+        .client
+        .resources(PolarDBBackup.class)
+        .inNamespace(NAMESPACE)
+        .withName(backup)
+        .edit(
+            b -> {
+              b.getMetadata().getFinalizers().remove(HOLD);
+              return b;
+            });
+  }
+
   private static Optional<Condition> condition(PolarDBBackupScheduleStatus status, String type) {
     return status.condition(type);
   }
@@ -149,6 +184,23 @@ class ScheduleTest {
         .filter(r -> r.backupId().equals(id))
         .findFirst()
         .orElseThrow();
+  }
+
+  /** From now on an admission policy refuses every new PolarDBBackup (403). */
+  private void refuseBackupCreation() {
+    server
+        .expect()
+        .post()
+        .withPath(API_PATH + "/" + HasMetadata.getPlural(PolarDBBackup.class))
+        .andReturn(
+            403,
+            new StatusBuilder()
+                .withStatus("Failure")
+                .withReason("Forbidden")
+                .withCode(403)
+                .withMessage("denied by policy")
+                .build())
+        .always();
   }
 
   /** From now on the API server refuses every status write of the schedule with 409 Conflict. */
@@ -287,20 +339,7 @@ class ScheduleTest {
       throws IOException, InterruptedException {
     start();
     // An admission policy refuses backups at first: the immediate tick waits, recorded.
-    String backups = API_PATH + "/" + HasMetadata.getPlural(PolarDBBackup.class);
-    server
-        .expect()
-        .post()
-        .withPath(backups)
-        .andReturn(
-            403,
-            new StatusBuilder()
-                .withStatus("Failure")
-                .withReason("Forbidden")
-                .withCode(403)
-                .withMessage("denied by policy")
-                .build())
-        .always();
+    refuseBackupCreation();
     harness.createSchedule(NAME, hourly().withRunImmediately(true));
     awaitStatus(s -> stalled(s, Reasons.CREATE_FAILED));
     harness.stopOperator();
@@ -426,6 +465,39 @@ class ScheduleTest {
     assertFalse(harness.get(child("203001010200")).getStatus().isTerminal());
   }
 
+  @Test
+  void aTickHeldBackByARunningBackupIsSkippedOnceItsStartingDeadlinePasses() throws IOException {
+    start();
+    create(hourly().withStartingDeadlineSeconds(600L));
+    harness.emulator.setBackupDuration(Duration.ofSeconds(8));
+    clockAt("2030-01-01T02:00:05Z");
+    harness.awaitPhase(child("203001010200"), Phase.Running);
+    harness.emulator.setBackupDuration(Duration.ofMillis(600));
+
+    clockAt("2030-01-01T03:00:05Z");
+    awaitStatus(s -> "2030-01-01T03:00:00Z".equals(s.getPendingTickTime()));
+    clockAt("2030-01-01T03:10:01Z"); // 600 s after the tick, and 02:00's backup still runs
+    var skipped =
+        awaitStatus(
+                s ->
+                    s.getPendingTickTime() == null && Integer.valueOf(1).equals(s.getMissedTicks()))
+            .getStatus();
+    assertFalse(
+        harness.get(child("203001010200")).getStatus().isTerminal(),
+        "skipped at its deadline, not when the running backup ended");
+    assertEquals("2030-01-01T03:00:00Z", skipped.getLastTickTime());
+    assertTrue(harness.hasEvent(NAME, Reasons.TICK_SKIPPED));
+
+    // The running backup ends: a deferred tick would start in the pass that sees it end.
+    harness.awaitPhase(child("203001010200"), Phase.Succeeded);
+    var after =
+        awaitStatus(s -> Integer.valueOf(1).equals(s.getSucceeded()) && s.getActive() == null)
+            .getStatus();
+    assertEquals(List.of(child("203001010200")), harness.childNames(NAME));
+    assertEquals(1, after.getMissedTicks());
+    assertEquals(1, after.getCreated());
+  }
+
   // ---------------------------------------------------------------- suspend, pause, edits
 
   @Test
@@ -452,22 +524,49 @@ class ScheduleTest {
   }
 
   @Test
-  void thePauseAnnotationHoldsTicksUntilRemoved() throws IOException, InterruptedException {
+  void thePauseAnnotationHoldsTicksUntilRemoved() throws IOException {
     start();
     create(hourly());
-    harness.mergePatchSchedule(
-        NAME, "{\"metadata\":{\"annotations\":{\"polardbbackup.dev/paused\":\"true\"}}}");
-    awaitStatus(s -> condition(s, Reasons.PAUSED).isPresent());
-    assertTrue(harness.hasEvent(NAME, Reasons.PAUSED));
+    harness.mergePatchSchedule(NAME, PAUSE);
+    await().atMost(Duration.ofSeconds(20)).until(() -> harness.hasEvent(NAME, Reasons.PAUSED));
 
     clockAt("2030-01-01T02:00:05Z");
-    Thread.sleep(500); // five rechecks of a paused schedule
+    awaitFreshPass(); // it saw the tick's time, paused
     assertEquals(List.of(), harness.childNames(NAME));
+    assertTrue(condition(harness.schedule(NAME).getStatus(), Reasons.PAUSED).isPresent());
 
-    harness.mergePatchSchedule(
-        NAME, "{\"metadata\":{\"annotations\":{\"polardbbackup.dev/paused\":null}}}");
+    harness.mergePatchSchedule(NAME, RESUME);
     harness.awaitPhase(child("203001010200"), Phase.Succeeded);
     assertTrue(awaitStatus(s -> condition(s, Reasons.PAUSED).isEmpty()) != null);
+  }
+
+  @Test
+  void aPausedScheduleDeletesNothingEvenBeyondItsRetention() throws IOException {
+    start();
+    create(hourly().withRetention(new Retention(3, 1, null, null)));
+    tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+    tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
+    tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
+    awaitStatus(s -> Integer.valueOf(3).equals(s.getSucceeded()));
+
+    // One edit: every pass that sees the pause also sees keepLast 1.
+    harness.mergePatchSchedule(
+        NAME,
+        "{\"metadata\":{\"annotations\":{\""
+            + PolarDBBackup.PAUSED_ANNOTATION
+            + "\":\"true\"}},\"spec\":{\"retention\":{\"keepLast\":1}}}");
+    await().atMost(Duration.ofSeconds(20)).until(() -> harness.hasEvent(NAME, Reasons.PAUSED));
+    awaitFreshPass();
+    assertTrue(
+        harness.children(NAME).stream()
+            .noneMatch(b -> b.getMetadata().getDeletionTimestamp() != null),
+        () -> "deleted while paused: " + harness.childNames(NAME));
+    assertEquals(3, harness.childNames(NAME).size());
+    assertNull(harness.schedule(NAME).getStatus().getDeleted());
+
+    harness.mergePatchSchedule(NAME, RESUME);
+    awaitChildren(List.of(child("203001010400")));
+    awaitStatus(s -> Integer.valueOf(2).equals(s.getDeleted()));
   }
 
   @Test
@@ -527,6 +626,122 @@ class ScheduleTest {
         "spec.template is required",
         condition(status, PolarDBBackupScheduleStatus.READY).get().getMessage());
     assertTrue(harness.hasEvent(NAME, Reasons.INVALID_SCHEDULE));
+  }
+
+  // ---------------------------------------------------------------- status
+
+  @Test
+  void aPassWithAStaleViewNeverWritesOverNewerStatus() throws IOException {
+    start();
+    create(hourly());
+    // Events are answered 3 s late: the 02:00 pass sits between creating its backup and writing
+    // status, with the schedule as it read it.
+    server
+        .expect()
+        .post()
+        .delay(3, TimeUnit.SECONDS)
+        .withPath("/api/v1/namespaces/" + NAMESPACE + "/events")
+        .andReply(201, RecordedRequest::getUtf8Body)
+        .always();
+    clockAt("2030-01-01T02:00:05Z");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> harness.childNames(NAME).contains(child("203001010200")));
+
+    // Meanwhile another replica (a new leader) records counts this pass cannot know.
+    PolarDBBackupSchedule read = harness.schedule(NAME);
+    assertNull(read.getStatus().getLastScheduleTime(), "the pass has not written yet");
+    var newer = read.getStatus().copy();
+    newer.setMissedTicks(3);
+    newer.setDeleted(2);
+    read.setStatus(newer);
+    client.resource(read).updateStatus();
+
+    // The pass's write is refused (409); the retry reads the newer status and adds to it.
+    var status =
+        awaitStatus(s -> "2030-01-01T02:00:00Z".equals(s.getLastScheduleTime())).getStatus();
+    assertEquals(3, status.getMissedTicks(), "counts never go back");
+    assertEquals(2, status.getDeleted(), "counts never go back");
+    assertEquals(1, status.getCreated());
+    assertEquals(List.of(child("203001010200")), harness.childNames(NAME));
+  }
+
+  @Test
+  void theLastSuccessfulBackupStaysTheNewestTicksWhenAnOlderOneFinishesLater() throws IOException {
+    start();
+    create(hourly().withConcurrencyPolicy(ConcurrencyPolicy.Allow));
+    harness.emulator.setBackupDuration(Duration.ofSeconds(6));
+    clockAt("2030-01-01T02:00:05Z");
+    harness.awaitPhase(child("203001010200"), Phase.Running);
+    harness.emulator.setBackupDuration(Duration.ofMillis(600));
+    PolarDBBackup newer = tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
+    awaitStatus(
+        s ->
+            s.getLastSuccessfulBackup() != null
+                && child("203001010300").equals(s.getLastSuccessfulBackup().name()));
+
+    PolarDBBackup older = harness.awaitPhase(child("203001010200"), Phase.Succeeded);
+    assertTrue(
+        Instant.parse(older.getStatus().getCompletionTime())
+            .isAfter(Instant.parse(newer.getStatus().getCompletionTime())),
+        "the older tick's backup finished last");
+    var status = awaitStatus(s -> Integer.valueOf(2).equals(s.getSucceeded())).getStatus();
+    assertEquals(
+        new LastBackup(
+            child("203001010300"),
+            newer.getStatus().getBackupId(),
+            newer.getStatus().getCompletionTime()),
+        status.getLastSuccessfulBackup());
+  }
+
+  @Test
+  void theLastSuccessfulBackupStaysWhenItsBackupIsDeletedByHand() throws IOException {
+    start();
+    create(hourly());
+    tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+    PolarDBBackup newest = tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
+    awaitStatus(
+        s ->
+            Integer.valueOf(2).equals(s.getSucceeded())
+                && child("203001010300").equals(s.getLastSuccessfulBackup().name()));
+
+    harness.delete(child("203001010300"));
+    harness.awaitGone(child("203001010300"));
+    var status = awaitStatus(s -> Integer.valueOf(1).equals(s.getSucceeded())).getStatus();
+    assertEquals(
+        new LastBackup(
+            child("203001010300"),
+            newest.getStatus().getBackupId(),
+            newest.getStatus().getCompletionTime()),
+        status.getLastSuccessfulBackup(),
+        "never back to the older backup that is left");
+  }
+
+  @Test
+  void aBackupKubernetesRefusesStallsTheScheduleAndItsTickRunsOnceAllowed() throws IOException {
+    start();
+    create(hourly());
+    refuseBackupCreation();
+    clockAt("2030-01-01T02:00:05Z");
+
+    var status = awaitStatus(s -> stalled(s, Reasons.CREATE_FAILED)).getStatus();
+    String message = condition(status, PolarDBBackupScheduleStatus.STALLED).get().getMessage();
+    assertTrue(message.contains(child("203001010200")) && message.contains("403"), message);
+    assertEquals("2030-01-01T02:00:00Z", status.getPendingTickTime(), "the tick stays due");
+    assertTrue(harness.hasEvent(NAME, Reasons.CREATE_FAILED));
+    assertEquals(List.of(), harness.childNames(NAME));
+
+    server.clearExpectations();
+    harness.awaitPhase(child("203001010200"), Phase.Succeeded);
+    var after =
+        awaitStatus(
+                s ->
+                    Integer.valueOf(1).equals(s.getCreated())
+                        && condition(s, PolarDBBackupScheduleStatus.STALLED).isEmpty())
+            .getStatus();
+    assertNull(after.getPendingTickTime());
+    assertEquals(0, Optional.ofNullable(after.getMissedTicks()).orElse(0));
   }
 
   // ---------------------------------------------------------------- names after a restart
@@ -601,18 +816,35 @@ class ScheduleTest {
   }
 
   @Test
-  void loweringKeepLastAppliesAtOnce() throws IOException, InterruptedException {
+  void loweringKeepLastAppliesAtOnceAndCountsEachDeletionOnce() throws IOException {
     start();
     create(hourly().withRetention(new Retention(3, 1, null, null)));
     tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
     tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
     tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
     awaitStatus(s -> Integer.valueOf(3).equals(s.getSucceeded()));
+    // Another controller's finalizer keeps the two oldest a while in deletion.
+    hold(child("203001010200"));
+    hold(child("203001010300"));
 
     harness.mergePatchSchedule(NAME, "{\"spec\":{\"retention\":{\"keepLast\":1}}}");
-    awaitChildren(List.of(child("203001010400")));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                harness.children(NAME).stream()
+                        .filter(b -> b.getMetadata().getDeletionTimestamp() != null)
+                        .count()
+                    == 2);
     awaitStatus(s -> Integer.valueOf(2).equals(s.getDeleted()));
-    Thread.sleep(500); // several more passes: a deletion is neither repeated nor counted twice
+    awaitFreshPass(); // it saw both still being deleted: neither deleted nor counted again
+    assertEquals(2, harness.schedule(NAME).getStatus().getDeleted());
+    assertEquals(1, harness.schedule(NAME).getStatus().getSucceeded());
+
+    release(child("203001010200"));
+    release(child("203001010300"));
+    awaitChildren(List.of(child("203001010400")));
+    awaitFreshPass();
     assertEquals(2, harness.schedule(NAME).getStatus().getDeleted());
   }
 
@@ -648,15 +880,18 @@ class ScheduleTest {
     clockAt("2030-01-01T03:40:00Z"); // 02:00 is now 100 minutes old
     awaitChildren(List.of(child("203001010300")));
 
-    clockAt("2030-01-01T03:59:00Z"); // ticks fail from here on; 03:00 becomes old
-    harness.emulator.failBackups(CLUSTER, "disk full");
+    harness.emulator.failBackups(CLUSTER, "disk full"); // ticks fail from here on
     clockAt("2030-01-01T04:00:05Z");
     harness.awaitPhase(child("203001010400"), Phase.Failed);
-    clockAt("2030-01-01T04:45:00Z");
-    awaitStatus(s -> "2030-01-01T05:00:00Z".equals(s.getNextScheduleTime()));
+    clockAt("2030-01-01T05:00:05Z"); // 03:00 is now two hours old
+    // Written at the end of the 05:00 pass, after its retention step.
+    var status =
+        awaitStatus(s -> "2030-01-01T05:00:00Z".equals(s.getLastScheduleTime())).getStatus();
+    PolarDBBackup kept = harness.get(child("203001010300"));
     assertTrue(
-        harness.childNames(NAME).contains(child("203001010300")),
+        kept != null && kept.getMetadata().getDeletionTimestamp() == null,
         "the only good backup is kept however old");
+    assertEquals(1, status.getDeleted());
   }
 
   // ---------------------------------------------------------------- quota
@@ -675,6 +910,35 @@ class ScheduleTest {
     assertTrue(cloudBackupOf(oldest).deleted());
     assertNull(fourth.getStatus().getQuotaWaits(), "the slot was free before it asked");
     awaitChildren(List.of(child("203001010300"), child("203001010400"), child("203001010500")));
+  }
+
+  @Test
+  void aTickWaitsAtMostTheRotationWaitForTheRotatedBackupToBeGone() throws IOException {
+    start();
+    create(hourly(DeletionPolicy.Delete).withRetention(new Retention(3, 1, null, true)));
+    tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+    tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
+    tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
+    awaitStatus(s -> Integer.valueOf(3).equals(s.getSucceeded()));
+    hold(child("203001010200")); // the backup rotation deletes: it never goes away
+
+    clockAt("2030-01-01T05:00:01Z");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                harness.hasEvent(NAME, Reasons.ROTATED_FOR_QUOTA)
+                    && harness.get(child("203001010200")).getMetadata().getDeletionTimestamp()
+                        != null);
+    awaitFreshPass(); // it saw the rotated backup still there, within the wait
+    assertFalse(harness.childNames(NAME).contains(child("203001010500")), "the tick waits");
+    assertEquals("2030-01-01T05:00:00Z", harness.schedule(NAME).getStatus().getPendingTickTime());
+
+    clockAt("2030-01-01T05:00:04Z"); // the fast settings' 3 s rotation wait is over
+    harness.awaitPhase(child("203001010500"), Phase.Succeeded);
+    var status = awaitStatus(s -> Integer.valueOf(4).equals(s.getCreated())).getStatus();
+    assertNull(status.getPendingTickTime());
+    assertEquals(1, status.getDeleted());
   }
 
   @Test
