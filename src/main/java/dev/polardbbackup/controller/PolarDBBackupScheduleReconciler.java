@@ -7,7 +7,6 @@ import dev.polardbbackup.model.CatchUpPolicy;
 import dev.polardbbackup.model.ConcurrencyPolicy;
 import dev.polardbbackup.model.Conditions;
 import dev.polardbbackup.model.DeletionPolicy;
-import dev.polardbbackup.model.LastBackup;
 import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSchedule;
@@ -257,16 +256,8 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
       status.setActive(active.isEmpty() ? null : active);
       status.setSucceeded(owned.succeeded().size());
       status.setFailed(owned.failed().size());
-      owned.succeeded().stream()
-          .filter(b -> b.getStatus().getCompletionTime() != null)
-          .findFirst()
-          .map(
-              b ->
-                  new LastBackup(
-                      b.getMetadata().getName(),
-                      b.getStatus().getBackupId(),
-                      b.getStatus().getCompletionTime()))
-          .filter(this::newerThanRecorded)
+      owned
+          .lastSuccessAfter(status.getLastSuccessfulBackup())
           .ifPresent(status::setLastSuccessfulBackup);
       owned
           .newestFinished()
@@ -279,14 +270,6 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
                           + b.getMetadata().getName()
                           + " failed: "
                           + b.getStatus().getMessage()));
-    }
-
-    /** The last success never moves back, even after retention deleted its object. */
-    private boolean newerThanRecorded(LastBackup candidate) {
-      LastBackup recorded = status.getLastSuccessfulBackup();
-      // Times are whole seconds: of two in one second, the newer tick (the candidate) wins.
-      return recorded == null
-          || !Instant.parse(candidate.time()).isBefore(Instant.parse(recorded.time()));
     }
 
     /**

@@ -168,6 +168,13 @@ class ScheduleTest {
             });
   }
 
+  private static LastBackup lastSuccess(PolarDBBackup backup) {
+    return new LastBackup(
+        backup.getMetadata().getName(),
+        backup.getStatus().getBackupId(),
+        backup.getStatus().getCompletionTime());
+  }
+
   private static Optional<Condition> condition(PolarDBBackupScheduleStatus status, String type) {
     return status.condition(type);
   }
@@ -668,7 +675,7 @@ class ScheduleTest {
   }
 
   @Test
-  void theLastSuccessfulBackupStaysTheNewestTicksWhenAnOlderOneFinishesLater() throws IOException {
+  void theLastSuccessfulBackupNeverMovesBackToAnOlderTickThatFinishedLater() throws IOException {
     start();
     create(hourly().withConcurrencyPolicy(ConcurrencyPolicy.Allow));
     harness.emulator.setBackupDuration(Duration.ofSeconds(6));
@@ -687,12 +694,13 @@ class ScheduleTest {
             .isAfter(Instant.parse(newer.getStatus().getCompletionTime())),
         "the older tick's backup finished last");
     var status = awaitStatus(s -> Integer.valueOf(2).equals(s.getSucceeded())).getStatus();
-    assertEquals(
-        new LastBackup(
-            child("203001010300"),
-            newer.getStatus().getBackupId(),
-            newer.getStatus().getCompletionTime()),
-        status.getLastSuccessfulBackup());
+    assertEquals(lastSuccess(newer), status.getLastSuccessfulBackup());
+
+    // The newer one is deleted by hand; the one left finished later, but holds older data.
+    harness.delete(child("203001010300"));
+    harness.awaitGone(child("203001010300"));
+    var left = awaitStatus(s -> Integer.valueOf(1).equals(s.getSucceeded())).getStatus();
+    assertEquals(lastSuccess(newer), left.getLastSuccessfulBackup(), "never back to an older tick");
   }
 
   @Test
@@ -710,10 +718,7 @@ class ScheduleTest {
     harness.awaitGone(child("203001010300"));
     var status = awaitStatus(s -> Integer.valueOf(1).equals(s.getSucceeded())).getStatus();
     assertEquals(
-        new LastBackup(
-            child("203001010300"),
-            newest.getStatus().getBackupId(),
-            newest.getStatus().getCompletionTime()),
+        lastSuccess(newest),
         status.getLastSuccessfulBackup(),
         "never back to the older backup that is left");
   }
@@ -836,7 +841,7 @@ class ScheduleTest {
                         .filter(b -> b.getMetadata().getDeletionTimestamp() != null)
                         .count()
                     == 2);
-    awaitStatus(s -> Integer.valueOf(2).equals(s.getDeleted()));
+    awaitStatus(s -> s.getDeleted() != null && s.getDeleted() >= 2);
     awaitFreshPass(); // it saw both still being deleted: neither deleted nor counted again
     assertEquals(2, harness.schedule(NAME).getStatus().getDeleted());
     assertEquals(1, harness.schedule(NAME).getStatus().getSucceeded());
