@@ -18,6 +18,7 @@ import dev.polardbbackup.model.Retention;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -65,7 +66,12 @@ import org.slf4j.LoggerFactory;
  *   <li>Record status and look again at the next tick.
  * </ol>
  */
-@ControllerConfiguration(name = PolarDBBackupScheduleReconciler.NAME)
+// Not generation-aware: the pause annotation is metadata and must act at once
+// (SpecOrLifecycleChange).
+@ControllerConfiguration(
+    name = PolarDBBackupScheduleReconciler.NAME,
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = SpecOrLifecycleChange.class))
 public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackupSchedule> {
   public static final String NAME = "polardbbackupschedule";
   public static final String SCHEDULE_LABEL = PolarDBBackup.GROUP + "/schedule";

@@ -68,6 +68,7 @@ final class OperatorHarness implements AutoCloseable {
   private final ControllerSettings settings;
   private Clock clock = Clock.systemUTC();
   private boolean schedules;
+  private ScheduleSettings scheduleSettings = fastScheduleSettings();
   private Operator operator;
   private final PassCounter passes = new PassCounter();
 
@@ -136,6 +137,12 @@ final class OperatorHarness implements AutoCloseable {
     return this;
   }
 
+  /** Other schedule timers than {@link #fastScheduleSettings()}. */
+  OperatorHarness withScheduleSettings(ScheduleSettings settings) {
+    scheduleSettings = settings;
+    return this;
+  }
+
   OperatorHarness start() {
     operator =
         new Operator(
@@ -157,7 +164,7 @@ final class OperatorHarness implements AutoCloseable {
     if (schedules) {
       operator.register(
           new PolarDBBackupScheduleReconciler(
-              fastScheduleSettings(), scheduleClock, new Events(client, scheduleClock)),
+              scheduleSettings, scheduleClock, new Events(client, scheduleClock)),
           c -> c.settingNamespaces(NAMESPACE));
     }
     operator.start();

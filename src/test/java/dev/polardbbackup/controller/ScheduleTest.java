@@ -577,6 +577,36 @@ class ScheduleTest {
   }
 
   @Test
+  void thePauseAnnotationActsAtOnceNotAtTheNextTimedLook() throws IOException {
+    // A look every 10 minutes at most (10 s while paused): only the annotation's own event can
+    // act within the 5 s the test gives it.
+    harness =
+        new OperatorHarness(
+                client, OperatorHarness.emulator().build(), OperatorHarness.fastSettings())
+            .withSchedules()
+            .withScheduleSettings(
+                new ScheduleSettings(
+                    Duration.ofMinutes(10),
+                    Duration.ofMinutes(1),
+                    Duration.ofSeconds(3),
+                    Duration.ofMillis(200)))
+            .start();
+    create(hourly());
+
+    harness.mergePatchSchedule(NAME, PAUSE);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> condition(harness.schedule(NAME).getStatus(), Reasons.PAUSED).isPresent());
+
+    clockAt("2030-01-01T02:00:05Z");
+    harness.mergePatchSchedule(NAME, RESUME);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> harness.childNames(NAME).contains(child("203001010200")));
+    awaitStatus(s -> condition(s, Reasons.PAUSED).isEmpty());
+  }
+
+  @Test
   void aNewCronTakesEffectFromTheNextTickWithoutCatchingUp() throws IOException {
     start();
     create(hourly());
