@@ -238,6 +238,10 @@ class ScheduleChildrenTest {
         new ScheduleChildren(List.of(sameSecond, newer), UID).lastSuccessAfter(null));
     assertEquals(
         Optional.of(recordOf(newer)),
+        new ScheduleChildren(List.of(finishedLater, newer), UID).lastSuccessAfter(null),
+        "the newest tick, not the last to finish");
+    assertEquals(
+        Optional.of(recordOf(newer)),
         new ScheduleChildren(List.of(sameSecond, newer), UID)
             .lastSuccessAfter(recordOf(sameSecond)),
         "a newer tick that finished in the same second replaces the record");
