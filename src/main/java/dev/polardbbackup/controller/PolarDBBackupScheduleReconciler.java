@@ -7,7 +7,6 @@ import dev.polardbbackup.model.CatchUpPolicy;
 import dev.polardbbackup.model.ConcurrencyPolicy;
 import dev.polardbbackup.model.Conditions;
 import dev.polardbbackup.model.DeletionPolicy;
-import dev.polardbbackup.model.LastBackup;
 import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSchedule;
@@ -19,6 +18,7 @@ import dev.polardbbackup.model.Retention;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -66,7 +66,12 @@ import org.slf4j.LoggerFactory;
  *   <li>Record status and look again at the next tick.
  * </ol>
  */
-@ControllerConfiguration(name = PolarDBBackupScheduleReconciler.NAME)
+// Not generation-aware: the pause annotation is metadata and must act at once
+// (SpecOrLifecycleChange).
+@ControllerConfiguration(
+    name = PolarDBBackupScheduleReconciler.NAME,
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = SpecOrLifecycleChange.class))
 public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackupSchedule> {
   public static final String NAME = "polardbbackupschedule";
   public static final String SCHEDULE_LABEL = PolarDBBackup.GROUP + "/schedule";
@@ -257,16 +262,8 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
       status.setActive(active.isEmpty() ? null : active);
       status.setSucceeded(owned.succeeded().size());
       status.setFailed(owned.failed().size());
-      owned.succeeded().stream()
-          .filter(b -> b.getStatus().getCompletionTime() != null)
-          .findFirst()
-          .map(
-              b ->
-                  new LastBackup(
-                      b.getMetadata().getName(),
-                      b.getStatus().getBackupId(),
-                      b.getStatus().getCompletionTime()))
-          .filter(this::newerThanRecorded)
+      owned
+          .lastSuccessAfter(status.getLastSuccessfulBackup())
           .ifPresent(status::setLastSuccessfulBackup);
       owned
           .newestFinished()
@@ -279,14 +276,6 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
                           + b.getMetadata().getName()
                           + " failed: "
                           + b.getStatus().getMessage()));
-    }
-
-    /** The last success never moves back, even after retention deleted its object. */
-    private boolean newerThanRecorded(LastBackup candidate) {
-      LastBackup recorded = status.getLastSuccessfulBackup();
-      // Times are whole seconds: of two in one second, the newer tick (the candidate) wins.
-      return recorded == null
-          || !Instant.parse(candidate.time()).isBefore(Instant.parse(recorded.time()));
     }
 
     /**

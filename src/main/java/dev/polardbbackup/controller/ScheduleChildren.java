@@ -1,5 +1,6 @@
 package dev.polardbbackup.controller;
 
+import dev.polardbbackup.model.LastBackup;
 import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.QuotaRotation;
@@ -98,6 +99,27 @@ final class ScheduleChildren {
 
   List<PolarDBBackup> terminating() {
     return terminating;
+  }
+
+  /**
+   * The newest successful child, to record as the last success unless that would move the record
+   * back: to an older tick's backup that finished later, or to an older one left after the recorded
+   * one was deleted. The tick says which is newer (a backup holds its tick's data), not the
+   * completion time, which is in whole seconds and can be the same for two. The record keeps only
+   * the name, and a child's name ends in its tick's UTC minute ({@code yyyyMMddHHmm}), so for two
+   * children of one schedule the order of the names is the order of the ticks.
+   */
+  Optional<LastBackup> lastSuccessAfter(LastBackup recorded) {
+    return succeeded.stream()
+        .filter(b -> b.getStatus().getCompletionTime() != null)
+        .findFirst()
+        .map(
+            b ->
+                new LastBackup(
+                    b.getMetadata().getName(),
+                    b.getStatus().getBackupId(),
+                    b.getStatus().getCompletionTime()))
+        .filter(candidate -> recorded == null || candidate.name().compareTo(recorded.name()) >= 0);
   }
 
   /** Manual-backup slots this schedule's children hold or are about to need. */

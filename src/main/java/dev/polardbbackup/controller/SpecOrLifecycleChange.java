@@ -1,6 +1,7 @@
 package dev.polardbbackup.controller;
 
 import dev.polardbbackup.model.PolarDBBackup;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import java.util.Map;
 import java.util.Objects;
@@ -10,12 +11,13 @@ import java.util.Objects;
  * deletion, a change of finalizers, or a change of the pause or force-delete annotation. Those two
  * are metadata, which JOSDK's generation-aware filter would ignore until the next timed pass, so a
  * paused object would resume late and a stuck deletion would not let go when told to. Status writes
- * (ours, or another replica's) do not wake it.
+ * (ours, or another replica's) do not wake it. Both controllers use it: backups and schedules (a
+ * schedule has no finalizer and no force-delete annotation, so only its spec and pause count).
  */
-public final class SpecOrLifecycleChange implements OnUpdateFilter<PolarDBBackup> {
+public final class SpecOrLifecycleChange implements OnUpdateFilter<HasMetadata> {
 
   @Override
-  public boolean accept(PolarDBBackup newResource, PolarDBBackup oldResource) {
+  public boolean accept(HasMetadata newResource, HasMetadata oldResource) {
     var now = newResource.getMetadata();
     var before = oldResource.getMetadata();
     return generation(now.getGeneration()) > generation(before.getGeneration())

@@ -21,6 +21,8 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -28,8 +30,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import okhttp3.OkHttpClient;
@@ -65,7 +70,9 @@ final class OperatorHarness implements AutoCloseable {
   private final CapturedLogs logs = CapturedLogs.open();
   private Clock clock = Clock.systemUTC();
   private boolean schedules;
+  private ScheduleSettings scheduleSettings = fastScheduleSettings();
   private Operator operator;
+  private final PassCounter passes = new PassCounter();
 
   OperatorHarness(KubernetesClient client, PolarDbEmulator emulator, ControllerSettings settings)
       throws IOException {
@@ -132,13 +139,20 @@ final class OperatorHarness implements AutoCloseable {
     return this;
   }
 
+  /** Other schedule timers than {@link #fastScheduleSettings()}. */
+  OperatorHarness withScheduleSettings(ScheduleSettings settings) {
+    scheduleSettings = settings;
+    return this;
+  }
+
   OperatorHarness start() {
     operator =
         new Operator(
             o ->
                 o.withKubernetesClient(client)
                     .withUseSSAToPatchPrimaryResource(false)
-                    .withCloseClientOnStop(false));
+                    .withCloseClientOnStop(false)
+                    .withMetrics(passes));
     var reconciler =
         new PolarDBBackupReconciler(
             new PolarDbClientFactory(Optional.of(server.baseUri()), http, clock, CallListener.NONE),
@@ -152,7 +166,7 @@ final class OperatorHarness implements AutoCloseable {
     if (schedules) {
       operator.register(
           new PolarDBBackupScheduleReconciler(
-              fastScheduleSettings(), scheduleClock, new Events(client, scheduleClock)),
+              scheduleSettings, scheduleClock, new Events(client, scheduleClock)),
           c -> c.settingNamespaces(NAMESPACE));
     }
     operator.start();
@@ -202,6 +216,66 @@ final class OperatorHarness implements AutoCloseable {
       // The log check above still ran.
     }
     return found;
+  }
+
+  // ---- reconcile passes ----
+
+  /**
+   * Waits until a reconcile pass of the named resource that began after this call has ended: the
+   * controller has then looked at the world as the test left it, and an absence means something.
+   * JOSDK runs one pass of a resource at a time, so the pass that ends as number {@code started +
+   * 1} began after the call.
+   */
+  void awaitFreshPass(Class<? extends HasMetadata> type, String name) {
+    String key = PassCounter.key(type, name);
+    int started = passes.started(key);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> passes.ended(key) > started);
+  }
+
+  /** Counts passes per resource through JOSDK's metrics hook. */
+  private static final class PassCounter implements Metrics {
+    private final Map<String, AtomicInteger> started = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> ended = new ConcurrentHashMap<>();
+
+    static String key(Class<? extends HasMetadata> type, String name) {
+      return HasMetadata.getKind(type) + "/" + name;
+    }
+
+    private static String key(HasMetadata resource) {
+      return resource.getKind() + "/" + resource.getMetadata().getName();
+    }
+
+    int started(String key) {
+      return started.getOrDefault(key, new AtomicInteger()).get();
+    }
+
+    int ended(String key) {
+      return ended.getOrDefault(key, new AtomicInteger()).get();
+    }
+
+    private static void count(Map<String, AtomicInteger> counts, String key) {
+      counts.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    @Override
+    public void reconcileCustomResource(
+        HasMetadata resource, RetryInfo retryInfo, Map<String, Object> metadata) {
+      count(started, key(resource));
+    }
+
+    @Override
+    public void finishedReconciliation(HasMetadata resource, Map<String, Object> metadata) {
+      count(ended, key(resource));
+    }
+
+    @Override
+    public void failedReconciliation(
+        HasMetadata resource, Exception exception, Map<String, Object> metadata) {
+      count(ended, key(resource));
+    }
   }
 
   // ---- resources ----

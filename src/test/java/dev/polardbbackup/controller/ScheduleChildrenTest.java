@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.polardbbackup.controller.ScheduleChildren.RotationEffect;
+import dev.polardbbackup.model.LastBackup;
 import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSpec;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ScheduleChildrenTest {
@@ -210,5 +212,51 @@ class ScheduleChildrenTest {
     assertTrue(
         new ScheduleChildren(List.of(earlier, made("06", Phase.Succeeded)), UID)
             .acceptedSince(held));
+  }
+
+  /** A successful child that completed at {@code completed}. */
+  private static PolarDBBackup succeeded(String tick, String completed) {
+    var b = made(tick, Phase.Succeeded);
+    b.getStatus().setBackupId("pb-" + tick);
+    b.getStatus().setCompletionTime(completed);
+    return b;
+  }
+
+  private static LastBackup recordOf(PolarDBBackup b) {
+    return new LastBackup(
+        b.getMetadata().getName(), b.getStatus().getBackupId(), b.getStatus().getCompletionTime());
+  }
+
+  @Test
+  void theLastSuccessIsTheNewestTickAndNeverMovesBack() {
+    var newer = succeeded("03", "2030-01-03T00:05:00Z");
+    var sameSecond = succeeded("02", "2030-01-03T00:05:00Z");
+    var finishedLater = succeeded("02", "2030-01-03T00:09:00Z");
+
+    assertEquals(
+        Optional.of(recordOf(newer)),
+        new ScheduleChildren(List.of(sameSecond, newer), UID).lastSuccessAfter(null));
+    assertEquals(
+        Optional.of(recordOf(newer)),
+        new ScheduleChildren(List.of(finishedLater, newer), UID).lastSuccessAfter(null),
+        "the newest tick, not the last to finish");
+    assertEquals(
+        Optional.of(recordOf(newer)),
+        new ScheduleChildren(List.of(sameSecond, newer), UID)
+            .lastSuccessAfter(recordOf(sameSecond)),
+        "a newer tick that finished in the same second replaces the record");
+    // The recorded one was deleted; the one left is of an older tick.
+    assertEquals(
+        Optional.empty(),
+        new ScheduleChildren(List.of(sameSecond), UID).lastSuccessAfter(recordOf(newer)),
+        "not back to an older tick that finished in the same second");
+    assertEquals(
+        Optional.empty(),
+        new ScheduleChildren(List.of(finishedLater), UID).lastSuccessAfter(recordOf(newer)),
+        "not back to an older tick that finished later");
+    assertEquals(
+        Optional.empty(),
+        new ScheduleChildren(List.of(child("04", Phase.Running)), UID)
+            .lastSuccessAfter(recordOf(newer)));
   }
 }

@@ -15,6 +15,7 @@ import dev.polardbbackup.model.BackupTemplate;
 import dev.polardbbackup.model.CatchUpPolicy;
 import dev.polardbbackup.model.ConcurrencyPolicy;
 import dev.polardbbackup.model.DeletionPolicy;
+import dev.polardbbackup.model.LastBackup;
 import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSchedule;
@@ -27,7 +28,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
@@ -46,11 +46,19 @@ import org.junit.jupiter.api.Test;
 /**
  * Schedules against the mock API server and the emulator. Ticks come from moving the schedules'
  * clock ({@link OperatorHarness#scheduleClock}, starting at 2030-01-01T01:30Z); backups themselves
- * run in real time in the emulator.
+ * run in real time in the emulator. A check that something did not happen first waits for a pass of
+ * the schedule that began after the test acted ({@link #awaitFreshPass}).
  */
-@EnableKubernetesMockClient(crud = true)
 class ScheduleTest {
   private static final String HOURLY = "0 * * * *";
+  private static final String PAUSE =
+      "{\"metadata\":{\"annotations\":{\"" + PolarDBBackup.PAUSED_ANNOTATION + "\":\"true\"}}}";
+  private static final String RESUME =
+      "{\"metadata\":{\"annotations\":{\"" + PolarDBBackup.PAUSED_ANNOTATION + "\":null}}}";
+
+  /** Another controller's finalizer: a backup holding it stays in deletion until released. */
+  private static final String HOLD = "example.com/hold";
+
   private static final String NAME = "nightly";
   private static final String API_PATH =
       "/apis/"
@@ -60,8 +68,9 @@ class ScheduleTest {
   private static final String STATUS_PATH =
       API_PATH + "/" + HasMetadata.getPlural(PolarDBBackupSchedule.class) + "/" + NAME + "/status";
 
-  KubernetesClient client;
-  KubernetesMockServer server;
+  // Status writes with a stale resourceVersion get 409 here, as from a real API server.
+  private final KubernetesMockServer server = StrictMockServer.start();
+  private final KubernetesClient client = server.createClient();
   private OperatorHarness harness;
 
   @AfterEach
@@ -69,6 +78,8 @@ class ScheduleTest {
     if (harness != null) {
       harness.close();
     }
+    client.close();
+    server.destroy();
   }
 
   private OperatorHarness start() throws IOException {
@@ -101,6 +112,11 @@ class ScheduleTest {
     return harness.awaitSchedule(NAME, s -> s.getStatus() != null && condition.test(s.getStatus()));
   }
 
+  /** Waits for a pass of the schedule that began after this call (and so after the last change). */
+  private void awaitFreshPass() {
+    harness.awaitFreshPass(PolarDBBackupSchedule.class, NAME);
+  }
+
   private void clockAt(String iso) {
     harness.scheduleClock.set(Instant.parse(iso));
   }
@@ -126,6 +142,39 @@ class ScheduleTest {
     return harness.awaitPhase(child(tick), Phase.Succeeded);
   }
 
+  private void hold(String backup) {
+    harness
+        .client
+        .resources(PolarDBBackup.class)
+        .inNamespace(NAMESPACE)
+        .withName(backup)
+        .edit(
+            b -> {
+              b.getMetadata().getFinalizers().add(HOLD);
+              return b;
+            });
+  }
+
+  private void release(String backup) {
+    harness
+        .client
+        .resources(PolarDBBackup.class)
+        .inNamespace(NAMESPACE)
+        .withName(backup)
+        .edit(
+            b -> {
+              b.getMetadata().getFinalizers().remove(HOLD);
+              return b;
+            });
+  }
+
+  private static LastBackup lastSuccess(PolarDBBackup backup) {
+    return new LastBackup(
+        backup.getMetadata().getName(),
+        backup.getStatus().getBackupId(),
+        backup.getStatus().getCompletionTime());
+  }
+
   private static Optional<Condition> condition(PolarDBBackupScheduleStatus status, String type) {
     return status.condition(type);
   }
@@ -142,6 +191,23 @@ class ScheduleTest {
         .filter(r -> r.backupId().equals(id))
         .findFirst()
         .orElseThrow();
+  }
+
+  /** From now on an admission policy refuses every new PolarDBBackup (403). */
+  private void refuseBackupCreation() {
+    server
+        .expect()
+        .post()
+        .withPath(API_PATH + "/" + HasMetadata.getPlural(PolarDBBackup.class))
+        .andReturn(
+            403,
+            new StatusBuilder()
+                .withStatus("Failure")
+                .withReason("Forbidden")
+                .withCode(403)
+                .withMessage("denied by policy")
+                .build())
+        .always();
   }
 
   /** From now on the API server refuses every status write of the schedule with 409 Conflict. */
@@ -280,20 +346,7 @@ class ScheduleTest {
       throws IOException, InterruptedException {
     start();
     // An admission policy refuses backups at first: the immediate tick waits, recorded.
-    String backups = API_PATH + "/" + HasMetadata.getPlural(PolarDBBackup.class);
-    server
-        .expect()
-        .post()
-        .withPath(backups)
-        .andReturn(
-            403,
-            new StatusBuilder()
-                .withStatus("Failure")
-                .withReason("Forbidden")
-                .withCode(403)
-                .withMessage("denied by policy")
-                .build())
-        .always();
+    refuseBackupCreation();
     harness.createSchedule(NAME, hourly().withRunImmediately(true));
     awaitStatus(s -> stalled(s, Reasons.CREATE_FAILED));
     harness.stopOperator();
@@ -419,6 +472,39 @@ class ScheduleTest {
     assertFalse(harness.get(child("203001010200")).getStatus().isTerminal());
   }
 
+  @Test
+  void aTickHeldBackByARunningBackupIsSkippedOnceItsStartingDeadlinePasses() throws IOException {
+    start();
+    create(hourly().withStartingDeadlineSeconds(600L));
+    harness.emulator.setBackupDuration(Duration.ofSeconds(8));
+    clockAt("2030-01-01T02:00:05Z");
+    harness.awaitPhase(child("203001010200"), Phase.Running);
+    harness.emulator.setBackupDuration(Duration.ofMillis(600));
+
+    clockAt("2030-01-01T03:00:05Z");
+    awaitStatus(s -> "2030-01-01T03:00:00Z".equals(s.getPendingTickTime()));
+    clockAt("2030-01-01T03:10:01Z"); // 600 s after the tick, and 02:00's backup still runs
+    var skipped =
+        awaitStatus(
+                s ->
+                    s.getPendingTickTime() == null && Integer.valueOf(1).equals(s.getMissedTicks()))
+            .getStatus();
+    assertFalse(
+        harness.get(child("203001010200")).getStatus().isTerminal(),
+        "skipped at its deadline, not when the running backup ended");
+    assertEquals("2030-01-01T03:00:00Z", skipped.getLastTickTime());
+    assertTrue(harness.hasEvent(NAME, Reasons.TICK_SKIPPED));
+
+    // The running backup ends: a deferred tick would start in the pass that sees it end.
+    harness.awaitPhase(child("203001010200"), Phase.Succeeded);
+    var after =
+        awaitStatus(s -> Integer.valueOf(1).equals(s.getSucceeded()) && s.getActive() == null)
+            .getStatus();
+    assertEquals(List.of(child("203001010200")), harness.childNames(NAME));
+    assertEquals(1, after.getMissedTicks());
+    assertEquals(1, after.getCreated());
+  }
+
   // ---------------------------------------------------------------- suspend, pause, edits
 
   @Test
@@ -445,22 +531,79 @@ class ScheduleTest {
   }
 
   @Test
-  void thePauseAnnotationHoldsTicksUntilRemoved() throws IOException, InterruptedException {
+  void thePauseAnnotationHoldsTicksUntilRemoved() throws IOException {
     start();
     create(hourly());
-    harness.mergePatchSchedule(
-        NAME, "{\"metadata\":{\"annotations\":{\"polardbbackup.dev/paused\":\"true\"}}}");
-    awaitStatus(s -> condition(s, Reasons.PAUSED).isPresent());
-    assertTrue(harness.hasEvent(NAME, Reasons.PAUSED));
+    harness.mergePatchSchedule(NAME, PAUSE);
+    await().atMost(Duration.ofSeconds(20)).until(() -> harness.hasEvent(NAME, Reasons.PAUSED));
 
     clockAt("2030-01-01T02:00:05Z");
-    Thread.sleep(500); // five rechecks of a paused schedule
+    awaitFreshPass(); // it saw the tick's time, paused
     assertEquals(List.of(), harness.childNames(NAME));
+    assertTrue(condition(harness.schedule(NAME).getStatus(), Reasons.PAUSED).isPresent());
 
-    harness.mergePatchSchedule(
-        NAME, "{\"metadata\":{\"annotations\":{\"polardbbackup.dev/paused\":null}}}");
+    harness.mergePatchSchedule(NAME, RESUME);
     harness.awaitPhase(child("203001010200"), Phase.Succeeded);
     assertTrue(awaitStatus(s -> condition(s, Reasons.PAUSED).isEmpty()) != null);
+  }
+
+  @Test
+  void aPausedScheduleDeletesNothingEvenBeyondItsRetention() throws IOException {
+    start();
+    create(hourly().withRetention(new Retention(3, 1, null, null)));
+    tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+    tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
+    tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
+    awaitStatus(s -> Integer.valueOf(3).equals(s.getSucceeded()));
+
+    // One edit: every pass that sees the pause also sees keepLast 1.
+    harness.mergePatchSchedule(
+        NAME,
+        "{\"metadata\":{\"annotations\":{\""
+            + PolarDBBackup.PAUSED_ANNOTATION
+            + "\":\"true\"}},\"spec\":{\"retention\":{\"keepLast\":1}}}");
+    await().atMost(Duration.ofSeconds(20)).until(() -> harness.hasEvent(NAME, Reasons.PAUSED));
+    awaitFreshPass();
+    assertTrue(
+        harness.children(NAME).stream()
+            .noneMatch(b -> b.getMetadata().getDeletionTimestamp() != null),
+        () -> "deleted while paused: " + harness.childNames(NAME));
+    assertEquals(3, harness.childNames(NAME).size());
+    assertNull(harness.schedule(NAME).getStatus().getDeleted());
+
+    harness.mergePatchSchedule(NAME, RESUME);
+    awaitChildren(List.of(child("203001010400")));
+    awaitStatus(s -> Integer.valueOf(2).equals(s.getDeleted()));
+  }
+
+  @Test
+  void thePauseAnnotationActsAtOnceNotAtTheNextTimedLook() throws IOException {
+    // A look every 10 minutes at most (10 s while paused): only the annotation's own event can
+    // act within the 5 s the test gives it.
+    harness =
+        new OperatorHarness(
+                client, OperatorHarness.emulator().build(), OperatorHarness.fastSettings())
+            .withSchedules()
+            .withScheduleSettings(
+                new ScheduleSettings(
+                    Duration.ofMinutes(10),
+                    Duration.ofMinutes(1),
+                    Duration.ofSeconds(3),
+                    Duration.ofMillis(200)))
+            .start();
+    create(hourly());
+
+    harness.mergePatchSchedule(NAME, PAUSE);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> condition(harness.schedule(NAME).getStatus(), Reasons.PAUSED).isPresent());
+
+    clockAt("2030-01-01T02:00:05Z");
+    harness.mergePatchSchedule(NAME, RESUME);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> harness.childNames(NAME).contains(child("203001010200")));
+    awaitStatus(s -> condition(s, Reasons.PAUSED).isEmpty());
   }
 
   @Test
@@ -520,6 +663,120 @@ class ScheduleTest {
         "spec.template is required",
         condition(status, PolarDBBackupScheduleStatus.READY).get().getMessage());
     assertTrue(harness.hasEvent(NAME, Reasons.INVALID_SCHEDULE));
+  }
+
+  // ---------------------------------------------------------------- status
+
+  @Test
+  void aPassWithAStaleViewNeverWritesOverNewerStatus() throws IOException {
+    start();
+    create(hourly());
+    // Events are answered 3 s late: the 02:00 pass sits between creating its backup and writing
+    // status, with the schedule as it read it.
+    server
+        .expect()
+        .post()
+        .delay(3, TimeUnit.SECONDS)
+        .withPath("/api/v1/namespaces/" + NAMESPACE + "/events")
+        .andReply(201, RecordedRequest::getUtf8Body)
+        .always();
+    clockAt("2030-01-01T02:00:05Z");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> harness.childNames(NAME).contains(child("203001010200")));
+
+    // Meanwhile another replica (a new leader) records counts this pass cannot know.
+    PolarDBBackupSchedule read = harness.schedule(NAME);
+    assertNull(read.getStatus().getLastScheduleTime(), "the pass has not written yet");
+    var newer = read.getStatus().copy();
+    newer.setMissedTicks(3);
+    newer.setDeleted(2);
+    read.setStatus(newer);
+    client.resource(read).updateStatus();
+
+    // The pass's write is refused (409); the retry reads the newer status and adds to it.
+    var status =
+        awaitStatus(s -> "2030-01-01T02:00:00Z".equals(s.getLastScheduleTime())).getStatus();
+    assertEquals(3, status.getMissedTicks(), "counts never go back");
+    assertEquals(2, status.getDeleted(), "counts never go back");
+    assertEquals(1, status.getCreated());
+    assertEquals(List.of(child("203001010200")), harness.childNames(NAME));
+  }
+
+  @Test
+  void theLastSuccessfulBackupNeverMovesBackToAnOlderTickThatFinishedLater() throws IOException {
+    start();
+    create(hourly().withConcurrencyPolicy(ConcurrencyPolicy.Allow));
+    harness.emulator.setBackupDuration(Duration.ofSeconds(6));
+    clockAt("2030-01-01T02:00:05Z");
+    harness.awaitPhase(child("203001010200"), Phase.Running);
+    harness.emulator.setBackupDuration(Duration.ofMillis(600));
+    PolarDBBackup newer = tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
+    awaitStatus(
+        s ->
+            s.getLastSuccessfulBackup() != null
+                && child("203001010300").equals(s.getLastSuccessfulBackup().name()));
+
+    PolarDBBackup older = harness.awaitPhase(child("203001010200"), Phase.Succeeded);
+    assertTrue(
+        Instant.parse(older.getStatus().getCompletionTime())
+            .isAfter(Instant.parse(newer.getStatus().getCompletionTime())),
+        "the older tick's backup finished last");
+    var status = awaitStatus(s -> Integer.valueOf(2).equals(s.getSucceeded())).getStatus();
+    assertEquals(lastSuccess(newer), status.getLastSuccessfulBackup());
+
+    // The newer one is deleted by hand; the one left finished later, but holds older data.
+    harness.delete(child("203001010300"));
+    harness.awaitGone(child("203001010300"));
+    var left = awaitStatus(s -> Integer.valueOf(1).equals(s.getSucceeded())).getStatus();
+    assertEquals(lastSuccess(newer), left.getLastSuccessfulBackup(), "never back to an older tick");
+  }
+
+  @Test
+  void theLastSuccessfulBackupStaysWhenItsBackupIsDeletedByHand() throws IOException {
+    start();
+    create(hourly());
+    tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+    PolarDBBackup newest = tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
+    awaitStatus(
+        s ->
+            Integer.valueOf(2).equals(s.getSucceeded())
+                && child("203001010300").equals(s.getLastSuccessfulBackup().name()));
+
+    harness.delete(child("203001010300"));
+    harness.awaitGone(child("203001010300"));
+    var status = awaitStatus(s -> Integer.valueOf(1).equals(s.getSucceeded())).getStatus();
+    assertEquals(
+        lastSuccess(newest),
+        status.getLastSuccessfulBackup(),
+        "never back to the older backup that is left");
+  }
+
+  @Test
+  void aBackupKubernetesRefusesStallsTheScheduleAndItsTickRunsOnceAllowed() throws IOException {
+    start();
+    create(hourly());
+    refuseBackupCreation();
+    clockAt("2030-01-01T02:00:05Z");
+
+    var status = awaitStatus(s -> stalled(s, Reasons.CREATE_FAILED)).getStatus();
+    String message = condition(status, PolarDBBackupScheduleStatus.STALLED).get().getMessage();
+    assertTrue(message.contains(child("203001010200")) && message.contains("403"), message);
+    assertEquals("2030-01-01T02:00:00Z", status.getPendingTickTime(), "the tick stays due");
+    assertTrue(harness.hasEvent(NAME, Reasons.CREATE_FAILED));
+    assertEquals(List.of(), harness.childNames(NAME));
+
+    server.clearExpectations();
+    harness.awaitPhase(child("203001010200"), Phase.Succeeded);
+    var after =
+        awaitStatus(
+                s ->
+                    Integer.valueOf(1).equals(s.getCreated())
+                        && condition(s, PolarDBBackupScheduleStatus.STALLED).isEmpty())
+            .getStatus();
+    assertNull(after.getPendingTickTime());
+    assertEquals(0, Optional.ofNullable(after.getMissedTicks()).orElse(0));
   }
 
   // ---------------------------------------------------------------- names after a restart
@@ -594,18 +851,35 @@ class ScheduleTest {
   }
 
   @Test
-  void loweringKeepLastAppliesAtOnce() throws IOException, InterruptedException {
+  void loweringKeepLastAppliesAtOnceAndCountsEachDeletionOnce() throws IOException {
     start();
     create(hourly().withRetention(new Retention(3, 1, null, null)));
     tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
     tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
     tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
     awaitStatus(s -> Integer.valueOf(3).equals(s.getSucceeded()));
+    // Another controller's finalizer keeps the two oldest a while in deletion.
+    hold(child("203001010200"));
+    hold(child("203001010300"));
 
     harness.mergePatchSchedule(NAME, "{\"spec\":{\"retention\":{\"keepLast\":1}}}");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                harness.children(NAME).stream()
+                        .filter(b -> b.getMetadata().getDeletionTimestamp() != null)
+                        .count()
+                    == 2);
+    awaitStatus(s -> s.getDeleted() != null && s.getDeleted() >= 2);
+    awaitFreshPass(); // it saw both still being deleted: neither deleted nor counted again
+    assertEquals(2, harness.schedule(NAME).getStatus().getDeleted());
+    assertEquals(1, harness.schedule(NAME).getStatus().getSucceeded());
+
+    release(child("203001010200"));
+    release(child("203001010300"));
     awaitChildren(List.of(child("203001010400")));
-    awaitStatus(s -> Integer.valueOf(2).equals(s.getDeleted()));
-    Thread.sleep(500); // several more passes: a deletion is neither repeated nor counted twice
+    awaitFreshPass();
     assertEquals(2, harness.schedule(NAME).getStatus().getDeleted());
   }
 
@@ -641,15 +915,18 @@ class ScheduleTest {
     clockAt("2030-01-01T03:40:00Z"); // 02:00 is now 100 minutes old
     awaitChildren(List.of(child("203001010300")));
 
-    clockAt("2030-01-01T03:59:00Z"); // ticks fail from here on; 03:00 becomes old
-    harness.emulator.failBackups(CLUSTER, "disk full");
+    harness.emulator.failBackups(CLUSTER, "disk full"); // ticks fail from here on
     clockAt("2030-01-01T04:00:05Z");
     harness.awaitPhase(child("203001010400"), Phase.Failed);
-    clockAt("2030-01-01T04:45:00Z");
-    awaitStatus(s -> "2030-01-01T05:00:00Z".equals(s.getNextScheduleTime()));
+    clockAt("2030-01-01T05:00:05Z"); // 03:00 is now two hours old
+    // Written at the end of the 05:00 pass, after its retention step.
+    var status =
+        awaitStatus(s -> "2030-01-01T05:00:00Z".equals(s.getLastScheduleTime())).getStatus();
+    PolarDBBackup kept = harness.get(child("203001010300"));
     assertTrue(
-        harness.childNames(NAME).contains(child("203001010300")),
+        kept != null && kept.getMetadata().getDeletionTimestamp() == null,
         "the only good backup is kept however old");
+    assertEquals(1, status.getDeleted());
   }
 
   // ---------------------------------------------------------------- quota
@@ -668,6 +945,35 @@ class ScheduleTest {
     assertTrue(cloudBackupOf(oldest).deleted());
     assertNull(fourth.getStatus().getQuotaWaits(), "the slot was free before it asked");
     awaitChildren(List.of(child("203001010300"), child("203001010400"), child("203001010500")));
+  }
+
+  @Test
+  void aTickWaitsAtMostTheRotationWaitForTheRotatedBackupToBeGone() throws IOException {
+    start();
+    create(hourly(DeletionPolicy.Delete).withRetention(new Retention(3, 1, null, true)));
+    tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
+    tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
+    tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
+    awaitStatus(s -> Integer.valueOf(3).equals(s.getSucceeded()));
+    hold(child("203001010200")); // the backup rotation deletes: it never goes away
+
+    clockAt("2030-01-01T05:00:01Z");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                harness.hasEvent(NAME, Reasons.ROTATED_FOR_QUOTA)
+                    && harness.get(child("203001010200")).getMetadata().getDeletionTimestamp()
+                        != null);
+    awaitFreshPass(); // it saw the rotated backup still there, within the wait
+    assertFalse(harness.childNames(NAME).contains(child("203001010500")), "the tick waits");
+    assertEquals("2030-01-01T05:00:00Z", harness.schedule(NAME).getStatus().getPendingTickTime());
+
+    clockAt("2030-01-01T05:00:04Z"); // the fast settings' 3 s rotation wait is over
+    harness.awaitPhase(child("203001010500"), Phase.Succeeded);
+    var status = awaitStatus(s -> Integer.valueOf(4).equals(s.getCreated())).getStatus();
+    assertNull(status.getPendingTickTime());
+    assertEquals(1, status.getDeleted());
   }
 
   @Test
