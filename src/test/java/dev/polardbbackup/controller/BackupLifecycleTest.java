@@ -35,6 +35,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class BackupLifecycleTest {
@@ -333,9 +334,13 @@ class BackupLifecycleTest {
     assertEquals(1L, harness.emulator.ledger().callsByAction().get("CreateBackup"));
   }
 
-  @Test
-  void lostResponseOnCreateBackupStillCreatesExactlyOneBackup() throws Exception {
-    start(OperatorHarness.emulator());
+  // Under both readings of when PolarDB replays a token: before its quota and cluster checks, or
+  // after them.
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(PolarDbEmulator.QuotaCheckOrder.class)
+  void lostResponseOnCreateBackupStillCreatesExactlyOneBackup(PolarDbEmulator.QuotaCheckOrder order)
+      throws Exception {
+    start(OperatorHarness.emulator().quotaCheckOrder(order));
     harness.emulator.setFault("CreateBackup", new FaultSpec(Duration.ZERO, 0, 0, 1.0));
     String uid = harness.create("lost").getMetadata().getUid();
 
