@@ -11,7 +11,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -34,12 +34,13 @@ import org.junit.jupiter.params.provider.CsvSource;
  * in status, event and log, and never a value of the Secret there, nor in an exception the
  * framework logs.
  */
-@EnableKubernetesMockClient(crud = true)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SecretCredentialsTest {
   private static final String SECRET_VALUE = "s3cr3t-value";
 
-  static KubernetesClient client;
+  // Status writes with a stale resourceVersion get 409 here, as from a real API server.
+  private final KubernetesMockServer server = StrictMockServer.start();
+  private final KubernetesClient client = server.createClient();
   private OperatorHarness harness;
 
   @BeforeAll
@@ -55,6 +56,8 @@ class SecretCredentialsTest {
     if (harness != null) {
       harness.close();
     }
+    client.close();
+    server.destroy();
   }
 
   private static String b64(String text) {
