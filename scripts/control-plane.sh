@@ -571,6 +571,9 @@ cmd_up() {
   TOKEN='' wait_ready etcd "$ETCD_PID" "$ETCD_URL/health" '"health":"true"' "$dir/etcd.log" 30
 
   # The flags are kept in DIR/apiserver.args (NUL-separated) so restart-apiserver reuses them.
+  # OwnerReferencesPermissionEnforcement is on by default on OpenShift and on some hardened
+  # clusters: setting blockOwnerDeletion on a schedule's backups then needs `update` on
+  # polardbbackupschedules/finalizers. Enabled here so that a missing RBAC rule fails the e2e.
   local args=(
     "$KUBE_APISERVER"
     --etcd-servers="$ETCD_URL"
@@ -585,6 +588,7 @@ cmd_up() {
     --service-account-signing-key-file="$dir/sa.key"
     --service-cluster-ip-range=10.0.0.0/24
     --disable-admission-plugins=ServiceAccount
+    --enable-admission-plugins=OwnerReferencesPermissionEnforcement
     --endpoint-reconciler-type=none
   )
   printf '%s\0' "${args[@]}" >"$dir/apiserver.args"
