@@ -225,6 +225,25 @@ class OperatorIT {
             "-o",
             "jsonpath={.items[*].reason}");
     assertTrue(events.contains("BackupSucceeded"), events);
+
+    // The longest name an object can have (253): its Events' names, derived from it, must still
+    // be names this API server accepts.
+    String longest = "longest-" + "n".repeat(240) + "-name";
+    admin.apply(LocalStack.backup(longest, "pc-demo1", "Delete")).orFail("apply " + longest);
+    admin.ok("wait", "--for=condition=Ready", "pdbb/" + longest, "-n", "default", "--timeout=90s");
+    String longEvents =
+        admin.ok(
+            "get",
+            "events",
+            "-n",
+            "default",
+            "--field-selector",
+            "involvedObject.name=" + longest,
+            "-o",
+            "jsonpath={.items[*].reason}");
+    assertTrue(longEvents.contains("BackupSucceeded"), longEvents);
+    admin.ok("delete", "pdbb", longest, "-n", "default", "--timeout=60s");
+
     String printed = admin.ok("get", "pdbb", "-n", "default");
     assertTrue(printed.contains("Succeeded") && printed.contains("pc-demo1"), printed);
     stack.recordRss();
