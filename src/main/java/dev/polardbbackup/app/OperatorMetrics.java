@@ -58,6 +58,20 @@ final class OperatorMetrics implements BackupObserver, CallListener {
     counter("polardb_backup_quota_waits", regionId, dbClusterId).increment();
   }
 
+  /**
+   * Meters of a cluster that no PolarDBBackup names any more go, so that the series are bounded by
+   * the objects that exist. A counter that comes back later starts from zero, which Prometheus
+   * reads as a counter reset.
+   */
+  @Override
+  public void clusterForgotten(String regionId, String dbClusterId) {
+    lastSuccess.remove(regionId + "/" + dbClusterId);
+    registry.getMeters().stream()
+        .filter(m -> regionId.equals(m.getId().getTag("region")))
+        .filter(m -> dbClusterId.equals(m.getId().getTag("cluster")))
+        .forEach(registry::remove);
+  }
+
   private Counter counter(String name, String regionId, String dbClusterId) {
     return Counter.builder(name)
         .tags("region", regionId, "cluster", dbClusterId)

@@ -35,4 +35,14 @@ final class BackupClaims {
   void releaseAll(String uid) {
     byCluster.values().forEach(claims -> claims.values().removeIf(uid::equals));
   }
+
+  /** No backup of the cluster is left: nothing of it is held here. */
+  void forget(String clusterKey) {
+    byCluster.remove(clusterKey);
+  }
+
+  /** The clusters this holds claims, or an empty claim map, for. */
+  Set<String> clusters() {
+    return Set.copyOf(byCluster.keySet());
+  }
 }

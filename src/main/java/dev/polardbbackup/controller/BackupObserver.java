@@ -18,4 +18,10 @@ public interface BackupObserver {
 
   /** A CreateBackup was refused for quota and the backup waits. */
   default void quotaWait(String regionId, String dbClusterId) {}
+
+  /**
+   * No PolarDBBackup of the cluster is left: whatever is kept per cluster can go, so that what is
+   * kept is bounded by the objects that exist, not by every cluster id anyone ever typed.
+   */
+  default void clusterForgotten(String regionId, String dbClusterId) {}
 }

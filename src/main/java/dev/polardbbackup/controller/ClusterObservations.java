@@ -49,6 +49,22 @@ final class ClusterObservations {
     }
   }
 
+  /**
+   * Drops every look, and its lock, whose key begins with {@code keyPrefix}: the cluster they are
+   * about has no backup left. A fetch running meanwhile is only no longer shared.
+   */
+  void forget(String keyPrefix) {
+    looks.keySet().removeIf(key -> key.startsWith(keyPrefix));
+    locks.keySet().removeIf(key -> key.startsWith(keyPrefix));
+  }
+
+  /** The keys this holds a look or a lock for. */
+  java.util.Set<String> keys() {
+    java.util.Set<String> keys = new java.util.HashSet<>(looks.keySet());
+    keys.addAll(locks.keySet());
+    return keys;
+  }
+
   /** The last successful look for {@code key} taken at or after {@code notBefore}, if any. */
   @SuppressWarnings("unchecked")
   <T> java.util.Optional<T> recent(String key, Instant notBefore) {

@@ -86,19 +86,49 @@ final class ClusterQueue {
         && CAN_PROCEED.contains(status.getReason());
   }
 
-  /** Runs {@code call} holding the cluster's lock; empty when the lock was busy for too long. */
+  /**
+   * Runs {@code call} holding the cluster's lock; empty when the lock was busy for too long. A lock
+   * that {@link #forget} took out of the map while this call waited for it is not the cluster's
+   * lock any more: the call then waits for the current one.
+   */
   <T> Optional<T> exclusively(
       String clusterKey, long timeoutMillis, java.util.function.Supplier<T> call)
       throws InterruptedException {
-    ReentrantLock lock = inFlight.computeIfAbsent(clusterKey, k -> new ReentrantLock(true));
-    if (!lock.tryLock(timeoutMillis, TimeUnit.MILLISECONDS)) {
-      return Optional.empty();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    while (true) {
+      ReentrantLock lock = inFlight.computeIfAbsent(clusterKey, k -> new ReentrantLock(true));
+      if (!lock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        return Optional.empty();
+      }
+      try {
+        if (inFlight.get(clusterKey) == lock) {
+          return Optional.of(call.get());
+        }
+      } finally {
+        lock.unlock();
+      }
     }
-    try {
-      return Optional.of(call.get());
-    } finally {
-      lock.unlock();
+  }
+
+  /**
+   * No backup of the cluster is left: its lock goes, unless a call holds it right now (then the
+   * lock stays until the cluster is forgotten again). Removing it under the lock keeps the promise
+   * of one call in flight per cluster: whoever takes the old lock afterwards sees that it is stale.
+   */
+  void forget(String clusterKey) {
+    ReentrantLock lock = inFlight.get(clusterKey);
+    if (lock != null && lock.tryLock()) {
+      try {
+        inFlight.remove(clusterKey, lock);
+      } finally {
+        lock.unlock();
+      }
     }
+  }
+
+  /** The clusters this queue holds a lock for. */
+  Set<String> clusters() {
+    return Set.copyOf(inFlight.keySet());
   }
 
   private static String clusterKey(PolarDBBackup b) {

@@ -1046,12 +1046,63 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       DeleteControl control = deletionSteps(backup, context);
       if (control.isRemoveFinalizer()) {
         claims.releaseAll(uid(backup));
+        forgetClustersNoOneElseUses(backup, context);
       }
       return control;
     } catch (StatusWriter.StaleStatusException e) {
       log.info("{}", e.getMessage());
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
     }
+  }
+
+  /** A cluster as a backup names it, in its spec or in what it accepted. */
+  private record ClusterRef(String regionId, String dbClusterId) {
+    static Set<ClusterRef> of(PolarDBBackup b) {
+      Set<ClusterRef> refs = new java.util.HashSet<>();
+      if (b.getSpec() != null) {
+        refs.add(new ClusterRef(b.getSpec().regionId(), b.getSpec().dbClusterId()));
+      }
+      var status = b.getStatus();
+      if (status != null && status.getAcceptedDbClusterId() != null) {
+        refs.add(new ClusterRef(status.getAcceptedRegionId(), status.getAcceptedDbClusterId()));
+      }
+      return refs;
+    }
+
+    String key() {
+      return ClusterQueue.key(regionId, dbClusterId);
+    }
+  }
+
+  /**
+   * What this process keeps per cluster (its CreateBackup lock, shared looks, claims, metrics) goes
+   * with the cluster's last PolarDBBackup, so that it is bounded by the objects that exist: a
+   * tenant who creates and deletes backups of a million made-up cluster ids leaves nothing behind.
+   * Backups that are themselves being deleted do not keep a cluster: each one forgets it again when
+   * its own finalizer goes.
+   */
+  private void forgetClustersNoOneElseUses(PolarDBBackup gone, Context<PolarDBBackup> context) {
+    Set<ClusterRef> unused = ClusterRef.of(gone);
+    context
+        .getPrimaryCache()
+        .list()
+        .filter(other -> other.getMetadata().getDeletionTimestamp() == null)
+        .filter(other -> !Objects.equals(uid(other), uid(gone)))
+        .forEach(other -> unused.removeAll(ClusterRef.of(other)));
+    for (ClusterRef cluster : unused) {
+      queue.forget(cluster.key());
+      observations.forget(cluster.key() + "#");
+      claims.forget(cluster.key());
+      observer.clusterForgotten(cluster.regionId(), cluster.dbClusterId());
+    }
+  }
+
+  /** The clusters this process keeps anything for (locks, looks, claims); for tests. */
+  Set<String> rememberedClusters() {
+    Set<String> keys = new java.util.HashSet<>(queue.clusters());
+    keys.addAll(claims.clusters());
+    observations.keys().forEach(k -> keys.add(k.substring(0, k.indexOf('#'))));
+    return keys;
   }
 
   private DeleteControl deletionSteps(PolarDBBackup backup, Context<PolarDBBackup> context) {

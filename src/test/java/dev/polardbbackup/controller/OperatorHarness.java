@@ -73,6 +73,10 @@ final class OperatorHarness implements AutoCloseable {
   private ScheduleSettings scheduleSettings = fastScheduleSettings();
   private Operator operator;
   private final PassCounter passes = new PassCounter();
+  private BackupObserver observer = BackupObserver.NONE;
+
+  /** The running backup controller, for tests that look at what it keeps in memory. */
+  PolarDBBackupReconciler reconciler;
 
   OperatorHarness(KubernetesClient client, PolarDbEmulator emulator, ControllerSettings settings)
       throws IOException {
@@ -133,6 +137,12 @@ final class OperatorHarness implements AutoCloseable {
     return this;
   }
 
+  /** Tells {@code observer} what the backup controller would tell the metrics. */
+  OperatorHarness withObserver(BackupObserver observer) {
+    this.observer = observer;
+    return this;
+  }
+
   /** Runs the schedule controller too (off by default: the backup tests need only backups). */
   OperatorHarness withSchedules() {
     schedules = true;
@@ -153,7 +163,7 @@ final class OperatorHarness implements AutoCloseable {
                     .withUseSSAToPatchPrimaryResource(false)
                     .withCloseClientOnStop(false)
                     .withMetrics(passes));
-    var reconciler =
+    reconciler =
         new PolarDBBackupReconciler(
             new PolarDbClientFactory(Optional.of(server.baseUri()), http, clock, CallListener.NONE),
             CredentialsProvider.of(Credentials.of(KEY_ID, KEY_SECRET, "test")),
@@ -161,7 +171,7 @@ final class OperatorHarness implements AutoCloseable {
             clock,
             new Random(7),
             new Events(client, clock),
-            dev.polardbbackup.controller.BackupObserver.NONE);
+            observer);
     operator.register(reconciler, c -> c.settingNamespaces(NAMESPACE));
     if (schedules) {
       operator.register(
