@@ -46,7 +46,9 @@ public final class Events {
    * kubectl and client-go name theirs, while that fits the 253 characters of a DNS subdomain. An
    * object name can itself be 253 characters long: then the name is cut, ends on a letter or digit,
    * and carries a hash of the whole object name, so that Events of two long names that share their
-   * first 200 characters still tell which object they are about.
+   * first 200 characters still tell which object they are about. (The core/v1 Events API lets a
+   * longer name through for backward compatibility, but events.k8s.io/v1 refuses it, and so may
+   * admission policies and tools that expect every name to be a DNS subdomain.)
    *
    * @param unique lowercase letters, digits and '-', starting and ending with a letter or digit
    */

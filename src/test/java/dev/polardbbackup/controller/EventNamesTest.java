@@ -24,7 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An object may have a name of 253 characters, the most a DNS subdomain allows; its Events, whose
- * names are derived from it, must still be valid names, or the API server refuses them.
+ * names are derived from it, must still be valid names. (The core/v1 Events API of a real API
+ * server lets an over-long name through for backward compatibility; events.k8s.io/v1 and admission
+ * policies that check names refuse it. The mock below refuses it too.)
  */
 class EventNamesTest {
   // Kubernetes' IsDNS1123Subdomain.
@@ -127,7 +129,10 @@ class EventNamesTest {
     assertTrue(harness.hasEvent(name, Reasons.BACKUP_SUCCEEDED));
   }
 
-  /** The CRUD mock, but a create with a name that is not a DNS subdomain gets 422 Invalid. */
+  /**
+   * The CRUD mock, but a create with a name that is not a DNS subdomain gets 422 Invalid, as from
+   * events.k8s.io/v1 or a name-checking admission policy.
+   */
   private static final class NameCheckingDispatcher extends KubernetesCrudDispatcher {
     private final ObjectMapper json = new ObjectMapper();
 
