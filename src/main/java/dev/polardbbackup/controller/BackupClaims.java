@@ -36,9 +36,13 @@ final class BackupClaims {
     byCluster.values().forEach(claims -> claims.values().removeIf(uid::equals));
   }
 
-  /** No backup of the cluster is left: nothing of it is held here. */
+  /**
+   * No live backup of the cluster is left: its map goes once no claim is in it. A backup still
+   * being deleted keeps its claims until its own {@link #releaseAll}, and forgets the cluster
+   * after.
+   */
   void forget(String clusterKey) {
-    byCluster.remove(clusterKey);
+    byCluster.computeIfPresent(clusterKey, (key, claims) -> claims.isEmpty() ? null : claims);
   }
 
   /** The clusters this holds claims, or an empty claim map, for. */
