@@ -10,7 +10,7 @@ import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.model.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,12 +23,13 @@ import org.junit.jupiter.api.Test;
  * What the operator keeps per cluster is bounded by the PolarDBBackups that exist, not by every
  * cluster id a tenant ever typed: deleting a cluster's last backup forgets the cluster.
  */
-@EnableKubernetesMockClient(crud = true)
 class ForgettingClustersTest {
   private static final int REAL_CLUSTERS = 8;
   private static final int MADE_UP_CLUSTERS = 4;
 
-  KubernetesClient client;
+  // Status writes with a stale resourceVersion get 409 here, as from a real API server.
+  private final KubernetesMockServer server = StrictMockServer.start();
+  private final KubernetesClient client = server.createClient();
   private OperatorHarness harness;
 
   /** The clusters the metrics would have series for: heard of and not forgotten since. */
@@ -67,6 +68,8 @@ class ForgettingClustersTest {
     if (harness != null) {
       harness.close();
     }
+    client.close();
+    server.destroy();
   }
 
   @Test
