@@ -206,12 +206,27 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * Takes an existing backup set under management: no CreateBackup, status from DescribeBackups.
    */
   private UpdateControl<PolarDBBackup> adopt(Step step) {
+    String id = step.backup.getSpec().backupId();
+    // A backup set has one owner: never adopt one that another PolarDBBackup holds, in any
+    // namespace, or it could delete another team's backup. Checked before any call.
+    Optional<String> holder = holderOf(step, id);
+    if (holder.isPresent()) {
+      return adoptionWaits(
+          step,
+          "Backup "
+              + id
+              + " of cluster "
+              + step.clusterId()
+              + " is held by "
+              + holder.get()
+              + "; a backup set has one owner. Adoption waits until that object is gone (delete it"
+              + " with deletionPolicy Retain to hand the backup over).");
+    }
     Optional<CredentialsProvider> credentials = step.credentials();
     if (credentials.isEmpty()) {
       return step.saveAndWait(settings.authRetry());
     }
     PolarDbClient polarDb = clients.forRegion(step.regionId(), credentials.get());
-    String id = step.backup.getSpec().backupId();
     Instant now = clock.instant();
     ApiResult<List<Backup>> found =
         polarDb.describeAllBackups(
@@ -230,6 +245,26 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       return step.saveAndWait(null);
     }
     Backup b = backup.get();
+    // A set made after another PolarDBBackup's first CreateBackup may be that one's own, which it
+    // has not identified yet: taking it would leave that one without its backup.
+    long mayBeMade = mayBeMadeByAnother(step, b);
+    if (mayBeMade > 0) {
+      return adoptionWaits(
+          step,
+          "Backup "
+              + id
+              + " started after "
+              + mayBeMade
+              + " other PolarDBBackup(s) of cluster "
+              + step.clusterId()
+              + " sent their CreateBackup, and may be one of theirs; adoption waits until they"
+              + " know their backup sets.");
+    }
+    if (!step.claim(id)) {
+      return adoptionWaits(
+          step,
+          "Backup " + id + " is being taken by another PolarDBBackup of this operator right now.");
+    }
     if (b.succeeded()) {
       step.status.succeeded(
           b.backupId(), b.backupSetSize(), b.consistentTime(), b.endTime(), requestId(found), now);
@@ -250,6 +285,81 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
         requestId(found),
         now);
     return step.saveAndWait(settings.pollMax());
+  }
+
+  /** Records why adoption waits, with one Warning when it starts to wait; no call is made. */
+  private UpdateControl<PolarDBBackup> adoptionWaits(Step step, String why) {
+    if (!Reasons.BACKUP_ALREADY_CLAIMED.equals(step.status.getReason())) {
+      events.warning(step.backup, Reasons.BACKUP_ALREADY_CLAIMED, why);
+      step.log("adoption waits: {}", why);
+    }
+    // Only the informer cache is read again; the wait is as cheap as a queued backup's.
+    step.status.adoptionWaits(why, clock.instant().plus(settings.queueRecheck()), clock.instant());
+    return step.saveAndWait(settings.queueRecheck());
+  }
+
+  /**
+   * Who else holds backup set {@code id} of this cluster, named as this object's owner may see it:
+   * a PolarDBBackup whose status names the set (it made, matched or adopted it), or an older one
+   * that adopts the same id. Objects of other namespaces are not named.
+   */
+  private Optional<String> holderOf(Step step, String id) {
+    return step.context
+        .getPrimaryCache()
+        .list()
+        .filter(other -> !Objects.equals(uid(other), uid(step.backup)))
+        .filter(other -> step.clusterId().equals(acceptedOrSpecCluster(other)))
+        .filter(other -> holds(other, id, step.backup))
+        .findFirst()
+        .map(
+            other ->
+                other.getMetadata().getNamespace().equals(step.backup.getMetadata().getNamespace())
+                    ? "PolarDBBackup " + other.getMetadata().getName()
+                    : "a PolarDBBackup in another namespace");
+  }
+
+  private static String acceptedOrSpecCluster(PolarDBBackup b) {
+    PolarDBBackupStatus s = b.getStatus();
+    return s != null && s.getAcceptedDbClusterId() != null
+        ? s.getAcceptedDbClusterId()
+        : b.getSpec().dbClusterId();
+  }
+
+  private static boolean holds(PolarDBBackup other, String id, PolarDBBackup me) {
+    PolarDBBackupStatus s = other.getStatus();
+    if (s != null && id.equals(s.getBackupId())) {
+      return true;
+    }
+    boolean gaveUp = s != null && s.isTerminal();
+    return other.getSpec().adopts()
+        && id.equals(other.getSpec().backupId())
+        && !gaveUp
+        && olderThan(other, me);
+  }
+
+  /** Creation order, the uid breaking a tie within one second. */
+  private static boolean olderThan(PolarDBBackup a, PolarDBBackup b) {
+    int byTime =
+        Instant.parse(a.getMetadata().getCreationTimestamp())
+            .compareTo(Instant.parse(b.getMetadata().getCreationTimestamp()));
+    return byTime != 0 ? byTime < 0 : uid(a).compareTo(uid(b)) < 0;
+  }
+
+  /**
+   * How many other PolarDBBackups of the cluster have sent a CreateBackup, know no backup set yet
+   * and are not finished, with a first send no later than {@code set} started (plus the skew): the
+   * set may be one of theirs.
+   */
+  private long mayBeMadeByAnother(Step step, Backup set) {
+    Instant started = set.startTime().orElse(Instant.MAX);
+    return step.othersOnCluster().stream()
+        .filter(s -> s.getBackupId() == null && !s.isTerminal())
+        .filter(
+            s ->
+                s.tokenFirstSentInstant()
+                    .map(first -> !started.isBefore(first.minus(BackupSetLocator.SEND_SKEW)))
+                    .orElse(false))
+        .count();
   }
 
   // ---------------------------------------------------------------- start

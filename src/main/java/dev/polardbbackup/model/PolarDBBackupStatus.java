@@ -296,6 +296,15 @@ public class PolarDBBackupStatus {
     setReady(false, Reasons.ADOPTING, why, now);
   }
 
+  /**
+   * The backup set to adopt is held by another PolarDBBackup, or may be one that another is still
+   * making: nothing is adopted (and so nothing can be deleted) until it is free.
+   */
+  public void adoptionWaits(String why, Instant nextAttempt, Instant now) {
+    nextAttemptTime = timestamp(nextAttempt);
+    setReady(false, Reasons.BACKUP_ALREADY_CLAIMED, why, now);
+  }
+
   /** Still queued behind an older backup of the same cluster; no call was made. */
   public void queued(String why, Instant nextAttempt, Instant now) {
     nextAttemptTime = timestamp(nextAttempt);

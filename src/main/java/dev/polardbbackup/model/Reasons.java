@@ -30,6 +30,7 @@ public final class Reasons {
   public static final String BACKUP_STATUS_UNKNOWN = "BackupStatusUnknown";
   public static final String DELETE_REFUSED = "DeleteRefused";
   public static final String BACKUP_LEFT_UNDELETED = "BackupLeftUndeleted";
+  public static final String BACKUP_ALREADY_CLAIMED = "BackupAlreadyClaimed";
 
   // Schedules: the Ready and Stalled conditions, and events.
   public static final String SCHEDULED = "Scheduled";
