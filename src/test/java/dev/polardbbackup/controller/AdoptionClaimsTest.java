@@ -16,11 +16,10 @@ import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.model.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Adoption cannot steal: a backup set has one owner. A PolarDBBackup that names in {@code
@@ -28,19 +27,9 @@ import org.junit.jupiter.api.Test;
  * and so can delete nothing, until the set is free.
  */
 class AdoptionClaimsTest {
-  // Status writes with a stale resourceVersion get 409 here, as from a real API server.
-  private final KubernetesMockServer server = StrictMockServer.start();
-  private final KubernetesClient client = server.createClient();
+  @RegisterExtension final MockKubernetes kubernetes = new MockKubernetes(() -> this.harness);
+  private final KubernetesClient client = kubernetes.client;
   private OperatorHarness harness;
-
-  @AfterEach
-  void stop() {
-    if (harness != null) {
-      harness.close();
-    }
-    client.close();
-    server.destroy();
-  }
 
   private OperatorHarness start(PolarDbEmulator.Builder emulator) throws Exception {
     harness = new OperatorHarness(client, emulator.build(), OperatorHarness.fastSettings()).start();

@@ -19,12 +19,11 @@ import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.model.PolarDBBackupStatus;
 import dev.polardbbackup.model.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * "Exactly one backup per resource, and never anyone else's" on the paths where it is easiest to
@@ -32,19 +31,9 @@ import org.junit.jupiter.api.Test;
  * the quota before the token, a token PolarDB has forgotten, and deletions that must end.
  */
 class ExactlyOnceTest {
-  // Status writes with a stale resourceVersion get 409 here, as from a real API server.
-  private final KubernetesMockServer server = StrictMockServer.start();
-  private final KubernetesClient client = server.createClient();
+  @RegisterExtension final MockKubernetes kubernetes = new MockKubernetes(() -> this.harness);
+  private final KubernetesClient client = kubernetes.client;
   private OperatorHarness harness;
-
-  @AfterEach
-  void stop() {
-    if (harness != null) {
-      harness.close();
-    }
-    client.close();
-    server.destroy();
-  }
 
   private OperatorHarness start(PolarDbEmulator.Builder emulator, ControllerSettings settings)
       throws Exception {

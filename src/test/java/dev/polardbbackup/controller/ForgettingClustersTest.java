@@ -10,14 +10,13 @@ import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.model.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the operator keeps per cluster is bounded by the PolarDBBackups that exist, not by every
@@ -27,9 +26,8 @@ class ForgettingClustersTest {
   private static final int REAL_CLUSTERS = 8;
   private static final int MADE_UP_CLUSTERS = 4;
 
-  // Status writes with a stale resourceVersion get 409 here, as from a real API server.
-  private final KubernetesMockServer server = StrictMockServer.start();
-  private final KubernetesClient client = server.createClient();
+  @RegisterExtension final MockKubernetes kubernetes = new MockKubernetes(() -> this.harness);
+  private final KubernetesClient client = kubernetes.client;
   private OperatorHarness harness;
 
   /** The clusters the metrics would have series for: heard of and not forgotten since. */
@@ -62,15 +60,6 @@ class ForgettingClustersTest {
           metered.remove(ClusterQueue.key(regionId, dbClusterId));
         }
       };
-
-  @AfterEach
-  void stop() {
-    if (harness != null) {
-      harness.close();
-    }
-    client.close();
-    server.destroy();
-  }
 
   @Test
   void deletingTheLastBackupOfEachClusterForgetsTheCluster() throws Exception {

@@ -11,30 +11,19 @@ import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.Reasons;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class QuotaQueueTest {
-  // Status writes with a stale resourceVersion get 409 here, as from a real API server.
-  private final KubernetesMockServer server = StrictMockServer.start();
-  private final KubernetesClient client = server.createClient();
+  @RegisterExtension final MockKubernetes kubernetes = new MockKubernetes(() -> this.harness);
+  private final KubernetesClient client = kubernetes.client;
 
   private OperatorHarness harness;
-
-  @AfterEach
-  void stop() {
-    if (harness != null) {
-      harness.close();
-    }
-    client.close();
-    server.destroy();
-  }
 
   @Test
   void waitersOnOneClusterGetFreedSlotsInCreationOrder() throws Exception {

@@ -40,8 +40,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Schedules against the mock API server and the emulator. Ticks come from moving the schedules'
@@ -68,19 +68,10 @@ class ScheduleTest {
   private static final String STATUS_PATH =
       API_PATH + "/" + HasMetadata.getPlural(PolarDBBackupSchedule.class) + "/" + NAME + "/status";
 
-  // Status writes with a stale resourceVersion get 409 here, as from a real API server.
-  private final KubernetesMockServer server = StrictMockServer.start();
-  private final KubernetesClient client = server.createClient();
+  @RegisterExtension final MockKubernetes kubernetes = new MockKubernetes(() -> this.harness);
+  private final KubernetesClient client = kubernetes.client;
+  private final KubernetesMockServer server = kubernetes.server;
   private OperatorHarness harness;
-
-  @AfterEach
-  void stop() {
-    if (harness != null) {
-      harness.close();
-    }
-    client.close();
-    server.destroy();
-  }
 
   private OperatorHarness start() throws IOException {
     return start(OperatorHarness.emulator());
