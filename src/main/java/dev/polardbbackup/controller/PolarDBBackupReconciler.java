@@ -220,7 +220,9 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
               + " is held by "
               + holder.get()
               + "; a backup set has one owner. Adoption waits until that object is gone (delete it"
-              + " with deletionPolicy Retain to hand the backup over).");
+              + " with deletionPolicy Retain to hand the backup over).",
+          // Only the informer cache is read again: as cheap as a queued backup's wait.
+          settings.queueRecheck());
     }
     Optional<CredentialsProvider> credentials = step.credentials();
     if (credentials.isEmpty()) {
@@ -258,12 +260,15 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
               + " other PolarDBBackup(s) of cluster "
               + step.clusterId()
               + " sent their CreateBackup, and may be one of theirs; adoption waits until they"
-              + " know their backup sets.");
+              + " know their backup sets.",
+          // The next look is a DescribeBackups call: at the pace of a running backup's checks.
+          settings.pollMax());
     }
     if (!step.claim(id)) {
       return adoptionWaits(
           step,
-          "Backup " + id + " is being taken by another PolarDBBackup of this operator right now.");
+          "Backup " + id + " is being taken by another PolarDBBackup of this operator right now.",
+          settings.queueRecheck());
     }
     if (b.succeeded()) {
       step.status.succeeded(
@@ -287,15 +292,17 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     return step.saveAndWait(settings.pollMax());
   }
 
-  /** Records why adoption waits, with one Warning when it starts to wait; no call is made. */
-  private UpdateControl<PolarDBBackup> adoptionWaits(Step step, String why) {
+  /**
+   * Records why adoption waits, with one Warning when it starts to wait, and looks again after
+   * {@code recheck}.
+   */
+  private UpdateControl<PolarDBBackup> adoptionWaits(Step step, String why, Duration recheck) {
     if (!Reasons.BACKUP_ALREADY_CLAIMED.equals(step.status.getReason())) {
       events.warning(step.backup, Reasons.BACKUP_ALREADY_CLAIMED, why);
       step.log("adoption waits: {}", why);
     }
-    // Only the informer cache is read again; the wait is as cheap as a queued backup's.
-    step.status.adoptionWaits(why, clock.instant().plus(settings.queueRecheck()), clock.instant());
-    return step.saveAndWait(settings.queueRecheck());
+    step.status.adoptionWaits(why, clock.instant().plus(recheck), clock.instant());
+    return step.saveAndWait(recheck);
   }
 
   /**
