@@ -131,6 +131,10 @@ class ExactlyOnceTest {
         0,
         harness.emulator.ledger().backupsCreatedWithToken(uid),
         "the stale view's token was never sent");
+    assertEquals(
+        2,
+        harness.emulator.ledger().backups().size(),
+        "first's backup and the one the other replica recorded, no third");
     assertEquals(job, done.getStatus().getBackupId());
   }
 
@@ -242,6 +246,7 @@ class ExactlyOnceTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> harness.hasEvent("stuck", "DeletionRetrying"));
+    assertNotNull(harness.get("stuck"), "held while DeleteBackup is refused");
 
     harness.mergePatch(
         "stuck",
