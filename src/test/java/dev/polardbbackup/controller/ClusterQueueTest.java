@@ -10,10 +10,12 @@ import dev.polardbbackup.model.Reasons;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -160,18 +162,7 @@ class ClusterQueueTest {
       pool.submit(
           () -> {
             try {
-              queue.exclusively(
-                  "cn-hangzhou/pc-1",
-                  10_000,
-                  () -> {
-                    maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
-                    try {
-                      Thread.sleep(20);
-                    } catch (InterruptedException e) {
-                      Thread.currentThread().interrupt();
-                    }
-                    return inFlight.decrementAndGet();
-                  });
+              queue.exclusively("cn-hangzhou/pc-1", 10_000, counted(inFlight, maxInFlight, 20));
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
             } finally {
@@ -182,5 +173,89 @@ class ClusterQueueTest {
     assertTrue(done.await(10, TimeUnit.SECONDS));
     pool.shutdown();
     assertEquals(1, maxInFlight.get());
+  }
+
+  // ---------------------------------------------------------------- forgetting a cluster
+
+  // Forgetting a cluster's lock never lets two CreateBackup calls of the cluster run at once.
+  private static final String FORGOTTEN = "cn-hangzhou/pc-1";
+
+  @Test
+  void forgettingAClusterWhileCallsRunNeverLetsTwoRunAtOnce() throws Exception {
+    ClusterQueue queue = new ClusterQueue();
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger maxInFlight = new AtomicInteger();
+    int callers = 8;
+    CountDownLatch done = new CountDownLatch(callers);
+    var pool = Executors.newFixedThreadPool(callers);
+    for (int i = 0; i < callers; i++) {
+      pool.submit(
+          () -> {
+            try {
+              for (int call = 0; call < 5; call++) {
+                queue.exclusively(FORGOTTEN, 10_000, counted(inFlight, maxInFlight, 2));
+              }
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            } finally {
+              done.countDown();
+            }
+          });
+    }
+    // The last backup of the cluster deleted again and again while the calls run.
+    while (done.getCount() > 0) {
+      queue.forget(FORGOTTEN);
+    }
+    assertTrue(done.await(10, TimeUnit.SECONDS));
+    pool.shutdown();
+    assertEquals(1, maxInFlight.get());
+
+    queue.forget(FORGOTTEN);
+    assertEquals(Set.of(), queue.clusters());
+  }
+
+  @Test
+  void aLockInUseIsKeptAndGoesWhenForgottenAgainAfterwards() throws Exception {
+    ClusterQueue queue = new ClusterQueue();
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    var pool = Executors.newSingleThreadExecutor();
+    var call =
+        pool.submit(
+            () ->
+                queue.exclusively(
+                    FORGOTTEN,
+                    1_000,
+                    () -> {
+                      holding.countDown();
+                      try {
+                        return release.await(10, TimeUnit.SECONDS);
+                      } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                      }
+                    }));
+    assertTrue(holding.await(10, TimeUnit.SECONDS));
+
+    queue.forget(FORGOTTEN);
+    assertEquals(Set.of(FORGOTTEN), queue.clusters());
+
+    release.countDown();
+    assertEquals(java.util.Optional.of(true), call.get(10, TimeUnit.SECONDS));
+    pool.shutdown();
+    queue.forget(FORGOTTEN);
+    assertEquals(Set.of(), queue.clusters());
+  }
+
+  /** A call that counts the calls in flight at once, the most of them in {@code max}. */
+  private static Supplier<Integer> counted(AtomicInteger inFlight, AtomicInteger max, long millis) {
+    return () -> {
+      max.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      try {
+        Thread.sleep(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return inFlight.decrementAndGet();
+    };
   }
 }
