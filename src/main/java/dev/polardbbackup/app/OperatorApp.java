@@ -69,7 +69,8 @@ final class OperatorApp implements AutoCloseable {
             clock,
             new SecureRandom(),
             new Events(kubernetes, clock),
-            metrics);
+            metrics,
+            settings.operatorNamespace().orElse(null));
     var schedules =
         new PolarDBBackupScheduleReconciler(
             ScheduleSettings.defaults(), clock, new Events(kubernetes, clock));

@@ -12,10 +12,12 @@ import java.util.Set;
  * {@link RunCommand} for each flag, its variable and its default).
  *
  * @param namespaces watched namespaces; empty means all
+ * @param operatorNamespace where the Secrets that PolarDBAccessGrants name live; empty if unknown
  * @param leaderElection empty when off
  */
 record OperatorSettings(
     Set<String> namespaces,
+    Optional<String> operatorNamespace,
     Optional<URI> polarDbEndpoint,
     URI stsEndpoint,
     ControllerSettings controller,

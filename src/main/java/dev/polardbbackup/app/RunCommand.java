@@ -159,6 +159,15 @@ public final class RunCommand implements Callable<Integer> {
   boolean leaderElection;
 
   @Option(
+      names = "--operator-namespace",
+      defaultValue = "${env:POD_NAMESPACE}",
+      description =
+          "The operator's own namespace, where the Secrets that PolarDBAccessGrants name live (env"
+              + " POD_NAMESPACE). Default: the service account's namespace in a cluster, else"
+              + " --lease-namespace.")
+  String operatorNamespace;
+
+  @Option(
       names = "--lease-name",
       defaultValue = "${env:LEASE_NAME:-polardb-backup-operator}",
       description = "Name of the Lease (env LEASE_NAME). Default: ${DEFAULT-VALUE}.")
@@ -275,8 +284,14 @@ public final class RunCommand implements Callable<Integer> {
                 .map(String::trim)
                 .filter(n -> !n.isEmpty())
                 .collect(Collectors.toCollection(TreeSet::new));
+    Optional<String> ownNamespace =
+        Optional.ofNullable(operatorNamespace)
+            .filter(n -> !n.isBlank())
+            .or(RunCommand::inClusterNamespace)
+            .or(() -> Optional.ofNullable(leaseNamespace).filter(n -> !n.isBlank()));
     return new OperatorSettings(
         watched,
+        ownNamespace,
         Optional.ofNullable(polarDbEndpoint),
         stsEndpoint,
         controllerSettings(),

@@ -1,6 +1,8 @@
 package dev.polardbbackup.controller;
 
 import dev.polardbbackup.model.DeletionPolicy;
+import dev.polardbbackup.model.GrantedAction;
+import dev.polardbbackup.model.PolarDBAccessGrant;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.model.PolarDBBackupStatus;
@@ -13,6 +15,7 @@ import dev.polardbbackup.polardb.CredentialsProvider;
 import dev.polardbbackup.polardb.DescribeBackupsQuery;
 import dev.polardbbackup.polardb.PolarDbClient;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -30,12 +33,16 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,6 +90,13 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private final ClusterObservations observations;
   private final PollTiming pollTiming;
   private InformerEventSource<Secret, PolarDBBackup> secrets;
+  private InformerEventSource<PolarDBAccessGrant, PolarDBBackup> grants;
+  private InformerEventSource<Namespace, PolarDBBackup> namespaces;
+  // Where the Secrets that grants name live; null when not known (then such grants cannot lend).
+  private final String operatorNamespace;
+  // Objects deciding on, or refused, a grant: a change of grants or namespaces wakes these. An
+  // object joins before it reads the grants, so a change that its read missed still wakes it.
+  private final Set<ResourceID> awaitingGrant = ConcurrentHashMap.newKeySet();
   private final SimpleInboundEventSource<PolarDBBackup> slotFreed =
       new SimpleInboundEventSource<>("slot-freed");
 
@@ -93,8 +107,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       Clock clock,
       RandomGenerator random,
       Events events,
-      BackupObserver observer) {
+      BackupObserver observer,
+      String operatorNamespace) {
     this.clients = clients;
+    this.operatorNamespace = operatorNamespace;
     this.observer = observer;
     this.observations = new ClusterObservations(clock);
     this.pollTiming = new PollTiming(clock, settings);
@@ -146,7 +162,32 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
             .withNamespacesInheritedFromController()
             .build();
     secrets = new InformerEventSource<>(config, context);
-    return List.of(secrets, slotFreed);
+    // A refused object waits without a timer: a change of any grant, or of its namespace's labels,
+    // is what can let it proceed.
+    grants =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(PolarDBAccessGrant.class, PolarDBBackup.class)
+                .withSecondaryToPrimaryMapper((PolarDBAccessGrant g) -> Set.copyOf(awaitingGrant))
+                // Cluster-scoped: one informer over the cluster, whatever the controller watches.
+                .withWatchAllNamespaces()
+                .build(),
+            context);
+    namespaces =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Namespace.class, PolarDBBackup.class)
+                .withSecondaryToPrimaryMapper(
+                    (Namespace ns) ->
+                        awaitingGrant.stream()
+                            .filter(id -> id.getNamespace().orElse("").equals(name(ns)))
+                            .collect(Collectors.toSet()))
+                .withWatchAllNamespaces()
+                .build(),
+            context);
+    return List.of(secrets, grants, namespaces, slotFreed);
+  }
+
+  private static String name(Namespace ns) {
+    return ns.getMetadata().getName();
   }
 
   @Override
@@ -176,7 +217,11 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
           "Accepted backup of cluster " + backup.getSpec().dbClusterId() + ".");
     }
     step.noteSpecChange();
-    // 4. Start the backup (or adopt an existing one), or follow the one already started.
+    // 4. Only what a grant allows (or the object's own credentials): no call otherwise.
+    if (!step.permitted(step.neededActions())) {
+      return step.saveAndWait(null);
+    }
+    // 5. Start the backup (or adopt an existing one), or follow the one already started.
     if (step.status.getBackupJobId() == null && backup.getSpec().adopts()) {
       return adopt(step);
     }
@@ -1162,6 +1207,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     try {
       DeleteControl control = deletionSteps(backup, context);
       if (control.isRemoveFinalizer()) {
+        awaitingGrant.remove(ResourceID.fromResource(backup));
         claims.releaseAll(uid(backup));
         forgetClustersNoOneElseUses(backup, context);
       }
@@ -1272,6 +1318,22 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
               + " in the PolarDB console and delete it by hand if it is this resource's.");
     }
     Step step = new Step(backup, context);
+    Set<GrantedAction> needed = EnumSet.of(GrantedAction.Delete);
+    if (step.status.getBackupJobId() == null && step.status.getBackupId() == null) {
+      // Learning the job of a lost CreateBackup reply sends the token again.
+      needed.add(GrantedAction.Backup);
+    }
+    Optional<String> refusal = step.refusal(needed);
+    if (refusal.isPresent()) {
+      return leaveUndeleted(
+          backup,
+          Reasons.NOT_PERMITTED,
+          "Kept cloud backup "
+              + describeBackup(status)
+              + ": "
+              + refusal.get()
+              + " Delete it in the PolarDB console if it should go.");
+    }
     Optional<CredentialsProvider> credentials = step.credentials();
     if (credentials.isEmpty()) {
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
@@ -1508,6 +1570,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     // The cluster's jobs as the last DescribeBackupTasks of this pass listed them, if it looked.
     List<BackupTask> listedJobs = List.of();
     private List<PolarDBBackupStatus> othersOnCluster;
+    // The grant that allowed this pass's calls; null with the object's own credentials.
+    private PolarDBAccessGrant grant;
 
     Step(PolarDBBackup backup, Context<PolarDBBackup> context) {
       this.backup = backup;
@@ -1528,10 +1592,14 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
      */
     String observationKey(String what) {
       var ref = backup.getSpec().credentialsSecretRef();
-      String credential =
-          ref == null
-              ? "operator"
-              : "secret:" + backup.getMetadata().getNamespace() + "/" + ref.name();
+      String credential;
+      if (ref != null) {
+        credential = "secret:" + backup.getMetadata().getNamespace() + "/" + ref.name();
+      } else if (grant != null && !grant.getSpec().lendsOperatorIdentity()) {
+        credential = "grant-secret:" + grant.getSpec().credentials().secretName();
+      } else {
+        credential = "operator";
+      }
       return ClusterQueue.key(regionId(), clusterId()) + "#" + what + "#" + credential;
     }
 
@@ -1618,16 +1686,97 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       status.observed(generation(backup));
     }
 
+    /** What this object does with the cloud while it runs: its kind of work, and deletion. */
+    Set<GrantedAction> neededActions() {
+      Set<GrantedAction> needed =
+          EnumSet.of(backup.getSpec().adopts() ? GrantedAction.Adopt : GrantedAction.Backup);
+      if (backup.getSpec().effectiveDeletionPolicy() == DeletionPolicy.Delete) {
+        needed.add(GrantedAction.Delete);
+      }
+      return needed;
+    }
+
+    /**
+     * True when this object may act: it brings its own credentials (then Alibaba's RAM decides), or
+     * a grant allows {@code actions} for its namespace and cluster. Otherwise status says what is
+     * missing (with one Warning per new refusal) and nothing may be called.
+     */
+    boolean permitted(Set<GrantedAction> actions) {
+      Optional<String> refusal = refusal(actions);
+      if (refusal.isEmpty()) {
+        return true;
+      }
+      String message = refusal.get();
+      if (!Reasons.NOT_PERMITTED.equals(status.getReason())
+          || !message.equals(status.getMessage())) {
+        events.warning(backup, Reasons.NOT_PERMITTED, message);
+        log("not permitted: {}", message);
+      }
+      status.notPermitted(message, clock.instant());
+      return false;
+    }
+
+    /**
+     * Why this object may not take {@code actions}, or empty when it may: its own credentials, or a
+     * grant (remembered for {@link #credentials()}).
+     */
+    Optional<String> refusal(Set<GrantedAction> actions) {
+      if (backup.getSpec().credentialsSecretRef() != null) {
+        return Optional.empty();
+      }
+      String namespace = backup.getMetadata().getNamespace();
+      ResourceID id = ResourceID.fromResource(backup);
+      awaitingGrant.add(id);
+      Map<String, String> labels =
+          namespaces == null
+              ? null
+              : namespaces
+                  .get(new ResourceID(namespace))
+                  .map(ns -> ns.getMetadata().getLabels())
+                  .orElse(null);
+      AccessGrants.Decision decision =
+          AccessGrants.decide(
+              grants == null ? Stream.empty() : grants.list(),
+              labels,
+              new AccessGrants.Request(namespace, regionId(), clusterId(), actions));
+      if (decision instanceof AccessGrants.Granted granted) {
+        grant = granted.grant();
+        awaitingGrant.remove(id);
+        return Optional.empty();
+      }
+      return Optional.of(((AccessGrants.Refused) decision).message());
+    }
+
     /** The credential for this backup, or a recorded problem (status and event) and empty. */
     Optional<CredentialsProvider> credentials() {
       var ref = backup.getSpec().credentialsSecretRef();
-      if (ref == null) {
+      if (ref == null && grant == null) {
+        throw new IllegalStateException("credentials() before permitted()");
+      }
+      if (ref == null && grant.getSpec().lendsOperatorIdentity()) {
         return Optional.of(operatorCredentials);
       }
-      String namespace = backup.getMetadata().getNamespace();
-      Optional<Secret> secret =
-          secrets == null ? Optional.empty() : secrets.get(new ResourceID(ref.name(), namespace));
-      SecretCredentials.Resolved resolved = SecretCredentials.from(secret, namespace, ref.name());
+      String namespace;
+      String name;
+      if (ref == null) {
+        namespace = operatorNamespace;
+        name = grant.getSpec().credentials().secretName();
+      } else {
+        namespace = backup.getMetadata().getNamespace();
+        name = ref.name();
+      }
+      SecretCredentials.Resolved resolved;
+      if (namespace == null) {
+        resolved =
+            SecretCredentials.Resolved.problem(
+                Reasons.SECRET_NOT_FOUND,
+                "PolarDBAccessGrant "
+                    + grant.getMetadata().getName()
+                    + " names a Secret in the operator's namespace, which this operator does not"
+                    + " know: run it with --operator-namespace or POD_NAMESPACE.");
+      } else {
+        resolved = SecretCredentials.from(readSecret(namespace, name), namespace, name);
+      }
       if (resolved.credentials().isPresent()) {
         return resolved.credentials().map(CredentialsProvider::of);
       }
@@ -1642,6 +1791,15 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
         status.setConsecutiveErrors(original == null ? null : original.getConsecutiveErrors());
       }
       return Optional.empty();
+    }
+
+    /** A Secret of this object's namespace (watched) or of the operator's (read directly). */
+    private Optional<Secret> readSecret(String namespace, String name) {
+      if (namespace.equals(backup.getMetadata().getNamespace())) {
+        return secrets == null ? Optional.empty() : secrets.get(new ResourceID(name, namespace));
+      }
+      return Optional.ofNullable(
+          context.getClient().secrets().inNamespace(namespace).withName(name).get());
     }
 
     /**

@@ -305,6 +305,15 @@ public class PolarDBBackupStatus {
     setReady(false, Reasons.BACKUP_ALREADY_CLAIMED, why, now);
   }
 
+  /**
+   * No PolarDBAccessGrant allows what this object needs: nothing is called, and nothing is tried
+   * again until a grant or the namespace changes.
+   */
+  public void notPermitted(String why, Instant now) {
+    nextAttemptTime = null;
+    setReady(false, Reasons.NOT_PERMITTED, why, now);
+  }
+
   /** Still queued behind an older backup of the same cluster; no call was made. */
   public void queued(String why, Instant nextAttempt, Instant now) {
     nextAttemptTime = timestamp(nextAttempt);

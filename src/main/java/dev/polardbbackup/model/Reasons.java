@@ -31,6 +31,7 @@ public final class Reasons {
   public static final String DELETE_REFUSED = "DeleteRefused";
   public static final String BACKUP_LEFT_UNDELETED = "BackupLeftUndeleted";
   public static final String BACKUP_ALREADY_CLAIMED = "BackupAlreadyClaimed";
+  public static final String NOT_PERMITTED = "NotPermitted";
 
   // Schedules: the Ready and Stalled conditions, and events.
   public static final String SCHEDULED = "Scheduled";

@@ -5,8 +5,13 @@ import static org.awaitility.Awaitility.await;
 import dev.polardbbackup.emulator.EmulatorServer;
 import dev.polardbbackup.emulator.MutableClock;
 import dev.polardbbackup.emulator.PolarDbEmulator;
+import dev.polardbbackup.model.ClusterPattern;
 import dev.polardbbackup.model.DeletionPolicy;
+import dev.polardbbackup.model.GrantCredentials;
+import dev.polardbbackup.model.GrantedAction;
 import dev.polardbbackup.model.Phase;
+import dev.polardbbackup.model.PolarDBAccessGrant;
+import dev.polardbbackup.model.PolarDBAccessGrantSpec;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSchedule;
 import dev.polardbbackup.model.PolarDBBackupScheduleSpec;
@@ -45,6 +50,11 @@ import okhttp3.OkHttpClient;
  */
 final class OperatorHarness implements AutoCloseable {
   static final String NAMESPACE = "team-a";
+  static final String OPERATOR_NAMESPACE = "polardb-backup-system";
+
+  /** The grant every harness has unless a test asks for none: every namespace, cluster, action. */
+  static final String ALLOW_ALL_GRANT = "allow-all";
+
   static final String KEY_ID = "LTAI5tTestKey";
   static final String KEY_SECRET = "test-secret-value";
   static final String CLUSTER = "pc-test1";
@@ -70,6 +80,8 @@ final class OperatorHarness implements AutoCloseable {
   private final CapturedLogs logs = CapturedLogs.open();
   private Clock clock = Clock.systemUTC();
   private boolean schedules;
+  private boolean allowAll = true;
+  private final java.util.Set<String> watched = new java.util.TreeSet<>(List.of(NAMESPACE));
   private ScheduleSettings scheduleSettings = fastScheduleSettings();
   private Operator operator;
   private final PassCounter passes = new PassCounter();
@@ -85,7 +97,8 @@ final class OperatorHarness implements AutoCloseable {
     this.settings = settings;
     this.server = EmulatorServer.start(emulator, new InetSocketAddress("127.0.0.1", 0));
     // Status must behave as a subresource: the mock learns that from the CRD.
-    for (String plural : List.of("polardbbackups", "polardbbackupschedules")) {
+    for (String plural :
+        List.of("polardbbackups", "polardbbackupschedules", "polardbaccessgrants")) {
       client
           .apiextensions()
           .v1()
@@ -149,6 +162,37 @@ final class OperatorHarness implements AutoCloseable {
     return this;
   }
 
+  /**
+   * No {@value #ALLOW_ALL_GRANT} grant: objects without their own credentials act only through the
+   * grants the test makes.
+   */
+  OperatorHarness withoutAllowAllGrant() {
+    allowAll = false;
+    return this;
+  }
+
+  /**
+   * A grant of {@code actions} on clusters {@code region/cluster} to namespaces {@code selector}.
+   */
+  static PolarDBAccessGrant grant(
+      String name,
+      io.fabric8.kubernetes.api.model.LabelSelector selector,
+      String region,
+      String cluster,
+      GrantCredentials credentials,
+      GrantedAction... actions) {
+    return new PolarDBAccessGrant(
+        name,
+        new PolarDBAccessGrantSpec(
+            selector, List.of(new ClusterPattern(region, cluster)), List.of(actions), credentials));
+  }
+
+  /** Watches {@code namespace} too, besides {@value #NAMESPACE}. */
+  OperatorHarness alsoWatching(String namespace) {
+    watched.add(namespace);
+    return this;
+  }
+
   /** Other schedule timers than {@link #fastScheduleSettings()}. */
   OperatorHarness withScheduleSettings(ScheduleSettings settings) {
     scheduleSettings = settings;
@@ -156,6 +200,18 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   OperatorHarness start() {
+    if (allowAll) {
+      client
+          .resource(
+              grant(
+                  ALLOW_ALL_GRANT,
+                  new io.fabric8.kubernetes.api.model.LabelSelector(),
+                  "*",
+                  "*",
+                  null,
+                  GrantedAction.values()))
+          .createOr(existing -> existing.update());
+    }
     operator =
         new Operator(
             o ->
@@ -171,8 +227,9 @@ final class OperatorHarness implements AutoCloseable {
             clock,
             new Random(7),
             new Events(client, clock),
-            observer);
-    operator.register(reconciler, c -> c.settingNamespaces(NAMESPACE));
+            observer,
+            OPERATOR_NAMESPACE);
+    operator.register(reconciler, c -> c.settingNamespaces(watched));
     if (schedules) {
       operator.register(
           new PolarDBBackupScheduleReconciler(
@@ -243,6 +300,11 @@ final class OperatorHarness implements AutoCloseable {
         .atMost(Duration.ofSeconds(20))
         .pollInterval(Duration.ofMillis(20))
         .until(() -> passes.ended(key) > started);
+  }
+
+  /** How many reconcile passes of the named backup have ended so far. */
+  int passesOf(String name) {
+    return passes.ended(PassCounter.key(PolarDBBackup.class, name));
   }
 
   /** Counts passes per resource through JOSDK's metrics hook. */

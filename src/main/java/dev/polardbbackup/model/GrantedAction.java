@@ -1,0 +1,11 @@
+package dev.polardbbackup.model;
+
+/** What a {@link PolarDBAccessGrant} lets the selected namespaces do with the cloud. */
+public enum GrantedAction {
+  /** Make backups (CreateBackup) and follow them. */
+  Backup,
+  /** Take an existing backup set under management ({@code spec.backupId}). */
+  Adopt,
+  /** Delete cloud backups: needed by every object with {@code deletionPolicy: Delete}. */
+  Delete
+}
