@@ -41,7 +41,8 @@ stack_control_plane() {
   # --validate=false: this local API server is 1.20, which predates the CRD's CEL rule (1.25+).
   kubectl apply --validate=false -k crds >/dev/null
   kubectl wait --for=condition=Established crd/polardbbackups.polardbbackup.dev \
-    crd/polardbbackupschedules.polardbbackup.dev --timeout=60s >/dev/null
+    crd/polardbbackupschedules.polardbbackup.dev crd/polardbaccessgrants.polardbbackup.dev \
+    --timeout=60s >/dev/null
   kubectl apply -k deploy/base >/dev/null
   local token
   token=$(kubectl create token polardb-backup-operator -n polardb-backup-system --duration=24h)
@@ -53,7 +54,7 @@ users: [{name: operator, user: {token: "$token"}}]
 contexts: [{name: operator, context: {cluster: local, user: operator}}]
 current-context: operator
 KC
-  stack_say "CRDs and deploy/base RBAC applied"
+  stack_say "CRDs, deploy/base RBAC and its example PolarDBAccessGrant applied"
 }
 
 # stack_emulator [emulator options…]: sets EMULATOR_URL.

@@ -128,6 +128,7 @@ class ChaosIT {
       System.out.println("chaos: seed " + SEED + " (rerun with -Dchaos.seed=" + SEED + ")");
       SharedIndexInformer<PolarDBBackup> watch = watch(client);
       PolarDbClient polarDb = polarDb(stack);
+      stack.grantDefaultNamespace("chaos-clusters", "pc-chaos*");
       stack.startOperator("op-a");
       stack.startOperator("op-b");
 

@@ -87,7 +87,8 @@ final class LocalStack implements AutoCloseable {
    * of the CRD is proven server-side-apply clean with the CEL block stripped.
    */
   private void applyCrds() throws IOException {
-    for (String plural : List.of("polardbbackups", "polardbbackupschedules")) {
+    for (String plural :
+        List.of("polardbbackups", "polardbbackupschedules", "polardbaccessgrants")) {
       String file = "crds/" + plural + ".polardbbackup.dev-v1.yml";
       String crd = Files.readString(repo.resolve(file));
       String withoutCel =
@@ -370,6 +371,33 @@ final class LocalStack implements AutoCloseable {
   void restartApiServer() {
     Cmd.run(Map.of(), repo, 300, null, List.of(controlPlane, "restart-apiserver", dir.toString()))
         .orFail("restart-apiserver");
+  }
+
+  /**
+   * Lets namespace default use the operator's identity for every action on the clusters matching
+   * {@code clusterPatterns} in cn-hangzhou, as a cluster admin would for a team.
+   */
+  void grantDefaultNamespace(String name, String... clusterPatterns) {
+    StringBuilder clusters = new StringBuilder();
+    for (String pattern : clusterPatterns) {
+      clusters
+          .append("    - {regionId: cn-hangzhou, dbClusterId: \"")
+          .append(pattern)
+          .append("\"}\n");
+    }
+    admin
+        .apply(
+            """
+            apiVersion: polardbbackup.dev/v1alpha1
+            kind: PolarDBAccessGrant
+            metadata: {name: %s}
+            spec:
+              namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: default}}
+              actions: [Backup, Adopt, Delete]
+              clusters:
+            %s"""
+                .formatted(name, clusters))
+        .orFail("apply grant " + name);
   }
 
   static String backup(String name, String cluster, String policy) {

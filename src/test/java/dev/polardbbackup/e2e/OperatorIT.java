@@ -69,6 +69,8 @@ class OperatorIT {
                 "--retry-period",
                 "1s"));
     admin = stack.admin;
+    // deploy/base grants the examples' pc-demo clusters; the tests' own clusters need their own.
+    stack.grantDefaultNamespace("e2e-clusters", "pc-e2efail", "pc-sched");
     stack.startOperator("op-a");
   }
 
