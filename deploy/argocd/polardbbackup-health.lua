@@ -3,13 +3,15 @@
 -- (see argocd-cm-patch.yaml next to this file).
 --   Succeeded                                   -> Healthy
 --   Failed                                      -> Degraded (final: create a new PolarDBBackup)
---   waiting on something only a person can fix -> Degraded (Secret missing/invalid, credentials refused)
+--   waiting on something only a person can fix -> Degraded (Secret missing/invalid, credentials refused,
+--                                                  no PolarDBAccessGrant allows it)
 --   anything else (Pending, WaitingForQuota, Running, retries) -> Progressing
 local hs = {}
 local needsPerson = {
   SecretNotFound = true,
   SecretInvalid = true,
   AuthFailed = true,
+  NotPermitted = true,
 }
 if obj.status == nil or obj.status.phase == nil then
   hs.status = "Progressing"

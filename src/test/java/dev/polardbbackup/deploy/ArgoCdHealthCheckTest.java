@@ -72,6 +72,8 @@ class ArgoCdHealthCheckTest {
     "Pending, SecretNotFound, Degraded",
     "Pending, SecretInvalid, Degraded",
     "Pending, AuthFailed, Degraded",
+    "Pending, NotPermitted, Degraded",
+    "Running, NotPermitted, Degraded",
     "WaitingForQuota, WaitingForQuota, Progressing",
     "WaitingForQuota, QueuedBehindOlderBackup, Progressing",
     "Running, BackupRunning, Progressing",
