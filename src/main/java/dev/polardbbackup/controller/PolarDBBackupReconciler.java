@@ -1143,10 +1143,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
     } catch (KubernetesClientException e) {
       ResourceLog.info(
-          log,
-          backup,
-          "could not release the finalizer of its Secret ({}); trying again",
-          e.getMessage());
+          log, backup, "deletion: a Kubernetes request failed ({}); trying again", e.getMessage());
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
     }
   }
