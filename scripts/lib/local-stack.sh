@@ -4,7 +4,8 @@
 # Source it, set STATE (a fresh directory) and call the functions in order; stack_cleanup stops
 # everything they started.
 
-JAR=target/polardb-backup-operator.jar
+# JAR may name another build (for example an older commit's jar, to compare); it is then used as is.
+JAR=${JAR:-target/polardb-backup-operator.jar}
 STACK_PIDS=()
 
 stack_say() { printf '%s [%3ds]: %s\n' "${STACK_NAME:-stack}" "$SECONDS" "$*"; }
@@ -25,7 +26,8 @@ stack_prerequisites() {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
   fi
   # Build when there is no jar, or when a source is newer than it (a stale jar runs old code).
-  if [ ! -f "$JAR" ] || [ -n "$(find src/main pom.xml -newer "$JAR" -print -quit)" ]; then
+  if [ "$JAR" = target/polardb-backup-operator.jar ] &&
+    { [ ! -f "$JAR" ] || [ -n "$(find src/main pom.xml -newer "$JAR" -print -quit)" ]; }; then
     stack_say "building the operator jar (mvn package)…"
     mvn -B -q -DskipTests package
   fi

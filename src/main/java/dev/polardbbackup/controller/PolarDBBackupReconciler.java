@@ -17,6 +17,7 @@ import dev.polardbbackup.polardb.PolarDbClient;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -68,7 +69,6 @@ import org.slf4j.LoggerFactory;
 public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Cleaner<PolarDBBackup> {
   public static final String NAME = "polardbbackup";
   private static final Logger log = LoggerFactory.getLogger(PolarDBBackupReconciler.class);
-  private static final String SECRET_INDEX = "credentialsSecret";
   private static final Duration LOCK_WAIT = Duration.ofSeconds(2);
   private static final Duration SHARED_LOOKBACK = Duration.ofDays(7);
   // DescribeBackups needs a window; an adopted backup may be old.
@@ -89,7 +89,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private final BackupClaims claims = new BackupClaims();
   private final ClusterObservations observations;
   private final PollTiming pollTiming;
-  private InformerEventSource<Secret, PolarDBBackup> secrets;
+  private final SecretReader secrets;
+  private final CredentialsInUse credentialsInUse;
   private InformerEventSource<PolarDBAccessGrant, PolarDBBackup> grants;
   private InformerEventSource<Namespace, PolarDBBackup> namespaces;
   // Where the Secrets that grants name live; null when not known (then such grants cannot lend).
@@ -108,9 +109,12 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       RandomGenerator random,
       Events events,
       BackupObserver observer,
+      SecretReader secrets,
       String operatorNamespace) {
     this.clients = clients;
     this.operatorNamespace = operatorNamespace;
+    this.secrets = secrets;
+    this.credentialsInUse = new CredentialsInUse(secrets);
     this.observer = observer;
     this.observations = new ClusterObservations(clock);
     this.pollTiming = new PollTiming(clock, settings);
@@ -122,46 +126,14 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   }
 
   /**
-   * Secrets named by a backup's credentialsSecretRef: a change re-reconciles those backups. And
-   * freed quota slots: a deletion wakes the oldest backup waiting for one.
+   * PolarDBAccessGrants and Namespaces: a change wakes the objects refused for want of a grant.
+   * Freed quota slots: a deletion wakes the oldest backup waiting for one. Secrets are not watched:
+   * they are read when needed ({@link SecretReader}), so a Secret created or fixed is noticed by
+   * the retry timer of the backup that waits for it.
    */
   @Override
   public List<EventSource<?, PolarDBBackup>> prepareEventSources(
       EventSourceContext<PolarDBBackup> context) {
-    context
-        .getPrimaryCache()
-        .addIndexer(
-            SECRET_INDEX,
-            b ->
-                b.getSpec() != null && b.getSpec().credentialsSecretRef() != null
-                    ? List.of(
-                        b.getMetadata().getNamespace()
-                            + "/"
-                            + b.getSpec().credentialsSecretRef().name())
-                    : List.of());
-    var config =
-        InformerEventSourceConfiguration.from(Secret.class, PolarDBBackup.class)
-            .withSecondaryToPrimaryMapper(
-                (Secret s) ->
-                    context
-                        .getPrimaryCache()
-                        .byIndex(
-                            SECRET_INDEX,
-                            s.getMetadata().getNamespace() + "/" + s.getMetadata().getName())
-                        .stream()
-                        .map(ResourceID::fromResource)
-                        .collect(Collectors.toSet()))
-            .withPrimaryToSecondaryMapper(
-                (PolarDBBackup b) ->
-                    b.getSpec() != null && b.getSpec().credentialsSecretRef() != null
-                        ? Set.of(
-                            new ResourceID(
-                                b.getSpec().credentialsSecretRef().name(),
-                                b.getMetadata().getNamespace()))
-                        : Set.of())
-            .withNamespacesInheritedFromController()
-            .build();
-    secrets = new InformerEventSource<>(config, context);
     // A refused object waits without a timer: a change of any grant, or of its namespace's labels,
     // is what can let it proceed.
     grants =
@@ -183,7 +155,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
                 .withWatchAllNamespaces()
                 .build(),
             context);
-    return List.of(secrets, grants, namespaces, slotFreed);
+    return List.of(grants, namespaces, slotFreed);
   }
 
   private static String name(Namespace ns) {
@@ -271,7 +243,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     }
     Optional<CredentialsProvider> credentials = step.credentials();
     if (credentials.isEmpty()) {
-      return step.saveAndWait(settings.authRetry());
+      return step.saveAndWait(step.credentialsRetry);
     }
     PolarDbClient polarDb = clients.forRegion(step.regionId(), credentials.get());
     Instant now = clock.instant();
@@ -419,7 +391,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private UpdateControl<PolarDBBackup> start(Step step) throws InterruptedException {
     Optional<CredentialsProvider> credentials = step.credentials();
     if (credentials.isEmpty()) {
-      return step.saveAndWait(settings.authRetry());
+      return step.saveAndWait(step.credentialsRetry);
     }
     String token = step.status.getClientToken();
     if (!ownsToken(step.backup, token)) {
@@ -738,7 +710,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private UpdateControl<PolarDBBackup> follow(Step step) {
     Optional<CredentialsProvider> credentials = step.credentials();
     if (credentials.isEmpty()) {
-      return step.saveAndWait(settings.authRetry());
+      return step.saveAndWait(step.credentialsRetry);
     }
     PolarDbClient polarDb = clients.forRegion(step.regionId(), credentials.get());
     String jobId = step.status.getBackupJobId();
@@ -1143,7 +1115,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
                   + " was refused: "
                   + error.describe()
                   + ". Check the credentials and their RAM policy.",
-              settings.authRetry(),
+              step.credentialsRefused(),
               error);
       case NOT_FOUND, WRONG_CLUSTER_STATE -> waitForCluster(step, error, action, backoff);
       case INVALID_REQUEST, QUOTA_EXHAUSTED -> {
@@ -1208,12 +1180,18 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       DeleteControl control = deletionSteps(backup, context);
       if (control.isRemoveFinalizer()) {
         awaitingGrant.remove(ResourceID.fromResource(backup));
+        // The Secret first: once this object is gone, nothing would ever take its finalizer off.
+        credentialsInUse.released(context.getClient(), backup, context.getPrimaryCache().list());
         claims.releaseAll(uid(backup));
         forgetClustersNoOneElseUses(backup, context);
       }
       return control;
     } catch (StatusWriter.StaleStatusException e) {
       log.info("{}", e.getMessage());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
+    } catch (KubernetesClientException e) {
+      ResourceLog.info(
+          log, backup, "deletion: a Kubernetes request failed ({}); trying again", e.getMessage());
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
     }
   }
@@ -1336,6 +1314,14 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     }
     Optional<CredentialsProvider> credentials = step.credentials();
     if (credentials.isEmpty()) {
+      // Only a team's own Secret goes with its namespace; a grant's stays in the operator's.
+      Optional<Namespace> terminating =
+          backup.getSpec().credentialsSecretRef() == null
+              ? Optional.empty()
+              : namespaceBeingDeleted(step);
+      if (terminating.isPresent()) {
+        return leftBehindByNamespaceDeletion(step, terminating.get());
+      }
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
     }
     PolarDbClient polarDb = clients.forRegion(step.regionId(), credentials.get());
@@ -1425,6 +1411,57 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
               + "); it holds no usable data and was left as it is.");
     }
     return deletionProblem(backup, deleted.error());
+  }
+
+  /**
+   * Whether the backup's namespace is being deleted. Then its Secret will not come back, and
+   * waiting for it would only hold the namespace until the deletion timeout. (A GET: Namespaces are
+   * not cached. An answer other than yes, a refusal included, keeps the usual wait.)
+   */
+  private Optional<Namespace> namespaceBeingDeleted(Step step) {
+    String namespace = step.backup.getMetadata().getNamespace();
+    try {
+      return Optional.ofNullable(step.context.getClient().namespaces().withName(namespace).get())
+          .filter(ns -> ns.getMetadata().getDeletionTimestamp() != null);
+    } catch (KubernetesClientException e) {
+      step.log(
+          "could not tell whether namespace {} is being deleted: {}", namespace, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The namespace is being deleted and the Secret is gone anyway (its finalizer was removed by
+   * hand, or it never had one): the cloud backup cannot be deleted. Release at once and leave a
+   * record of what was left: a Warning on the backup (which a terminating namespace may refuse),
+   * one on the Namespace (in namespace default, where Events about cluster-scoped objects go) and a
+   * WARN line in the log.
+   */
+  private DeleteControl leftBehindByNamespaceDeletion(Step step, Namespace terminating) {
+    PolarDBBackup backup = step.backup;
+    PolarDBBackupStatus status = backup.getStatus();
+    String namespace = backup.getMetadata().getNamespace();
+    String message =
+        "Namespace "
+            + namespace
+            + " is being deleted and Secret "
+            + namespace
+            + "/"
+            + backup.getSpec().credentialsSecretRef().name()
+            + " is gone or unusable, so PolarDBBackup "
+            + backup.getMetadata().getName()
+            + " could not delete its cloud backup "
+            + describeBackup(status)
+            + (status.getBackupJobId() != null ? " (job " + status.getBackupJobId() + ")" : "")
+            + " of cluster "
+            + step.clusterId()
+            + " in "
+            + step.regionId()
+            + "; it was left undeleted. Delete it by hand in the PolarDB console.";
+    events.warning(backup, Reasons.BACKUP_LEFT_UNDELETED, message);
+    events.warning(terminating, Reasons.BACKUP_LEFT_UNDELETED, message);
+    log.warn("{}/{}: {}", namespace, backup.getMetadata().getName(), message);
+    return DeleteControl.defaultDelete();
   }
 
   /** Releases the finalizer without deleting the cloud backup, and says why in a Warning. */
@@ -1525,12 +1562,24 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
             + PolarDBBackup.FORCE_DELETE_ANNOTATION
             + "=true to give up.";
     events.warning(backup, "DeletionRetrying", message);
-    Duration retry =
-        error.kind() == dev.polardbbackup.polardb.FailureKind.AUTH
-            ? settings.authRetry()
-            : settings.deletionRetry();
+    Duration retry = settings.deletionRetry();
+    if (error.kind() == dev.polardbbackup.polardb.FailureKind.AUTH) {
+      var ref = backup.getSpec().credentialsSecretRef();
+      if (ref == null) {
+        retry = settings.authRetry();
+      } else {
+        // Read the Secret again at the next attempt: that is how a fixed one is noticed.
+        secrets.forget(backup.getMetadata().getNamespace(), ref.name(), null);
+        retry =
+            growingRetry(
+                Optional.ofNullable(backup.getMetadata().getDeletionTimestamp())
+                    .map(Instant::parse)
+                    .orElse(clock.instant()));
+      }
+    }
+    Duration least = retry;
     // A throttled reply's x-acs-retry-after is the least wait, as for the backup itself.
-    Duration delay = error.retryAfter().filter(d -> d.compareTo(retry) > 0).orElse(retry);
+    Duration delay = error.retryAfter().filter(d -> d.compareTo(least) > 0).orElse(least);
     return DeleteControl.noFinalizerRemoval().rescheduleAfter(delay);
   }
 
@@ -1547,6 +1596,21 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   }
 
   // ---------------------------------------------------------------- plumbing
+
+  /**
+   * The wait before the next attempt while credentials are missing, unusable or refused since
+   * {@code since}: {@code credentialsRetryInitial} at first, then as long as the problem has
+   * lasted, up to {@code authRetry}. A fixed Secret is noticed soon after a quick fix, and a Secret
+   * left broken for days costs a read every {@code authRetry}.
+   */
+  private Duration growingRetry(Instant since) {
+    Duration waited = Duration.between(since, clock.instant());
+    Duration delay =
+        waited.compareTo(settings.credentialsRetryInitial()) < 0
+            ? settings.credentialsRetryInitial()
+            : waited;
+    return delay.compareTo(settings.authRetry()) > 0 ? settings.authRetry() : delay;
+  }
 
   private static String uid(PolarDBBackup b) {
     return b.getMetadata().getUid();
@@ -1569,6 +1633,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     PolarDBBackup latest;
     // The cluster's jobs as the last DescribeBackupTasks of this pass listed them, if it looked.
     List<BackupTask> listedJobs = List.of();
+    // When to try again after credentials() found none.
+    Duration credentialsRetry;
+    // The resourceVersion of the Secret whose credentials this pass uses, if any.
+    private String secretVersion;
     private List<PolarDBBackupStatus> othersOnCluster;
     // The grant that allowed this pass's calls; null with the object's own credentials.
     private PolarDBAccessGrant grant;
@@ -1747,7 +1815,11 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       return Optional.of(((AccessGrants.Refused) decision).message());
     }
 
-    /** The credential for this backup, or a recorded problem (status and event) and empty. */
+    /**
+     * The credential for this backup, or a recorded problem (status and event) and empty, with
+     * {@link #credentialsRetry} set. A Secret of a backup whose cloud backup is to be deleted with
+     * it is kept by a finalizer from before the first call made with it ({@link CredentialsInUse}).
+     */
     Optional<CredentialsProvider> credentials() {
       var ref = backup.getSpec().credentialsSecretRef();
       if (ref == null && grant == null) {
@@ -1756,36 +1828,36 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       if (ref == null && grant.getSpec().lendsOperatorIdentity()) {
         return Optional.of(operatorCredentials);
       }
-      String namespace;
-      String name;
-      if (ref == null) {
-        namespace = operatorNamespace;
-        name = grant.getSpec().credentials().secretName();
-      } else {
-        namespace = backup.getMetadata().getNamespace();
-        name = ref.name();
-      }
-      SecretCredentials.Resolved resolved;
-      if (namespace == null) {
-        resolved =
-            SecretCredentials.Resolved.problem(
-                Reasons.SECRET_NOT_FOUND,
-                "PolarDBAccessGrant "
-                    + grant.getMetadata().getName()
-                    + " names a Secret in the operator's namespace, which this operator does not"
-                    + " know: run it with --operator-namespace or POD_NAMESPACE.");
-      } else {
-        resolved = SecretCredentials.from(readSecret(namespace, name), namespace, name);
-      }
+      // The team's own Secret, or the one a grant names in the operator's namespace.
+      boolean own = ref != null;
+      String namespace = own ? backup.getMetadata().getNamespace() : operatorNamespace;
+      String name = own ? ref.name() : grant.getSpec().credentials().secretName();
+      Optional<Secret> secret = namespace == null ? Optional.empty() : secrets.get(namespace, name);
+      SecretCredentials.Resolved resolved =
+          namespace == null
+              ? SecretCredentials.Resolved.problem(
+                  Reasons.SECRET_NOT_FOUND,
+                  "PolarDBAccessGrant "
+                      + grant.getMetadata().getName()
+                      + " names a Secret in the operator's namespace, which this operator does not"
+                      + " know: run it with --operator-namespace or POD_NAMESPACE.")
+              : SecretCredentials.from(secret, namespace, name);
       if (resolved.credentials().isPresent()) {
+        // Only a team's own Secret goes with its namespace; the operator's namespace outlives it.
+        Secret used = own ? credentialsInUse.protect(backup, secret.get()) : secret.get();
+        secretVersion = used.getMetadata().getResourceVersion();
         return resolved.credentials().map(CredentialsProvider::of);
       }
+      // Read again at the next attempt, not after the rest of its time in the cache.
+      secret.ifPresent(s -> secrets.forget(namespace, name, s.getMetadata().getResourceVersion()));
       if (!status.isTerminal() && !resolved.reason().equals(status.getReason())) {
         events.warning(backup, resolved.reason(), resolved.problem());
         log("{}", resolved.problem());
       }
+      credentialsRetry = settings.deletionRetry();
       if (!status.isTerminal()) {
-        Instant next = clock.instant().plus(settings.authRetry());
+        credentialsRetry = growingRetry(status.waitingForCredentialsSince(clock.instant()));
+        Instant next = clock.instant().plus(credentialsRetry);
         status.retrying(resolved.reason(), resolved.problem(), next, null, clock.instant());
         // A Secret problem is not a burst of API errors: keep the error backoff where it was.
         status.setConsecutiveErrors(original == null ? null : original.getConsecutiveErrors());
@@ -1793,13 +1865,22 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       return Optional.empty();
     }
 
-    /** A Secret of this object's namespace (watched) or of the operator's (read directly). */
-    private Optional<Secret> readSecret(String namespace, String name) {
-      if (namespace.equals(backup.getMetadata().getNamespace())) {
-        return secrets == null ? Optional.empty() : secrets.get(new ResourceID(name, namespace));
+    /**
+     * PolarDB refused this backup's credentials: how long to wait. A Secret's are read again at the
+     * next attempt, which comes soon at first (someone may be fixing the Secret right now: nothing
+     * watches it) and later as the problem lasts; the operator's own wait {@code authRetry}.
+     */
+    Duration credentialsRefused() {
+      var ref = backup.getSpec().credentialsSecretRef();
+      if (ref != null) {
+        secrets.forget(backup.getMetadata().getNamespace(), ref.name(), secretVersion);
+      } else if (grant != null && !grant.getSpec().lendsOperatorIdentity()) {
+        secrets.forget(
+            operatorNamespace, grant.getSpec().credentials().secretName(), secretVersion);
+      } else {
+        return settings.authRetry();
       }
-      return Optional.ofNullable(
-          context.getClient().secrets().inNamespace(namespace).withName(name).get());
+      return growingRetry(status.waitingForCredentialsSince(clock.instant()));
     }
 
     /**

@@ -382,8 +382,13 @@ class BackupLifecycleTest {
 
   @Test
   void missingSecretWaitsThenSecretCreationStartsTheBackup() throws Exception {
-    // Only the Secret's own event can wake the backup in time.
-    ControllerSettings slowAuth = OperatorHarness.fastSettings(Duration.ofMinutes(10));
+    // Nothing watches Secrets, authRetry and the Secret cache's time to live are ten minutes: only
+    // the first retries, short and growing with the wait (from 100 ms here), each reading a Secret
+    // that was missing or invalid again, can pick up the created and then fixed Secret in time.
+    ControllerSettings slowAuth =
+        OperatorHarness.fastSettings(Duration.ofMinutes(10)).toBuilder()
+            .secretCacheTtl(Duration.ofMinutes(10))
+            .build();
     harness = new OperatorHarness(client, OperatorHarness.emulator().build(), slowAuth).start();
     harness.createWithSecret("with-secret", "polardb-creds");
 

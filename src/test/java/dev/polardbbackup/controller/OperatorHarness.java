@@ -87,6 +87,9 @@ final class OperatorHarness implements AutoCloseable {
   private final PassCounter passes = new PassCounter();
   private BackupObserver observer = BackupObserver.NONE;
 
+  /** The operator's reader of Secrets, made at start. */
+  SecretReader secrets;
+
   /** The running backup controller, for tests that look at what it keeps in memory. */
   PolarDBBackupReconciler reconciler;
 
@@ -141,7 +144,9 @@ final class OperatorHarness implements AutoCloseable {
         Duration.ofSeconds(5),
         Duration.ofSeconds(5),
         Duration.ofMillis(100),
-        Duration.ofHours(1));
+        Duration.ofHours(1),
+        Duration.ofMillis(100),
+        Duration.ofMillis(100));
   }
 
   /** The backup controller's clock; share it with the emulator to jump over an outage. */
@@ -212,6 +217,7 @@ final class OperatorHarness implements AutoCloseable {
                   GrantedAction.values()))
           .createOr(existing -> existing.update());
     }
+    secrets = new SecretReader(client, clock, settings.secretCacheTtl());
     operator =
         new Operator(
             o ->
@@ -228,6 +234,7 @@ final class OperatorHarness implements AutoCloseable {
             new Random(7),
             new Events(client, clock),
             observer,
+            secrets,
             OPERATOR_NAMESPACE);
     operator.register(reconciler, c -> c.settingNamespaces(watched));
     if (schedules) {
