@@ -4,6 +4,7 @@ import dev.polardbbackup.controller.Events;
 import dev.polardbbackup.controller.PolarDBBackupReconciler;
 import dev.polardbbackup.controller.PolarDBBackupScheduleReconciler;
 import dev.polardbbackup.controller.ScheduleSettings;
+import dev.polardbbackup.controller.SecretReader;
 import dev.polardbbackup.polardb.DefaultCredentialsChain;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
 import io.fabric8.kubernetes.client.Config;
@@ -61,6 +62,8 @@ final class OperatorApp implements AutoCloseable {
                   .leaderElection()
                   .ifPresent(le -> o.withLeaderElectionConfiguration(leaderElection(le)));
             });
+    // One reader of Secrets by GET for the whole process, in whatever namespace they are.
+    var secrets = new SecretReader(kubernetes, clock, settings.controller().secretCacheTtl());
     var reconciler =
         new PolarDBBackupReconciler(
             clients,
@@ -69,7 +72,8 @@ final class OperatorApp implements AutoCloseable {
             clock,
             new SecureRandom(),
             new Events(kubernetes, clock),
-            metrics);
+            metrics,
+            secrets);
     var schedules =
         new PolarDBBackupScheduleReconciler(
             ScheduleSettings.defaults(), clock, new Events(kubernetes, clock));

@@ -99,8 +99,18 @@ public final class RunCommand implements Callable<Integer> {
       defaultValue = "${env:AUTH_RETRY:-5m}",
       converter = DurationConverter.class,
       description =
-          "Retry interval after credential problems (env AUTH_RETRY). Default: ${DEFAULT-VALUE}.")
+          "Retry interval after the operator's own credentials are refused, and the longest one"
+              + " after a Secret problem (env AUTH_RETRY). Default: ${DEFAULT-VALUE}.")
   Duration authRetry;
+
+  @Option(
+      names = "--secret-cache-ttl",
+      defaultValue = "${env:SECRET_CACHE_TTL:-15s}",
+      converter = DurationConverter.class,
+      description =
+          "How long a credentials Secret read by GET is used before it is read again (env"
+              + " SECRET_CACHE_TTL). Default: ${DEFAULT-VALUE}.")
+  Duration secretCacheTtl;
 
   @Option(
       names = "--cluster-wait-timeout",
@@ -234,6 +244,7 @@ public final class RunCommand implements Callable<Integer> {
         .backupNotFoundTimeout(backupNotFoundTimeout)
         .deletionTimeout(deletionTimeout)
         .tokenReuseWindow(tokenReuseWindow)
+        .secretCacheTtl(secretCacheTtl)
         .build();
   }
 

@@ -7,8 +7,8 @@ import java.time.Duration;
  *
  * @param quotaBackoff between CreateBackup attempts while the manual-backup quota is used up
  * @param errorBackoff after throttling, 5xx and lost replies
- * @param authRetry after an auth failure or a missing/invalid Secret (a Secret change retries at
- *     once)
+ * @param authRetry after an auth failure of the operator's own credentials; the longest wait after
+ *     a missing or invalid Secret or a Secret's refused credentials
  * @param clusterWaitTimeout how long a missing or non-Running cluster is waited for before Failed
  * @param queueRecheck how often a backup queued behind an older one of the same cluster looks again
  *     (no API call is made for it)
@@ -22,6 +22,13 @@ import java.time.Duration;
  * @param tokenReuseWindow how long after its first use a ClientToken is trusted to be remembered by
  *     PolarDB (it documents no window; other Alibaba services say 30 days, AWS 8 to 36 hours). A
  *     token first sent longer ago is never sent again before a look for the backup it may have made
+ * @param secretCacheTtl how long a Secret read for credentials is used before it is read again.
+ *     Nothing watches Secrets (a cache of every Secret in the cluster would cost memory in
+ *     proportion to all of them, and expose them all); a Secret that turned out to be missing,
+ *     invalid or refused is read again at the next attempt whatever this says
+ * @param credentialsRetryInitial the first retry after a missing or invalid Secret or a Secret's
+ *     refused credentials; later retries wait as long as the problem has lasted so far, up to
+ *     {@code authRetry}, so that a fixed Secret is noticed soon without a watch
  */
 public record ControllerSettings(
     Backoff quotaBackoff,
@@ -34,7 +41,9 @@ public record ControllerSettings(
     Duration backupNotFoundTimeout,
     Duration deletionTimeout,
     Duration deletionRetry,
-    Duration tokenReuseWindow) {
+    Duration tokenReuseWindow,
+    Duration secretCacheTtl,
+    Duration credentialsRetryInitial) {
 
   public static ControllerSettings defaults() {
     return new ControllerSettings(
@@ -48,7 +57,9 @@ public record ControllerSettings(
         Duration.ofMinutes(30),
         Duration.ofHours(1),
         Duration.ofSeconds(15),
-        Duration.ofHours(1));
+        Duration.ofHours(1),
+        Duration.ofSeconds(15),
+        Duration.ofSeconds(5));
   }
 
   /** A copy to change a few settings of, e.g. {@code defaults().toBuilder().pollMin(d).build()}. */
@@ -69,6 +80,8 @@ public record ControllerSettings(
     private Duration deletionTimeout;
     private Duration deletionRetry;
     private Duration tokenReuseWindow;
+    private Duration secretCacheTtl;
+    private Duration credentialsRetryInitial;
 
     private Builder(ControllerSettings s) {
       quotaBackoff = s.quotaBackoff;
@@ -82,6 +95,8 @@ public record ControllerSettings(
       deletionTimeout = s.deletionTimeout;
       deletionRetry = s.deletionRetry;
       tokenReuseWindow = s.tokenReuseWindow;
+      secretCacheTtl = s.secretCacheTtl;
+      credentialsRetryInitial = s.credentialsRetryInitial;
     }
 
     public Builder quotaBackoff(Backoff value) {
@@ -139,6 +154,16 @@ public record ControllerSettings(
       return this;
     }
 
+    public Builder secretCacheTtl(Duration value) {
+      secretCacheTtl = value;
+      return this;
+    }
+
+    public Builder credentialsRetryInitial(Duration value) {
+      credentialsRetryInitial = value;
+      return this;
+    }
+
     public ControllerSettings build() {
       return new ControllerSettings(
           quotaBackoff,
@@ -151,7 +176,9 @@ public record ControllerSettings(
           backupNotFoundTimeout,
           deletionTimeout,
           deletionRetry,
-          tokenReuseWindow);
+          tokenReuseWindow,
+          secretCacheTtl,
+          credentialsRetryInitial);
     }
   }
 }

@@ -22,6 +22,12 @@ public final class Events {
   private static final Logger log = LoggerFactory.getLogger(Events.class);
   public static final String COMPONENT = "polardb-backup-operator";
 
+  /**
+   * Where Events about a cluster-scoped object (a Namespace) go, as kubectl and client-go put them:
+   * such an object has no namespace of its own.
+   */
+  static final String CLUSTER_SCOPED_EVENTS_NAMESPACE = "default";
+
   /** A DNS subdomain, which an Event's name must be, has at most 253 characters. */
   static final int MAX_NAME = 253;
 
@@ -80,10 +86,12 @@ public final class Events {
   private void record(HasMetadata resource, String type, String reason, String message) {
     String now = clock.instant().toString();
     var meta = resource.getMetadata();
+    String namespace =
+        meta.getNamespace() == null ? CLUSTER_SCOPED_EVENTS_NAMESPACE : meta.getNamespace();
     var event =
         new EventBuilder()
             .withNewMetadata()
-            .withNamespace(meta.getNamespace())
+            .withNamespace(namespace)
             .withName(eventName(meta.getName(), UUID.randomUUID().toString().substring(0, 13)))
             .endMetadata()
             .withInvolvedObject(
@@ -105,11 +113,11 @@ public final class Events {
             .withReportingComponent(COMPONENT)
             .build();
     try {
-      client.v1().events().inNamespace(meta.getNamespace()).resource(event).create();
+      client.v1().events().inNamespace(namespace).resource(event).create();
     } catch (KubernetesClientException e) {
       log.warn(
           "{}/{}: could not record event {}: {}",
-          meta.getNamespace(),
+          namespace,
           meta.getName(),
           reason,
           e.getMessage());

@@ -13,9 +13,10 @@ import dev.polardbbackup.polardb.CredentialsProvider;
 import dev.polardbbackup.polardb.DescribeBackupsQuery;
 import dev.polardbbackup.polardb.PolarDbClient;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -26,7 +27,6 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,7 +61,6 @@ import org.slf4j.LoggerFactory;
 public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Cleaner<PolarDBBackup> {
   public static final String NAME = "polardbbackup";
   private static final Logger log = LoggerFactory.getLogger(PolarDBBackupReconciler.class);
-  private static final String SECRET_INDEX = "credentialsSecret";
   private static final Duration LOCK_WAIT = Duration.ofSeconds(2);
   private static final Duration SHARED_LOOKBACK = Duration.ofDays(7);
   // DescribeBackups needs a window; an adopted backup may be old.
@@ -82,7 +81,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private final BackupClaims claims = new BackupClaims();
   private final ClusterObservations observations;
   private final PollTiming pollTiming;
-  private InformerEventSource<Secret, PolarDBBackup> secrets;
+  private final SecretReader secrets;
+  private final CredentialsInUse credentialsInUse;
   private final SimpleInboundEventSource<PolarDBBackup> slotFreed =
       new SimpleInboundEventSource<>("slot-freed");
 
@@ -93,8 +93,11 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       Clock clock,
       RandomGenerator random,
       Events events,
-      BackupObserver observer) {
+      BackupObserver observer,
+      SecretReader secrets) {
     this.clients = clients;
+    this.secrets = secrets;
+    this.credentialsInUse = new CredentialsInUse(secrets);
     this.observer = observer;
     this.observations = new ClusterObservations(clock);
     this.pollTiming = new PollTiming(clock, settings);
@@ -106,47 +109,14 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   }
 
   /**
-   * Secrets named by a backup's credentialsSecretRef: a change re-reconciles those backups. And
-   * freed quota slots: a deletion wakes the oldest backup waiting for one.
+   * Freed quota slots: a deletion wakes the oldest backup waiting for one. Secrets are not watched:
+   * they are read when needed ({@link SecretReader}), so a Secret created or fixed is noticed by
+   * the retry timer of the backup that waits for it.
    */
   @Override
   public List<EventSource<?, PolarDBBackup>> prepareEventSources(
       EventSourceContext<PolarDBBackup> context) {
-    context
-        .getPrimaryCache()
-        .addIndexer(
-            SECRET_INDEX,
-            b ->
-                b.getSpec() != null && b.getSpec().credentialsSecretRef() != null
-                    ? List.of(
-                        b.getMetadata().getNamespace()
-                            + "/"
-                            + b.getSpec().credentialsSecretRef().name())
-                    : List.of());
-    var config =
-        InformerEventSourceConfiguration.from(Secret.class, PolarDBBackup.class)
-            .withSecondaryToPrimaryMapper(
-                (Secret s) ->
-                    context
-                        .getPrimaryCache()
-                        .byIndex(
-                            SECRET_INDEX,
-                            s.getMetadata().getNamespace() + "/" + s.getMetadata().getName())
-                        .stream()
-                        .map(ResourceID::fromResource)
-                        .collect(Collectors.toSet()))
-            .withPrimaryToSecondaryMapper(
-                (PolarDBBackup b) ->
-                    b.getSpec() != null && b.getSpec().credentialsSecretRef() != null
-                        ? Set.of(
-                            new ResourceID(
-                                b.getSpec().credentialsSecretRef().name(),
-                                b.getMetadata().getNamespace()))
-                        : Set.of())
-            .withNamespacesInheritedFromController()
-            .build();
-    secrets = new InformerEventSource<>(config, context);
-    return List.of(secrets, slotFreed);
+    return List.of(slotFreed);
   }
 
   @Override
@@ -226,7 +196,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     }
     Optional<CredentialsProvider> credentials = step.credentials();
     if (credentials.isEmpty()) {
-      return step.saveAndWait(settings.authRetry());
+      return step.saveAndWait(step.credentialsRetry);
     }
     PolarDbClient polarDb = clients.forRegion(step.regionId(), credentials.get());
     Instant now = clock.instant();
@@ -374,7 +344,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private UpdateControl<PolarDBBackup> start(Step step) throws InterruptedException {
     Optional<CredentialsProvider> credentials = step.credentials();
     if (credentials.isEmpty()) {
-      return step.saveAndWait(settings.authRetry());
+      return step.saveAndWait(step.credentialsRetry);
     }
     String token = step.status.getClientToken();
     if (!ownsToken(step.backup, token)) {
@@ -693,7 +663,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private UpdateControl<PolarDBBackup> follow(Step step) {
     Optional<CredentialsProvider> credentials = step.credentials();
     if (credentials.isEmpty()) {
-      return step.saveAndWait(settings.authRetry());
+      return step.saveAndWait(step.credentialsRetry);
     }
     PolarDbClient polarDb = clients.forRegion(step.regionId(), credentials.get());
     String jobId = step.status.getBackupJobId();
@@ -1098,7 +1068,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
                   + " was refused: "
                   + error.describe()
                   + ". Check the credentials and their RAM policy.",
-              settings.authRetry(),
+              step.credentialsRefused(),
               error);
       case NOT_FOUND, WRONG_CLUSTER_STATE -> waitForCluster(step, error, action, backoff);
       case INVALID_REQUEST, QUOTA_EXHAUSTED -> {
@@ -1162,12 +1132,21 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     try {
       DeleteControl control = deletionSteps(backup, context);
       if (control.isRemoveFinalizer()) {
+        // The Secret first: once this object is gone, nothing would ever take its finalizer off.
+        credentialsInUse.released(context.getClient(), backup, context.getPrimaryCache().list());
         claims.releaseAll(uid(backup));
         forgetClustersNoOneElseUses(backup, context);
       }
       return control;
     } catch (StatusWriter.StaleStatusException e) {
       log.info("{}", e.getMessage());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
+    } catch (KubernetesClientException e) {
+      ResourceLog.info(
+          log,
+          backup,
+          "could not release the finalizer of its Secret ({}); trying again",
+          e.getMessage());
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
     }
   }
@@ -1274,6 +1253,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     Step step = new Step(backup, context);
     Optional<CredentialsProvider> credentials = step.credentials();
     if (credentials.isEmpty()) {
+      Optional<Namespace> terminating = namespaceBeingDeleted(step);
+      if (terminating.isPresent()) {
+        return leftBehindByNamespaceDeletion(step, terminating.get());
+      }
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
     }
     PolarDbClient polarDb = clients.forRegion(step.regionId(), credentials.get());
@@ -1363,6 +1346,57 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
               + "); it holds no usable data and was left as it is.");
     }
     return deletionProblem(backup, deleted.error());
+  }
+
+  /**
+   * Whether the backup's namespace is being deleted. Then its Secret will not come back, and
+   * waiting for it would only hold the namespace until the deletion timeout. (A GET: Namespaces are
+   * not cached. An answer other than yes, a refusal included, keeps the usual wait.)
+   */
+  private Optional<Namespace> namespaceBeingDeleted(Step step) {
+    String namespace = step.backup.getMetadata().getNamespace();
+    try {
+      return Optional.ofNullable(step.context.getClient().namespaces().withName(namespace).get())
+          .filter(ns -> ns.getMetadata().getDeletionTimestamp() != null);
+    } catch (KubernetesClientException e) {
+      step.log(
+          "could not tell whether namespace {} is being deleted: {}", namespace, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The namespace is being deleted and the Secret is gone anyway (its finalizer was removed by
+   * hand, or it never had one): the cloud backup cannot be deleted. Release at once and leave a
+   * record of what was left: a Warning on the backup (which a terminating namespace may refuse),
+   * one on the Namespace (in namespace default, where Events about cluster-scoped objects go) and a
+   * WARN line in the log.
+   */
+  private DeleteControl leftBehindByNamespaceDeletion(Step step, Namespace terminating) {
+    PolarDBBackup backup = step.backup;
+    PolarDBBackupStatus status = backup.getStatus();
+    String namespace = backup.getMetadata().getNamespace();
+    String message =
+        "Namespace "
+            + namespace
+            + " is being deleted and Secret "
+            + namespace
+            + "/"
+            + backup.getSpec().credentialsSecretRef().name()
+            + " is gone or unusable, so PolarDBBackup "
+            + backup.getMetadata().getName()
+            + " could not delete its cloud backup "
+            + describeBackup(status)
+            + (status.getBackupJobId() != null ? " (job " + status.getBackupJobId() + ")" : "")
+            + " of cluster "
+            + step.clusterId()
+            + " in "
+            + step.regionId()
+            + "; it was left undeleted. Delete it by hand in the PolarDB console.";
+    events.warning(backup, Reasons.BACKUP_LEFT_UNDELETED, message);
+    events.warning(terminating, Reasons.BACKUP_LEFT_UNDELETED, message);
+    log.warn("{}/{}: {}", namespace, backup.getMetadata().getName(), message);
+    return DeleteControl.defaultDelete();
   }
 
   /** Releases the finalizer without deleting the cloud backup, and says why in a Warning. */
@@ -1463,12 +1497,24 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
             + PolarDBBackup.FORCE_DELETE_ANNOTATION
             + "=true to give up.";
     events.warning(backup, "DeletionRetrying", message);
-    Duration retry =
-        error.kind() == dev.polardbbackup.polardb.FailureKind.AUTH
-            ? settings.authRetry()
-            : settings.deletionRetry();
+    Duration retry = settings.deletionRetry();
+    if (error.kind() == dev.polardbbackup.polardb.FailureKind.AUTH) {
+      var ref = backup.getSpec().credentialsSecretRef();
+      if (ref == null) {
+        retry = settings.authRetry();
+      } else {
+        // Read the Secret again at the next attempt: that is how a fixed one is noticed.
+        secrets.forget(backup.getMetadata().getNamespace(), ref.name(), null);
+        retry =
+            growingRetry(
+                Optional.ofNullable(backup.getMetadata().getDeletionTimestamp())
+                    .map(Instant::parse)
+                    .orElse(clock.instant()));
+      }
+    }
+    Duration least = retry;
     // A throttled reply's x-acs-retry-after is the least wait, as for the backup itself.
-    Duration delay = error.retryAfter().filter(d -> d.compareTo(retry) > 0).orElse(retry);
+    Duration delay = error.retryAfter().filter(d -> d.compareTo(least) > 0).orElse(least);
     return DeleteControl.noFinalizerRemoval().rescheduleAfter(delay);
   }
 
@@ -1485,6 +1531,21 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   }
 
   // ---------------------------------------------------------------- plumbing
+
+  /**
+   * The wait before the next attempt while credentials are missing, unusable or refused since
+   * {@code since}: {@code credentialsRetryInitial} at first, then as long as the problem has
+   * lasted, up to {@code authRetry}. A fixed Secret is noticed soon after a quick fix, and a Secret
+   * left broken for days costs a read every {@code authRetry}.
+   */
+  private Duration growingRetry(Instant since) {
+    Duration waited = Duration.between(since, clock.instant());
+    Duration delay =
+        waited.compareTo(settings.credentialsRetryInitial()) < 0
+            ? settings.credentialsRetryInitial()
+            : waited;
+    return delay.compareTo(settings.authRetry()) > 0 ? settings.authRetry() : delay;
+  }
 
   private static String uid(PolarDBBackup b) {
     return b.getMetadata().getUid();
@@ -1507,6 +1568,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     PolarDBBackup latest;
     // The cluster's jobs as the last DescribeBackupTasks of this pass listed them, if it looked.
     List<BackupTask> listedJobs = List.of();
+    // When to try again after credentials() found none.
+    Duration credentialsRetry;
+    // The resourceVersion of the Secret whose credentials this pass uses, if any.
+    private String secretVersion;
     private List<PolarDBBackupStatus> othersOnCluster;
 
     Step(PolarDBBackup backup, Context<PolarDBBackup> context) {
@@ -1618,30 +1683,54 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       status.observed(generation(backup));
     }
 
-    /** The credential for this backup, or a recorded problem (status and event) and empty. */
+    /**
+     * The credential for this backup, or a recorded problem (status and event) and empty, with
+     * {@link #credentialsRetry} set. A Secret of a backup whose cloud backup is to be deleted with
+     * it is kept by a finalizer from before the first call made with it ({@link CredentialsInUse}).
+     */
     Optional<CredentialsProvider> credentials() {
       var ref = backup.getSpec().credentialsSecretRef();
       if (ref == null) {
         return Optional.of(operatorCredentials);
       }
       String namespace = backup.getMetadata().getNamespace();
-      Optional<Secret> secret =
-          secrets == null ? Optional.empty() : secrets.get(new ResourceID(ref.name(), namespace));
+      Optional<Secret> secret = secrets.get(namespace, ref.name());
       SecretCredentials.Resolved resolved = SecretCredentials.from(secret, namespace, ref.name());
       if (resolved.credentials().isPresent()) {
+        Secret used = credentialsInUse.protect(backup, secret.get());
+        secretVersion = used.getMetadata().getResourceVersion();
         return resolved.credentials().map(CredentialsProvider::of);
       }
+      // Read again at the next attempt, not after the rest of its time in the cache.
+      secret.ifPresent(
+          s -> secrets.forget(namespace, ref.name(), s.getMetadata().getResourceVersion()));
       if (!status.isTerminal() && !resolved.reason().equals(status.getReason())) {
         events.warning(backup, resolved.reason(), resolved.problem());
         log("{}", resolved.problem());
       }
+      credentialsRetry = settings.deletionRetry();
       if (!status.isTerminal()) {
-        Instant next = clock.instant().plus(settings.authRetry());
+        credentialsRetry = growingRetry(status.waitingForCredentialsSince(clock.instant()));
+        Instant next = clock.instant().plus(credentialsRetry);
         status.retrying(resolved.reason(), resolved.problem(), next, null, clock.instant());
         // A Secret problem is not a burst of API errors: keep the error backoff where it was.
         status.setConsecutiveErrors(original == null ? null : original.getConsecutiveErrors());
       }
       return Optional.empty();
+    }
+
+    /**
+     * PolarDB refused this backup's credentials: how long to wait. A Secret's are read again at the
+     * next attempt, which comes soon at first (someone may be fixing the Secret right now: nothing
+     * watches it) and later as the problem lasts; the operator's own wait {@code authRetry}.
+     */
+    Duration credentialsRefused() {
+      var ref = backup.getSpec().credentialsSecretRef();
+      if (ref == null) {
+        return settings.authRetry();
+      }
+      secrets.forget(backup.getMetadata().getNamespace(), ref.name(), secretVersion);
+      return growingRetry(status.waitingForCredentialsSince(clock.instant()));
     }
 
     /**

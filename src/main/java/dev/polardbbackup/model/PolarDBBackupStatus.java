@@ -19,6 +19,10 @@ import java.util.Optional;
 public class PolarDBBackupStatus {
   public static final String READY = "Ready";
 
+  /** Reasons that mean the credentials must be fixed by someone (see credentialsWaitSince). */
+  private static final java.util.Set<String> CREDENTIAL_PROBLEMS =
+      java.util.Set.of(Reasons.SECRET_NOT_FOUND, Reasons.SECRET_INVALID, Reasons.AUTH_FAILED);
+
   @JsonPropertyDescription("Pending, WaitingForQuota, Running, Succeeded or Failed.")
   private Phase phase;
 
@@ -89,6 +93,11 @@ public class PolarDBBackupStatus {
   private String clusterWaitSince;
 
   @JsonPropertyDescription(
+      "Since when the backup has been waiting for usable credentials (its Secret missing or"
+          + " invalid, or the credentials refused); the retries grow with the wait.")
+  private String credentialsWaitSince;
+
+  @JsonPropertyDescription(
       "When CreateBackup was first sent with the current ClientToken. Written before the call: from"
           + " then on a backup may exist, and a backup set that started earlier cannot be ours.")
   private String clientTokenFirstSent;
@@ -154,6 +163,7 @@ public class PolarDBBackupStatus {
     c.quotaWaits = quotaWaits;
     c.consecutiveErrors = consecutiveErrors;
     c.clusterWaitSince = clusterWaitSince;
+    c.credentialsWaitSince = credentialsWaitSince;
     c.createOutcomeUnknown = createOutcomeUnknown;
     c.clientTokenFirstSent = clientTokenFirstSent;
     c.clientTokenLastSent = clientTokenLastSent;
@@ -431,6 +441,17 @@ public class PolarDBBackupStatus {
     return Instant.parse(clusterWaitSince);
   }
 
+  /**
+   * The credentials are missing, unusable or refused; remember since when, so that the retries can
+   * start short and grow with the wait. Forgotten as soon as the reason is another one.
+   */
+  public Instant waitingForCredentialsSince(Instant now) {
+    if (credentialsWaitSince == null || !CREDENTIAL_PROBLEMS.contains(reason)) {
+      credentialsWaitSince = timestamp(now);
+    }
+    return Instant.parse(credentialsWaitSince);
+  }
+
   public void observed(long generation) {
     observedGeneration = generation;
   }
@@ -440,6 +461,9 @@ public class PolarDBBackupStatus {
   }
 
   private void setReady(boolean ready, String why, String text, Instant now) {
+    if (!CREDENTIAL_PROBLEMS.contains(why)) {
+      credentialsWaitSince = null;
+    }
     reason = why;
     message = text;
     setCondition(READY, ready, why, text, now);
@@ -653,6 +677,14 @@ public class PolarDBBackupStatus {
     this.clusterWaitSince = v;
   }
 
+  public String getCredentialsWaitSince() {
+    return credentialsWaitSince;
+  }
+
+  public void setCredentialsWaitSince(String v) {
+    this.credentialsWaitSince = v;
+  }
+
   public Boolean getCreateOutcomeUnknown() {
     return createOutcomeUnknown;
   }
@@ -736,6 +768,7 @@ public class PolarDBBackupStatus {
         && Objects.equals(quotaWaits, s.quotaWaits)
         && Objects.equals(consecutiveErrors, s.consecutiveErrors)
         && Objects.equals(clusterWaitSince, s.clusterWaitSince)
+        && Objects.equals(credentialsWaitSince, s.credentialsWaitSince)
         && Objects.equals(createOutcomeUnknown, s.createOutcomeUnknown)
         && Objects.equals(clientTokenFirstSent, s.clientTokenFirstSent)
         && Objects.equals(clientTokenLastSent, s.clientTokenLastSent)

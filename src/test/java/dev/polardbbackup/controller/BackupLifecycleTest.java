@@ -382,7 +382,9 @@ class BackupLifecycleTest {
 
   @Test
   void missingSecretWaitsThenSecretCreationStartsTheBackup() throws Exception {
-    // Only the Secret's own event can wake the backup in time.
+    // Nothing watches Secrets and authRetry is ten minutes: only the first retries, short and
+    // growing with the wait (from 100 ms here), can pick up the created and then fixed Secret in
+    // time.
     ControllerSettings slowAuth = OperatorHarness.fastSettings(Duration.ofMinutes(10));
     harness = new OperatorHarness(client, OperatorHarness.emulator().build(), slowAuth).start();
     harness.createWithSecret("with-secret", "polardb-creds");

@@ -75,6 +75,9 @@ final class OperatorHarness implements AutoCloseable {
   private final PassCounter passes = new PassCounter();
   private BackupObserver observer = BackupObserver.NONE;
 
+  /** The operator's reader of Secrets, made at start. */
+  SecretReader secrets;
+
   /** The running backup controller, for tests that look at what it keeps in memory. */
   PolarDBBackupReconciler reconciler;
 
@@ -128,7 +131,9 @@ final class OperatorHarness implements AutoCloseable {
         Duration.ofSeconds(5),
         Duration.ofSeconds(5),
         Duration.ofMillis(100),
-        Duration.ofHours(1));
+        Duration.ofHours(1),
+        Duration.ofMillis(100),
+        Duration.ofMillis(100));
   }
 
   /** The backup controller's clock; share it with the emulator to jump over an outage. */
@@ -156,6 +161,7 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   OperatorHarness start() {
+    secrets = new SecretReader(client, clock, settings.secretCacheTtl());
     operator =
         new Operator(
             o ->
@@ -171,7 +177,8 @@ final class OperatorHarness implements AutoCloseable {
             clock,
             new Random(7),
             new Events(client, clock),
-            observer);
+            observer,
+            secrets);
     operator.register(reconciler, c -> c.settingNamespaces(NAMESPACE));
     if (schedules) {
       operator.register(

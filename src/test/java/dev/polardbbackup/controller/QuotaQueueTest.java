@@ -147,9 +147,11 @@ class QuotaQueueTest {
     // A quota backoff of a minute: only the wake-up, which must pass over the broken w1, can start
     // w2 within seconds.
     ControllerSettings fast = OperatorHarness.fastSettings();
+    // Secrets are read at every use (no cache), so w1 sees its Secret gone at its next pass.
     ControllerSettings patientForQuota =
         fast.toBuilder()
             .quotaBackoff(new Backoff(Duration.ofSeconds(60), Duration.ofSeconds(60), 0))
+            .secretCacheTtl(Duration.ZERO)
             .build();
     harness =
         new OperatorHarness(client, OperatorHarness.emulator().quota(1).build(), patientForQuota)
@@ -174,12 +176,13 @@ class QuotaQueueTest {
     harness.createWithSecret("w1", "team-b-creds");
     harness.awaitReason("w1", Reasons.WAITING_FOR_QUOTA);
     client.secrets().inNamespace(OperatorHarness.NAMESPACE).withName("team-b-creds").delete();
-    harness.awaitReason("w1", Reasons.SECRET_NOT_FOUND);
 
     harness.create("w2");
-    // Not queued behind w1, which cannot call PolarDB at all: it asks PolarDB itself.
-    harness.awaitReason("w2", Reasons.WAITING_FOR_QUOTA);
+    // Nothing watches Secrets: w1 does not know yet that it cannot call PolarDB any more (its next
+    // attempt is a minute away), so w2 queues behind it.
+    harness.awaitReason("w2", Reasons.QUEUED);
     harness.delete("h1");
+    // The freed slot wakes w1, which finds its Secret gone and stops holding the line.
     harness.awaitThat(
         "w2",
         b -> b.getStatus() != null && b.getStatus().getPhase() == Phase.Succeeded,
