@@ -130,8 +130,10 @@ class HostileTenantIT {
     assertFalse(victim.isEmpty(), "team A's backup has an id");
 
     // Team B, granted only Backup on its own cluster, can do that: the grants are in force.
+    // (Retain:
+    // deletionPolicy Delete would need the Delete action too, checked before any call.)
     teamB
-        .apply(LocalStack.backup("own", "team-b", TEAM_B_CLUSTER, "Delete", ""))
+        .apply(LocalStack.backup("own", "team-b", TEAM_B_CLUSTER, "Retain", ""))
         .orFail("team B applies own");
     teamB.ok("wait", "--for=condition=Ready", "pdbb/own", "-n", "team-b", "--timeout=90s");
 
