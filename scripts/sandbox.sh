@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: a complete local setup.
-#   - a real kube-apiserver + etcd on loopback (built from Debian's sources on the first run,
-#     cached under ~/.cache afterwards; see scripts/control-plane.sh)
+#   - a real kube-apiserver, kube-controller-manager and etcd on loopback (built from Debian's
+#     sources on the first run, cached under ~/.cache afterwards; see scripts/control-plane.sh)
 #   - the PolarDB emulator with demo clusters pc-demo1..3 (cn-hangzhou), quota 3
 #   - the operator (this repo's jar), authenticated as the shipped ServiceAccount
 # It applies the CRDs, the RBAC from deploy/base and the examples (the fourth backup of pc-demo3

@@ -28,9 +28,9 @@ import java.util.regex.Pattern;
  */
 final class LocalStack implements AutoCloseable {
   static final String OPERATOR_NS = "polardb-backup-system";
-  private static final String SA = "polardb-backup-operator";
-  private static final String KEY_ID = "LTAI5tEmulatorDemoKey";
-  private static final String KEY_SECRET = "emulator-demo-secret";
+  static final String SA = "polardb-backup-operator";
+  static final String KEY_ID = "LTAI5tEmulatorDemoKey";
+  static final String KEY_SECRET = "emulator-demo-secret";
 
   final Path repo = Path.of("").toAbsolutePath();
   final Path dir;
@@ -48,8 +48,11 @@ final class LocalStack implements AutoCloseable {
   /** Every operator process ever started, restarts included: whose logs a leak check reads. */
   private final List<JavaProcess> everyOperator = new ArrayList<>();
 
-  /** The ServiceAccount token the operators authenticate with. */
-  private String operatorToken;
+  /**
+   * Every ServiceAccount token this stack minted (the operators' first), for the leak check: none
+   * may show up in a log, an Event or a resource.
+   */
+  private final List<String> serviceAccountTokens = new ArrayList<>();
 
   private final Map<String, Integer> operatorPorts = new HashMap<>();
   // Every start gets its own POD_NAME, so a Lease still held by a killed process is never taken
@@ -70,7 +73,7 @@ final class LocalStack implements AutoCloseable {
     admin = new Kubectl(dir.resolve("kubeconfig"), repo);
     applyCrds();
     admin.ok("apply", "-k", "deploy/base");
-    operatorKubeconfig = serviceAccountKubeconfig();
+    operatorKubeconfig = serviceAccountKubeconfig(SA, OPERATOR_NS);
 
     List<String> args = new ArrayList<>(List.of("emulator", "--port", "0"));
     args.addAll(emulatorArgs);
@@ -81,16 +84,23 @@ final class LocalStack implements AutoCloseable {
   }
 
   /**
+   * Every CRD under crds/ (as many as the tree has: a new resource is picked up by its file alone).
    * This API server is 1.20: it predates CEL (x-kubernetes-validations, Kubernetes 1.25+).
    * kubectl's client-side validation refuses the unknown field, and server-side apply's typed patch
    * does too; a plain apply without client validation stores the CRD (the field dropped). The rest
    * of the CRD is proven server-side-apply clean with the CEL block stripped.
    */
   private void applyCrds() throws IOException {
-    for (String plural :
-        List.of("polardbbackups", "polardbbackupschedules", "polardbaccessgrants")) {
-      String file = "crds/" + plural + ".polardbbackup.dev-v1.yml";
-      String crd = Files.readString(repo.resolve(file));
+    List<Path> files;
+    try (var listing = Files.list(repo.resolve("crds"))) {
+      files =
+          listing.filter(f -> f.toString().endsWith(".polardbbackup.dev-v1.yml")).sorted().toList();
+    }
+    assertTrue(files.size() >= 3, "crds/ holds the CRDs: " + files);
+    for (Path path : files) {
+      String file = repo.relativize(path).toString();
+      String plural = path.getFileName().toString().replace(".polardbbackup.dev-v1.yml", "");
+      String crd = Files.readString(path);
       String withoutCel =
           crd.replaceAll("(?m)^( +)x-kubernetes-validations:\\n(\\1- .*\\n|\\1  .*\\n)*", "");
       assertTrue(!withoutCel.contains("x-kubernetes-validations"));
@@ -110,15 +120,18 @@ final class LocalStack implements AutoCloseable {
     }
   }
 
-  /** A kubeconfig for the shipped ServiceAccount, with a token from the TokenRequest API. */
-  private Path serviceAccountKubeconfig() throws IOException {
-    String token = admin.ok("create", "token", SA, "-n", OPERATOR_NS, "--duration=2h").trim();
-    operatorToken = token;
+  /**
+   * A kubeconfig that logs in as a ServiceAccount (which must exist), with a token from the
+   * TokenRequest API, in DIR/NAMESPACE-NAME-kubeconfig.
+   */
+  Path serviceAccountKubeconfig(String name, String namespace) throws IOException {
+    String token = admin.ok("create", "token", name, "-n", namespace, "--duration=2h").trim();
+    serviceAccountTokens.add(token);
     String server =
         admin
             .ok("config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}")
             .trim();
-    Path file = dir.resolve("operator-kubeconfig");
+    Path file = dir.resolve(namespace + "-" + name + "-kubeconfig");
     Files.writeString(
         file,
         """
@@ -130,16 +143,21 @@ final class LocalStack implements AutoCloseable {
             server: %s
             certificate-authority: %s
         users:
-        - name: operator
+        - name: %s
           user:
             token: %s
         contexts:
-        - name: operator
-          context: {cluster: e2e, user: operator}
-        current-context: operator
+        - name: %s
+          context: {cluster: e2e, user: %s, namespace: %s}
+        current-context: %s
         """
-            .formatted(server, dir.resolve("ca.crt"), token));
+            .formatted(server, dir.resolve("ca.crt"), name, token, name, name, namespace, name));
     return file;
+  }
+
+  /** kubectl as a ServiceAccount: see {@link #serviceAccountKubeconfig}. */
+  Kubectl kubectlAs(String serviceAccount, String namespace) throws IOException {
+    return new Kubectl(serviceAccountKubeconfig(serviceAccount, namespace), repo);
   }
 
   /** Starts (or restarts) an operator replica with leader election, and waits until ready. */
@@ -219,8 +237,10 @@ final class LocalStack implements AutoCloseable {
   }
 
   /**
-   * Stops kube-apiserver (SIGTERM, as the control-plane script does) and leaves it down; etcd keeps
-   * running. {@link #restartApiServer()} brings it back with the same flags, port and data.
+   * Stops kube-apiserver as the control-plane script does (SIGTERM; SIGKILL after 5 s, as
+   * kube-controller-manager's open watches would hold it for its 60 s request timeout) and leaves
+   * it down; etcd and kube-controller-manager keep running. {@link #restartApiServer()} brings it
+   * back with the same flags, port and data.
    */
   void stopApiServer() throws Exception {
     long pid = Long.parseLong(controlPlaneEnv().get("APISERVER_PID"));
@@ -232,7 +252,12 @@ final class LocalStack implements AutoCloseable {
         server.info().commandLine().orElse("").contains(dir + "/"),
         "pid " + pid + " is this stack's kube-apiserver");
     server.destroy();
-    server.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    try {
+      server.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      server.destroyForcibly();
+      server.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
   }
 
   private Map<String, String> controlPlaneEnv() throws IOException {
@@ -255,7 +280,10 @@ final class LocalStack implements AutoCloseable {
    */
   void assertNoSecretLeaked() throws IOException {
     List<String> secrets = new ArrayList<>();
-    for (String secret : List.of(KEY_SECRET, operatorToken, controlPlaneEnv().get("ADMIN_TOKEN"))) {
+    List<String> values = new ArrayList<>(serviceAccountTokens);
+    values.add(KEY_SECRET);
+    values.add(controlPlaneEnv().get("ADMIN_TOKEN"));
+    for (String secret : values) {
       secrets.add(secret);
       secrets.add(
           java.util.Base64.getEncoder()
@@ -318,11 +346,42 @@ final class LocalStack implements AutoCloseable {
   }
 
   JsonNode ledger() throws Exception {
+    return ledger("/_emulator/ledger");
+  }
+
+  /** The ledger with every call listed under {@code calls} (action, dbClusterId, code, ...). */
+  JsonNode ledgerWithCalls() throws Exception {
+    return ledger("/_emulator/ledger?calls=true");
+  }
+
+  private JsonNode ledger(String path) throws Exception {
     HttpResponse<String> r =
         http.send(
-            HttpRequest.newBuilder(emulatorUrl.resolve("/_emulator/ledger")).build(),
+            HttpRequest.newBuilder(emulatorUrl.resolve(path)).build(),
             HttpResponse.BodyHandlers.ofString());
     return json.readTree(r.body());
+  }
+
+  /** The ledger's entry for one backup set, or a missing node when it holds none. */
+  JsonNode cloudBackup(String backupId) throws Exception {
+    for (JsonNode b : ledger().path("backups")) {
+      if (b.path("backupId").asText().equals(backupId)) {
+        return b;
+      }
+    }
+    return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+  }
+
+  /** How many calls of an action (any outcome) named the cluster, so far. */
+  long callsTo(String action, String dbClusterId) throws Exception {
+    long n = 0;
+    for (JsonNode c : ledgerWithCalls().path("calls")) {
+      if (c.path("action").asText().equals(action)
+          && c.path("dbClusterId").asText().equals(dbClusterId)) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Backups the emulator made for a resource: every ClientToken that starts with its UID. */
@@ -401,13 +460,34 @@ final class LocalStack implements AutoCloseable {
   }
 
   static String backup(String name, String cluster, String policy) {
+    return backup(name, "default", cluster, policy, "");
+  }
+
+  /**
+   * A PolarDBBackup manifest; {@code extraSpec} is more of its spec in YAML flow style (for example
+   * {@code "credentialsSecretRef: {name: x}"}), or empty.
+   */
+  static String backup(
+      String name, String namespace, String cluster, String policy, String extraSpec) {
     return """
         apiVersion: polardbbackup.dev/v1alpha1
         kind: PolarDBBackup
-        metadata: {name: %s, namespace: default}
-        spec: {dbClusterId: %s, regionId: cn-hangzhou, deletionPolicy: %s}
+        metadata: {name: %s, namespace: %s}
+        spec: {dbClusterId: %s, regionId: cn-hangzhou, deletionPolicy: %s%s}
         """
-        .formatted(name, cluster, policy);
+        .formatted(name, namespace, cluster, policy, extraSpec.isEmpty() ? "" : ", " + extraSpec);
+  }
+
+  /** A Secret with the emulator's demo AccessKey, in the shape credentialsSecretRef reads. */
+  static String credentialsSecret(String name, String namespace) {
+    return """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: %s, namespace: %s}
+        type: Opaque
+        stringData: {accessKeyId: %s, accessKeySecret: %s}
+        """
+        .formatted(name, namespace, KEY_ID, KEY_SECRET);
   }
 
   @Override
