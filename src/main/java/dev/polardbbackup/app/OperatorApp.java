@@ -1,12 +1,12 @@
 package dev.polardbbackup.app;
 
-import dev.polardbbackup.controller.Events;
-import dev.polardbbackup.controller.PolarDBBackupReconciler;
-import dev.polardbbackup.controller.PolarDBBackupScheduleReconciler;
-import dev.polardbbackup.controller.ScheduleSettings;
-import dev.polardbbackup.controller.SecretReader;
+import dev.polardbbackup.backup.PolarDBBackupReconciler;
+import dev.polardbbackup.backup.SecretReader;
+import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.polardb.DefaultCredentialsChain;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
+import dev.polardbbackup.schedule.PolarDBBackupScheduleReconciler;
+import dev.polardbbackup.schedule.ScheduleSettings;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;

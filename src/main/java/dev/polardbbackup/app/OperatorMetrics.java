@@ -1,6 +1,6 @@
 package dev.polardbbackup.app;
 
-import dev.polardbbackup.controller.BackupObserver;
+import dev.polardbbackup.backup.BackupObserver;
 import dev.polardbbackup.polardb.CallListener;
 import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;

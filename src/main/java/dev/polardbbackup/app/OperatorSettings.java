@@ -1,6 +1,6 @@
 package dev.polardbbackup.app;
 
-import dev.polardbbackup.controller.ControllerSettings;
+import dev.polardbbackup.backup.ControllerSettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.polardbbackup.app;
 
-import dev.polardbbackup.controller.Backoff;
-import dev.polardbbackup.controller.ControllerSettings;
+import dev.polardbbackup.backup.Backoff;
+import dev.polardbbackup.backup.ControllerSettings;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,0 +1,52 @@
+package dev.polardbbackup.backup;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * Which PolarDBBackup (by UID) has taken which backup set, within this process. Two backups of one
+ * cluster matched by start time in parallel reconciles would otherwise both see a set as unclaimed
+ * before either status write reaches the cache.
+ */
+final class BackupClaims {
+  private final Map<String, Map<String, String>> byCluster = new ConcurrentHashMap<>();
+
+  /** Takes {@code backupId} for {@code uid}; false when another UID already holds it. */
+  boolean claim(String clusterKey, String backupId, String uid) {
+    String holder =
+        byCluster
+            .computeIfAbsent(clusterKey, k -> new ConcurrentHashMap<>())
+            .putIfAbsent(backupId, uid);
+    return holder == null || holder.equals(uid);
+  }
+
+  /** The sets of this cluster that other UIDs hold. */
+  Set<String> heldByOthers(String clusterKey, String uid) {
+    return byCluster.getOrDefault(clusterKey, Map.of()).entrySet().stream()
+        .filter(e -> !Objects.equals(e.getValue(), uid))
+        .map(Map.Entry::getKey)
+        .collect(Collectors.toSet());
+  }
+
+  /** The resource is gone: its sets are no longer held here. */
+  void releaseAll(String uid) {
+    byCluster.values().forEach(claims -> claims.values().removeIf(uid::equals));
+  }
+
+  /**
+   * No live backup of the cluster is left: its map goes once no claim is in it. A backup still
+   * being deleted keeps its claims until its own {@link #releaseAll}, and forgets the cluster
+   * after.
+   */
+  void forget(String clusterKey) {
+    byCluster.computeIfPresent(clusterKey, (key, claims) -> claims.isEmpty() ? null : claims);
+  }
+
+  /** The clusters this holds claims, or an empty claim map, for. */
+  Set<String> clusters() {
+    return Set.copyOf(byCluster.keySet());
+  }
+}

@@ -1,0 +1,76 @@
+package dev.polardbbackup.backup;
+
+import dev.polardbbackup.polardb.ApiResult;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * One look at a cluster answers for every backup of it: DescribeBackupTasks and DescribeBackups
+ * list all of a cluster's jobs and manual backups, so backups of one cluster that are checked
+ * within the same short window share one call instead of making one each. Alibaba throttles OpenAPI
+ * calls per account, so this is the difference between one call per backup per poll and one call
+ * per cluster per poll. Failures are never shared: the next caller asks again.
+ */
+final class ClusterObservations {
+
+  /** What a look returned and when; {@code value} is the successful result. */
+  private record Look(ApiResult<?> result, Instant at) {}
+
+  private final Clock clock;
+  private final Map<String, Look> looks = new ConcurrentHashMap<>();
+  private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
+  ClusterObservations(Clock clock) {
+    this.clock = clock;
+  }
+
+  /**
+   * The result of {@code fetch} for {@code key}, reusing a successful one taken at or after {@code
+   * notBefore}. Concurrent callers for one key wait for a single fetch.
+   */
+  @SuppressWarnings("unchecked")
+  <T> ApiResult<T> look(String key, Instant notBefore, Supplier<ApiResult<T>> fetch) {
+    synchronized (locks.computeIfAbsent(key, k -> new Object())) {
+      Look cached = looks.get(key);
+      if (cached != null && !cached.at().isBefore(notBefore)) {
+        return (ApiResult<T>) cached.result();
+      }
+      Instant at = clock.instant();
+      ApiResult<T> result = fetch.get();
+      if (result.isOk()) {
+        looks.put(key, new Look(result, at));
+      } else {
+        looks.remove(key);
+      }
+      return result;
+    }
+  }
+
+  /**
+   * Drops every look, and its lock, whose key begins with {@code keyPrefix}: the cluster they are
+   * about has no backup left. A fetch running meanwhile is only no longer shared.
+   */
+  void forget(String keyPrefix) {
+    looks.keySet().removeIf(key -> key.startsWith(keyPrefix));
+    locks.keySet().removeIf(key -> key.startsWith(keyPrefix));
+  }
+
+  /** The keys this holds a look or a lock for. */
+  java.util.Set<String> keys() {
+    java.util.Set<String> keys = new java.util.HashSet<>(looks.keySet());
+    keys.addAll(locks.keySet());
+    return keys;
+  }
+
+  /** The last successful look for {@code key} taken at or after {@code notBefore}, if any. */
+  @SuppressWarnings("unchecked")
+  <T> java.util.Optional<T> recent(String key, Instant notBefore) {
+    Look cached = looks.get(key);
+    return cached != null && !cached.at().isBefore(notBefore)
+        ? java.util.Optional.of(((ApiResult<T>) cached.result()).value())
+        : java.util.Optional.empty();
+  }
+}
