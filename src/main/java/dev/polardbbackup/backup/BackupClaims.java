@@ -12,20 +12,20 @@ import java.util.stream.Collectors;
  * before either status write reaches the cache.
  */
 final class BackupClaims {
-  private final Map<String, Map<String, String>> byCluster = new ConcurrentHashMap<>();
+  private final Map<ClusterRef, Map<String, String>> byCluster = new ConcurrentHashMap<>();
 
   /** Takes {@code backupId} for {@code uid}; false when another UID already holds it. */
-  boolean claim(String clusterKey, String backupId, String uid) {
+  boolean claim(ClusterRef cluster, String backupId, String uid) {
     String holder =
         byCluster
-            .computeIfAbsent(clusterKey, k -> new ConcurrentHashMap<>())
+            .computeIfAbsent(cluster, k -> new ConcurrentHashMap<>())
             .putIfAbsent(backupId, uid);
     return holder == null || holder.equals(uid);
   }
 
   /** The sets of this cluster that other UIDs hold. */
-  Set<String> heldByOthers(String clusterKey, String uid) {
-    return byCluster.getOrDefault(clusterKey, Map.of()).entrySet().stream()
+  Set<String> heldByOthers(ClusterRef cluster, String uid) {
+    return byCluster.getOrDefault(cluster, Map.of()).entrySet().stream()
         .filter(e -> !Objects.equals(e.getValue(), uid))
         .map(Map.Entry::getKey)
         .collect(Collectors.toSet());
@@ -41,12 +41,12 @@ final class BackupClaims {
    * being deleted keeps its claims until its own {@link #releaseAll}, and forgets the cluster
    * after.
    */
-  void forget(String clusterKey) {
-    byCluster.computeIfPresent(clusterKey, (key, claims) -> claims.isEmpty() ? null : claims);
+  void forget(ClusterRef cluster) {
+    byCluster.computeIfPresent(cluster, (key, claims) -> claims.isEmpty() ? null : claims);
   }
 
   /** The clusters this holds claims, or an empty claim map, for. */
-  Set<String> clusters() {
+  Set<ClusterRef> clusters() {
     return Set.copyOf(byCluster.keySet());
   }
 }

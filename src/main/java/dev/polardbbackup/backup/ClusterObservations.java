@@ -16,12 +16,15 @@ import java.util.function.Supplier;
  */
 final class ClusterObservations {
 
+  /** What is looked at: a kind of look at a cluster with one credential. */
+  record Key(ClusterRef cluster, String what, String credential) {}
+
   /** What a look returned and when; {@code value} is the successful result. */
   private record Look(ApiResult<?> result, Instant at) {}
 
   private final Clock clock;
-  private final Map<String, Look> looks = new ConcurrentHashMap<>();
-  private final Map<String, Object> locks = new ConcurrentHashMap<>();
+  private final Map<Key, Look> looks = new ConcurrentHashMap<>();
+  private final Map<Key, Object> locks = new ConcurrentHashMap<>();
 
   ClusterObservations(Clock clock) {
     this.clock = clock;
@@ -32,7 +35,7 @@ final class ClusterObservations {
    * notBefore}. Concurrent callers for one key wait for a single fetch.
    */
   @SuppressWarnings("unchecked")
-  <T> ApiResult<T> look(String key, Instant notBefore, Supplier<ApiResult<T>> fetch) {
+  <T> ApiResult<T> look(Key key, Instant notBefore, Supplier<ApiResult<T>> fetch) {
     synchronized (locks.computeIfAbsent(key, k -> new Object())) {
       Look cached = looks.get(key);
       if (cached != null && !cached.at().isBefore(notBefore)) {
@@ -50,24 +53,25 @@ final class ClusterObservations {
   }
 
   /**
-   * Drops every look, and its lock, whose key begins with {@code keyPrefix}: the cluster they are
-   * about has no backup left. A fetch running meanwhile is only no longer shared.
+   * Drops every look, and its lock, of {@code cluster}: it has no backup left. A fetch running
+   * meanwhile is only no longer shared.
    */
-  void forget(String keyPrefix) {
-    looks.keySet().removeIf(key -> key.startsWith(keyPrefix));
-    locks.keySet().removeIf(key -> key.startsWith(keyPrefix));
+  void forget(ClusterRef cluster) {
+    looks.keySet().removeIf(key -> key.cluster().equals(cluster));
+    locks.keySet().removeIf(key -> key.cluster().equals(cluster));
   }
 
-  /** The keys this holds a look or a lock for. */
-  java.util.Set<String> keys() {
-    java.util.Set<String> keys = new java.util.HashSet<>(looks.keySet());
-    keys.addAll(locks.keySet());
-    return keys;
+  /** The clusters this holds a look or a lock for. */
+  java.util.Set<ClusterRef> clusters() {
+    java.util.Set<ClusterRef> clusters = new java.util.HashSet<>();
+    looks.keySet().forEach(key -> clusters.add(key.cluster()));
+    locks.keySet().forEach(key -> clusters.add(key.cluster()));
+    return clusters;
   }
 
   /** The last successful look for {@code key} taken at or after {@code notBefore}, if any. */
   @SuppressWarnings("unchecked")
-  <T> java.util.Optional<T> recent(String key, Instant notBefore) {
+  <T> java.util.Optional<T> recent(Key key, Instant notBefore) {
     Look cached = looks.get(key);
     return cached != null && !cached.at().isBefore(notBefore)
         ? java.util.Optional.of(((ApiResult<T>) cached.result()).value())

@@ -44,18 +44,14 @@ final class ClusterQueue {
           Reasons.API_UNAVAILABLE,
           Reasons.OUTCOME_UNKNOWN);
 
-  private final ConcurrentHashMap<String, ReentrantLock> inFlight = new ConcurrentHashMap<>();
-
-  static String key(String regionId, String dbClusterId) {
-    return regionId + "/" + dbClusterId;
-  }
+  private final ConcurrentHashMap<ClusterRef, ReentrantLock> inFlight = new ConcurrentHashMap<>();
 
   /**
    * The oldest other backup of the same cluster that is waiting for quota, can proceed and is older
    * than {@code me}, if any; {@code me} must wait behind it.
    */
   static Optional<PolarDBBackup> olderWaiter(PolarDBBackup me, Stream<PolarDBBackup> all) {
-    return waiters(clusterKey(me), all.filter(other -> !sameObject(me, other)))
+    return waiters(ClusterRef.of(me), all.filter(other -> !sameObject(me, other)))
         .filter(other -> AGE.compare(other, me) < 0)
         .min(AGE);
   }
@@ -64,13 +60,13 @@ final class ClusterQueue {
    * The backup of this cluster that a freed slot should go to: the oldest one waiting that can
    * proceed.
    */
-  static Optional<PolarDBBackup> oldestWaiter(String clusterKey, Stream<PolarDBBackup> all) {
-    return waiters(clusterKey, all).min(AGE);
+  static Optional<PolarDBBackup> oldestWaiter(ClusterRef cluster, Stream<PolarDBBackup> all) {
+    return waiters(cluster, all).min(AGE);
   }
 
-  private static Stream<PolarDBBackup> waiters(String clusterKey, Stream<PolarDBBackup> all) {
+  private static Stream<PolarDBBackup> waiters(ClusterRef cluster, Stream<PolarDBBackup> all) {
     return all.filter(ClusterQueue::holdsItsPlace)
-        .filter(other -> clusterKey.equals(clusterKey(other)));
+        .filter(other -> cluster.equals(ClusterRef.of(other)));
   }
 
   /**
@@ -92,16 +88,16 @@ final class ClusterQueue {
    * lock any more: the call then waits for the current one.
    */
   <T> Optional<T> exclusively(
-      String clusterKey, long timeoutMillis, java.util.function.Supplier<T> call)
+      ClusterRef cluster, long timeoutMillis, java.util.function.Supplier<T> call)
       throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     while (true) {
-      ReentrantLock lock = inFlight.computeIfAbsent(clusterKey, k -> new ReentrantLock(true));
+      ReentrantLock lock = inFlight.computeIfAbsent(cluster, k -> new ReentrantLock(true));
       if (!lock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
         return Optional.empty();
       }
       try {
-        if (inFlight.get(clusterKey) == lock) {
+        if (inFlight.get(cluster) == lock) {
           return Optional.of(call.get());
         }
       } finally {
@@ -115,11 +111,11 @@ final class ClusterQueue {
    * lock stays until the cluster is forgotten again). Removing it under the lock keeps the promise
    * of one call in flight per cluster: whoever takes the old lock afterwards sees that it is stale.
    */
-  void forget(String clusterKey) {
-    ReentrantLock lock = inFlight.get(clusterKey);
+  void forget(ClusterRef cluster) {
+    ReentrantLock lock = inFlight.get(cluster);
     if (lock != null && lock.tryLock()) {
       try {
-        inFlight.remove(clusterKey, lock);
+        inFlight.remove(cluster, lock);
       } finally {
         lock.unlock();
       }
@@ -127,16 +123,8 @@ final class ClusterQueue {
   }
 
   /** The clusters this queue holds a lock for. */
-  Set<String> clusters() {
+  Set<ClusterRef> clusters() {
     return Set.copyOf(inFlight.keySet());
-  }
-
-  private static String clusterKey(PolarDBBackup b) {
-    var status = b.getStatus();
-    if (status != null && status.getAcceptedDbClusterId() != null) {
-      return key(status.getAcceptedRegionId(), status.getAcceptedDbClusterId());
-    }
-    return b.getSpec() == null ? "" : key(b.getSpec().regionId(), b.getSpec().dbClusterId());
   }
 
   private static boolean sameObject(PolarDBBackup a, PolarDBBackup b) {

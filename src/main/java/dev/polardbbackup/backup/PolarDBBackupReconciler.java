@@ -4,6 +4,7 @@ import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.kube.ResourceLog;
 import dev.polardbbackup.kube.SpecOrLifecycleChange;
 import dev.polardbbackup.kube.StatusWriter;
+import dev.polardbbackup.model.ClientToken;
 import dev.polardbbackup.model.DeletionPolicy;
 import dev.polardbbackup.model.GrantedAction;
 import dev.polardbbackup.model.PolarDBAccessGrant;
@@ -336,7 +337,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
         .getPrimaryCache()
         .list()
         .filter(other -> !Objects.equals(uid(other), uid(step.backup)))
-        .filter(other -> step.clusterId().equals(acceptedOrSpecCluster(other)))
+        .filter(other -> step.clusterId().equals(ClusterRef.of(other).dbClusterId()))
         .filter(other -> holds(other, id, step.backup))
         .findFirst()
         .map(
@@ -344,13 +345,6 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
                 other.getMetadata().getNamespace().equals(step.backup.getMetadata().getNamespace())
                     ? "PolarDBBackup " + other.getMetadata().getName()
                     : "a PolarDBBackup in another namespace");
-  }
-
-  private static String acceptedOrSpecCluster(PolarDBBackup b) {
-    PolarDBBackupStatus s = b.getStatus();
-    return s != null && s.getAcceptedDbClusterId() != null
-        ? s.getAcceptedDbClusterId()
-        : b.getSpec().dbClusterId();
   }
 
   private static boolean holds(PolarDBBackup other, String id, PolarDBBackup me) {
@@ -424,10 +418,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       return recoverForgottenToken(step, polarDb);
     }
     Optional<Sent> sent =
-        queue.exclusively(
-            ClusterQueue.key(step.regionId(), step.clusterId()),
-            LOCK_WAIT.toMillis(),
-            () -> send(step, polarDb, token));
+        queue.exclusively(step.cluster(), LOCK_WAIT.toMillis(), () -> send(step, polarDb, token));
     if (sent.isEmpty()) {
       return step.saveAndWait(LOCK_WAIT);
     }
@@ -603,9 +594,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * CreateBackup with it could hand us another resource's backup, so refuse.
    */
   private static boolean ownsToken(PolarDBBackup backup, String token) {
-    String uid = uid(backup);
-    return token != null
-        && (token.equals(uid) || token.matches(java.util.regex.Pattern.quote(uid) + "-[0-9]+"));
+    return ClientToken.isOwnedBy(token, uid(backup));
   }
 
   private UpdateControl<PolarDBBackup> refuseForeignToken(Step step, String token) {
@@ -1200,25 +1189,6 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     }
   }
 
-  /** A cluster as a backup names it, in its spec or in what it accepted. */
-  private record ClusterRef(String regionId, String dbClusterId) {
-    static Set<ClusterRef> of(PolarDBBackup b) {
-      Set<ClusterRef> refs = new java.util.HashSet<>();
-      if (b.getSpec() != null) {
-        refs.add(new ClusterRef(b.getSpec().regionId(), b.getSpec().dbClusterId()));
-      }
-      var status = b.getStatus();
-      if (status != null && status.getAcceptedDbClusterId() != null) {
-        refs.add(new ClusterRef(status.getAcceptedRegionId(), status.getAcceptedDbClusterId()));
-      }
-      return refs;
-    }
-
-    String key() {
-      return ClusterQueue.key(regionId, dbClusterId);
-    }
-  }
-
   /**
    * What this process keeps per cluster (its CreateBackup lock, shared looks, claims, metrics) goes
    * with the cluster's last PolarDBBackup, so that it is bounded by the objects that exist: a
@@ -1227,27 +1197,27 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * its own finalizer goes.
    */
   private void forgetClustersNoOneElseUses(PolarDBBackup gone, Context<PolarDBBackup> context) {
-    Set<ClusterRef> unused = ClusterRef.of(gone);
+    Set<ClusterRef> unused = ClusterRef.named(gone);
     context
         .getPrimaryCache()
         .list()
         .filter(other -> other.getMetadata().getDeletionTimestamp() == null)
         .filter(other -> !Objects.equals(uid(other), uid(gone)))
-        .forEach(other -> unused.removeAll(ClusterRef.of(other)));
+        .forEach(other -> unused.removeAll(ClusterRef.named(other)));
     for (ClusterRef cluster : unused) {
-      queue.forget(cluster.key());
-      observations.forget(cluster.key() + "#");
-      claims.forget(cluster.key());
+      queue.forget(cluster);
+      observations.forget(cluster);
+      claims.forget(cluster);
       observer.clusterForgotten(cluster.regionId(), cluster.dbClusterId());
     }
   }
 
   /** The clusters this process keeps anything for (locks, looks, claims); for tests. */
-  Set<String> rememberedClusters() {
-    Set<String> keys = new java.util.HashSet<>(queue.clusters());
-    keys.addAll(claims.clusters());
-    observations.keys().forEach(k -> keys.add(k.substring(0, k.indexOf('#'))));
-    return keys;
+  Set<ClusterRef> rememberedClusters() {
+    Set<ClusterRef> clusters = new java.util.HashSet<>(queue.clusters());
+    clusters.addAll(claims.clusters());
+    clusters.addAll(observations.clusters());
+    return clusters;
   }
 
   private DeleteControl deletionSteps(PolarDBBackup backup, Context<PolarDBBackup> context) {
@@ -1484,9 +1454,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * tries now instead of at the end of its backoff (up to the quota backoff's maximum).
    */
   private void wakeOldestWaiter(Step step) {
-    ClusterQueue.oldestWaiter(
-            ClusterQueue.key(step.regionId(), step.clusterId()),
-            step.context.getPrimaryCache().list())
+    ClusterQueue.oldestWaiter(step.cluster(), step.context.getPrimaryCache().list())
         .ifPresent(
             waiter -> {
               step.log("a slot is free; waking {}", waiter.getMetadata().getName());
@@ -1662,7 +1630,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
      * Looks are shared per cluster and per credential: a backup never sees what another credential
      * was allowed to see.
      */
-    String observationKey(String what) {
+    ClusterObservations.Key observationKey(String what) {
       var ref = backup.getSpec().credentialsSecretRef();
       String credential;
       if (ref != null) {
@@ -1672,7 +1640,11 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       } else {
         credential = "operator";
       }
-      return ClusterQueue.key(regionId(), clusterId()) + "#" + what + "#" + credential;
+      return new ClusterObservations.Key(cluster(), what, credential);
+    }
+
+    ClusterRef cluster() {
+      return new ClusterRef(regionId(), clusterId());
     }
 
     String regionId() {
@@ -1704,7 +1676,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
      * this process a moment ago (a write the cache may not show yet).
      */
     Set<String> claimedByOthers() {
-      Set<String> ids = new java.util.HashSet<>(claims.heldByOthers(clusterKey(), uid(backup)));
+      Set<String> ids = new java.util.HashSet<>(claims.heldByOthers(cluster(), uid(backup)));
       othersOnCluster().stream()
           .map(PolarDBBackupStatus::getBackupId)
           .filter(Objects::nonNull)
@@ -1722,11 +1694,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
 
     /** Claims a backup set for this resource; false if another one of this process holds it. */
     boolean claim(String backupId) {
-      return claims.claim(clusterKey(), backupId, uid(backup));
-    }
-
-    private String clusterKey() {
-      return ClusterQueue.key(regionId(), clusterId());
+      return claims.claim(cluster(), backupId, uid(backup));
     }
 
     /** The spec is immutable; where an API server did not enforce that, the edit is ignored. */

@@ -129,7 +129,7 @@ public class PolarDBBackupStatus {
       String uid, PolarDBBackupSpec spec, long generation, Instant now) {
     PolarDBBackupStatus status = new PolarDBBackupStatus();
     status.phase = Phase.Pending;
-    status.clientToken = uid;
+    status.clientToken = ClientToken.first(uid);
     status.attempt = 1;
     status.acceptedDbClusterId = spec.dbClusterId();
     status.acceptedRegionId = spec.regionId();
@@ -215,7 +215,7 @@ public class PolarDBBackupStatus {
    */
   public void newClientToken(String uid) {
     attempt = (attempt == null ? 1 : attempt) + 1;
-    clientToken = uid + "-" + attempt;
+    clientToken = ClientToken.ofAttempt(uid, attempt);
     createOutcomeUnknown = null;
     clientTokenFirstSent = null;
     clientTokenLastSent = null;

@@ -21,6 +21,10 @@ import org.junit.jupiter.api.Test;
 
 class ClusterObservationsTest {
   private final MutableClock clock = MutableClock.at("2026-11-29T04:00:00Z");
+  private static final ClusterObservations.Key K =
+      new ClusterObservations.Key(new ClusterRef("cn-hangzhou", "pc-1"), "tasks", "operator");
+  private static final ClusterObservations.Key OTHER =
+      new ClusterObservations.Key(new ClusterRef("cn-hangzhou", "pc-2"), "tasks", "operator");
   private final ClusterObservations observations = new ClusterObservations(clock);
   private final AtomicInteger calls = new AtomicInteger();
 
@@ -31,22 +35,22 @@ class ClusterObservationsTest {
   @Test
   void aRecentLookIsSharedAndAnOldOneIsRenewed() {
     assertEquals(
-        "look-1", observations.look("k", clock.instant().minusSeconds(5), this::fetch).value());
+        "look-1", observations.look(K, clock.instant().minusSeconds(5), this::fetch).value());
     clock.advance(Duration.ofSeconds(3));
     assertEquals(
-        "look-1", observations.look("k", clock.instant().minusSeconds(5), this::fetch).value());
+        "look-1", observations.look(K, clock.instant().minusSeconds(5), this::fetch).value());
     clock.advance(Duration.ofSeconds(3));
     assertEquals(
-        "look-2", observations.look("k", clock.instant().minusSeconds(5), this::fetch).value());
+        "look-2", observations.look(K, clock.instant().minusSeconds(5), this::fetch).value());
     assertEquals(
-        "look-3", observations.look("other", clock.instant().minusSeconds(5), this::fetch).value());
+        "look-3", observations.look(OTHER, clock.instant().minusSeconds(5), this::fetch).value());
   }
 
   @Test
   void failuresAreNeverShared() {
     ApiResult<String> failed =
         observations.look(
-            "k",
+            K,
             clock.instant(),
             () ->
                 new ApiResult.Failed<>(
@@ -59,7 +63,7 @@ class ClusterObservationsTest {
                         Optional.empty())));
     assertFalse(failed.isOk());
     assertEquals(
-        "look-1", observations.look("k", clock.instant().minusSeconds(5), this::fetch).value());
+        "look-1", observations.look(K, clock.instant().minusSeconds(5), this::fetch).value());
   }
 
   @Test
@@ -73,7 +77,7 @@ class ClusterObservationsTest {
             () -> {
               ApiResult<String> result =
                   observations.look(
-                      "k",
+                      K,
                       clock.instant().minusSeconds(5),
                       () -> {
                         try {

@@ -82,7 +82,8 @@ class ClusterQueueTest {
         "a newcomer waits behind the younger waiter, which can proceed");
     assertEquals(
         "b",
-        ClusterQueue.oldestWaiter("cn-hangzhou/pc-1", Stream.of(older, younger, newcomer))
+        ClusterQueue.oldestWaiter(
+                new ClusterRef("cn-hangzhou", "pc-1"), Stream.of(older, younger, newcomer))
             .orElseThrow()
             .getMetadata()
             .getName(),
@@ -135,7 +136,7 @@ class ClusterQueueTest {
             .getName());
     assertEquals(
         "a",
-        ClusterQueue.oldestWaiter("cn-hangzhou/pc-1", Stream.of(older, younger))
+        ClusterQueue.oldestWaiter(new ClusterRef("cn-hangzhou", "pc-1"), Stream.of(older, younger))
             .orElseThrow()
             .getMetadata()
             .getName());
@@ -162,7 +163,10 @@ class ClusterQueueTest {
       pool.submit(
           () -> {
             try {
-              queue.exclusively("cn-hangzhou/pc-1", 10_000, counted(inFlight, maxInFlight, 20));
+              queue.exclusively(
+                  new ClusterRef("cn-hangzhou", "pc-1"),
+                  10_000,
+                  counted(inFlight, maxInFlight, 20));
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
             } finally {
@@ -178,7 +182,7 @@ class ClusterQueueTest {
   // ---------------------------------------------------------------- forgetting a cluster
 
   // Forgetting a cluster's lock never lets two CreateBackup calls of the cluster run at once.
-  private static final String FORGOTTEN = "cn-hangzhou/pc-1";
+  private static final ClusterRef FORGOTTEN = new ClusterRef("cn-hangzhou", "pc-1");
 
   @Test
   void forgettingAClusterWhileCallsRunNeverLetsTwoRunAtOnce() throws Exception {

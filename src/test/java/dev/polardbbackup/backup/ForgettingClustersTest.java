@@ -31,33 +31,33 @@ class ForgettingClustersTest {
   private OperatorHarness harness;
 
   /** The clusters the metrics would have series for: heard of and not forgotten since. */
-  private final Set<String> metered = ConcurrentHashMap.newKeySet();
+  private final Set<ClusterRef> metered = ConcurrentHashMap.newKeySet();
 
   private final BackupObserver meters =
       new BackupObserver() {
         @Override
         public void backupStarted(String regionId, String dbClusterId) {
-          metered.add(ClusterQueue.key(regionId, dbClusterId));
+          metered.add(new ClusterRef(regionId, dbClusterId));
         }
 
         @Override
         public void backupSucceeded(String regionId, String dbClusterId, Instant completedAt) {
-          metered.add(ClusterQueue.key(regionId, dbClusterId));
+          metered.add(new ClusterRef(regionId, dbClusterId));
         }
 
         @Override
         public void backupFailed(String regionId, String dbClusterId, String reason) {
-          metered.add(ClusterQueue.key(regionId, dbClusterId));
+          metered.add(new ClusterRef(regionId, dbClusterId));
         }
 
         @Override
         public void quotaWait(String regionId, String dbClusterId) {
-          metered.add(ClusterQueue.key(regionId, dbClusterId));
+          metered.add(new ClusterRef(regionId, dbClusterId));
         }
 
         @Override
         public void clusterForgotten(String regionId, String dbClusterId) {
-          metered.remove(ClusterQueue.key(regionId, dbClusterId));
+          metered.remove(new ClusterRef(regionId, dbClusterId));
         }
       };
 
@@ -75,17 +75,17 @@ class ForgettingClustersTest {
     harness.create("stays", DeletionPolicy.Retain);
     harness.create("goes-too", DeletionPolicy.Retain);
     List<String> doomed = new ArrayList<>(List.of("goes-too"));
-    Set<String> forgettable = new java.util.HashSet<>();
+    Set<ClusterRef> forgettable = new java.util.HashSet<>();
     for (int i = 0; i < REAL_CLUSTERS; i++) {
       harness.create(
           "real-" + i, new PolarDBBackupSpec("pc-real" + i, REGION, DeletionPolicy.Delete, null));
       doomed.add("real-" + i);
-      forgettable.add(ClusterQueue.key(REGION, "pc-real" + i));
+      forgettable.add(new ClusterRef(REGION, "pc-real" + i));
     }
     for (int i = 0; i < MADE_UP_CLUSTERS; i++) {
       harness.create("made-up-" + i, new PolarDBBackupSpec("pc-madeup" + i, REGION));
       doomed.add("made-up-" + i);
-      forgettable.add(ClusterQueue.key(REGION, "pc-madeup" + i));
+      forgettable.add(new ClusterRef(REGION, "pc-madeup" + i));
     }
     harness.awaitPhase("stays", Phase.Succeeded);
     harness.awaitPhase("goes-too", Phase.Succeeded);
@@ -99,8 +99,8 @@ class ForgettingClustersTest {
           Reasons.CLUSTER_NOT_FOUND,
           harness.awaitPhase("made-up-" + i, Phase.Failed).getStatus().getReason());
     }
-    String kept = ClusterQueue.key(REGION, CLUSTER);
-    Set<String> remembered = harness.reconciler.rememberedClusters();
+    ClusterRef kept = new ClusterRef(REGION, CLUSTER);
+    Set<ClusterRef> remembered = harness.reconciler.rememberedClusters();
     assertTrue(
         remembered.containsAll(forgettable) && remembered.contains(kept), remembered::toString);
     assertTrue(metered.contains(kept), metered::toString);

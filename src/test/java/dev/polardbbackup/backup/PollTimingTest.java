@@ -158,7 +158,8 @@ class PollTimingTest {
     String jobId = status.getBackupJobId();
     ApiResult<List<BackupTask>> tasks =
         observations.look(
-            f.cluster + "/tasks",
+            new ClusterObservations.Key(
+                new ClusterRef("cn-hangzhou", f.cluster), "tasks", "operator"),
             timing.oldestUsableTasksLook(status),
             () -> polarDb.describeBackupTasks(f.cluster, Optional.empty()));
     assertTrue(tasks.isOk(), () -> "DescribeBackupTasks: " + tasks);
@@ -171,7 +172,8 @@ class PollTimingTest {
     }
     ApiResult<List<Backup>> sets =
         observations.look(
-            f.cluster + "/backups",
+            new ClusterObservations.Key(
+                new ClusterRef("cn-hangzhou", f.cluster), "backups", "operator"),
             timing.oldestUsableSetsLook(),
             () ->
                 polarDb.describeAllBackups(
