@@ -3,6 +3,12 @@ package dev.polardbbackup.schedule;
 import static dev.polardbbackup.backup.OperatorHarness.CLUSTER;
 import static dev.polardbbackup.backup.OperatorHarness.NAMESPACE;
 import static dev.polardbbackup.backup.OperatorHarness.REGION;
+import static dev.polardbbackup.schedule.ScheduleSpecs.withCatchUpPolicy;
+import static dev.polardbbackup.schedule.ScheduleSpecs.withConcurrencyPolicy;
+import static dev.polardbbackup.schedule.ScheduleSpecs.withRetention;
+import static dev.polardbbackup.schedule.ScheduleSpecs.withRunImmediately;
+import static dev.polardbbackup.schedule.ScheduleSpecs.withStartingDeadlineSeconds;
+import static dev.polardbbackup.schedule.ScheduleSpecs.withTimeZone;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -297,7 +303,7 @@ class ScheduleTest {
   @Test
   void runImmediatelyMakesTheFirstBackupOnCreation() throws IOException {
     start();
-    harness.createSchedule(NAME, hourly().withRunImmediately(true));
+    harness.createSchedule(NAME, withRunImmediately(hourly(), true));
     harness.awaitPhase(child("203001010130"), Phase.Succeeded);
     tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
     assertEquals(
@@ -309,7 +315,7 @@ class ScheduleTest {
       throws IOException, InterruptedException {
     start();
     loseEveryStatusWrite();
-    harness.createSchedule(NAME, hourly().withRunImmediately(true));
+    harness.createSchedule(NAME, withRunImmediately(hourly(), true));
     awaitStatusWriteAttempt();
     // The operator dies with nothing recorded and comes back minutes later.
     harness.stopOperator();
@@ -340,7 +346,7 @@ class ScheduleTest {
     start();
     // An admission policy refuses backups at first: the immediate tick waits, recorded.
     refuseBackupCreation();
-    harness.createSchedule(NAME, hourly().withRunImmediately(true));
+    harness.createSchedule(NAME, withRunImmediately(hourly(), true));
     awaitStatus(s -> stalled(s, Reasons.CREATE_FAILED));
     harness.stopOperator();
     // Now the backup is made, but the status write that records it is lost.
@@ -368,8 +374,9 @@ class ScheduleTest {
     start();
     harness.createSchedule(
         NAME,
-        PolarDBBackupScheduleSpec.of("0 2 * * *", new BackupTemplate(CLUSTER, REGION, null))
-            .withTimeZone("Asia/Shanghai"));
+        withTimeZone(
+            PolarDBBackupScheduleSpec.of("0 2 * * *", new BackupTemplate(CLUSTER, REGION, null)),
+            "Asia/Shanghai"));
     // 02:00 in Shanghai is 18:00 UTC.
     awaitStatus(s -> "2030-01-01T18:00:00Z".equals(s.getNextScheduleTime()));
     tickAndSucceed("2030-01-01T18:00:05Z", "203001011800");
@@ -380,7 +387,7 @@ class ScheduleTest {
   @Test
   void downtimeWithCatchUpLatestRunsOnceForTheMostRecentMissedTick() throws IOException {
     start();
-    create(hourly().withCatchUpPolicy(CatchUpPolicy.Latest));
+    create(withCatchUpPolicy(hourly(), CatchUpPolicy.Latest));
     harness.stopOperator();
     clockAt("2030-01-01T05:10:00Z"); // 02:00, 03:00, 04:00 and 05:00 pass while down
     harness.start();
@@ -397,7 +404,7 @@ class ScheduleTest {
   @Test
   void downtimeWithCatchUpNoneSkipsTheMissedTicks() throws IOException {
     start();
-    create(hourly().withCatchUpPolicy(CatchUpPolicy.None));
+    create(withCatchUpPolicy(hourly(), CatchUpPolicy.None));
     harness.stopOperator();
     clockAt("2030-01-01T05:10:00Z");
     harness.start();
@@ -418,7 +425,7 @@ class ScheduleTest {
   @Test
   void startingDeadlineSkipsATickThatIsTooLate() throws IOException {
     start();
-    create(hourly().withStartingDeadlineSeconds(600L));
+    create(withStartingDeadlineSeconds(hourly(), 600L));
     harness.stopOperator();
     clockAt("2030-01-01T05:20:00Z"); // the 05:00 tick is 20 minutes late: beyond 600 s
     harness.start();
@@ -455,7 +462,7 @@ class ScheduleTest {
   @Test
   void allowStartsTheNextBackupWhileOneRuns() throws IOException {
     start();
-    create(hourly().withConcurrencyPolicy(ConcurrencyPolicy.Allow));
+    create(withConcurrencyPolicy(hourly(), ConcurrencyPolicy.Allow));
     harness.emulator.setBackupDuration(Duration.ofSeconds(6));
     clockAt("2030-01-01T02:00:05Z");
     harness.awaitPhase(child("203001010200"), Phase.Running);
@@ -468,7 +475,7 @@ class ScheduleTest {
   @Test
   void aTickHeldBackByARunningBackupIsSkippedOnceItsStartingDeadlinePasses() throws IOException {
     start();
-    create(hourly().withStartingDeadlineSeconds(600L));
+    create(withStartingDeadlineSeconds(hourly(), 600L));
     harness.emulator.setBackupDuration(Duration.ofSeconds(8));
     clockAt("2030-01-01T02:00:05Z");
     harness.awaitPhase(child("203001010200"), Phase.Running);
@@ -543,7 +550,7 @@ class ScheduleTest {
   @Test
   void aPausedScheduleDeletesNothingEvenBeyondItsRetention() throws IOException {
     start();
-    create(hourly().withRetention(new Retention(3, 1, null, null)));
+    create(withRetention(hourly(), new Retention(3, 1, null, null)));
     tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
     tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
     tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
@@ -700,7 +707,7 @@ class ScheduleTest {
   @Test
   void theLastSuccessfulBackupNeverMovesBackToAnOlderTickThatFinishedLater() throws IOException {
     start();
-    create(hourly().withConcurrencyPolicy(ConcurrencyPolicy.Allow));
+    create(withConcurrencyPolicy(hourly(), ConcurrencyPolicy.Allow));
     harness.emulator.setBackupDuration(Duration.ofSeconds(6));
     clockAt("2030-01-01T02:00:05Z");
     harness.awaitPhase(child("203001010200"), Phase.Running);
@@ -831,7 +838,7 @@ class ScheduleTest {
   @Test
   void retentionDeletesTheOldestBeyondKeepLastWithTheirCloudBackups() throws IOException {
     start();
-    create(hourly(DeletionPolicy.Delete).withRetention(new Retention(2, 0, null, null)));
+    create(withRetention(hourly(DeletionPolicy.Delete), new Retention(2, 0, null, null)));
     PolarDBBackup oldest = tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
     tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
     tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
@@ -846,7 +853,7 @@ class ScheduleTest {
   @Test
   void loweringKeepLastAppliesAtOnceAndCountsEachDeletionOnce() throws IOException {
     start();
-    create(hourly().withRetention(new Retention(3, 1, null, null)));
+    create(withRetention(hourly(), new Retention(3, 1, null, null)));
     tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
     tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
     tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
@@ -879,7 +886,7 @@ class ScheduleTest {
   @Test
   void failedBackupsStallTheScheduleAndOnlyKeepFailedOfThemStay() throws IOException {
     start();
-    create(hourly().withRetention(new Retention(3, 1, null, null)));
+    create(withRetention(hourly(), new Retention(3, 1, null, null)));
     harness.emulator.failBackups(CLUSTER, "disk full");
     clockAt("2030-01-01T02:00:05Z");
     harness.awaitPhase(child("203001010200"), Phase.Failed);
@@ -902,7 +909,7 @@ class ScheduleTest {
   @Test
   void maxAgeDeletesOldBackupsButNeverTheNewestSuccessfulOne() throws IOException {
     start();
-    create(hourly().withRetention(new Retention(10, 1, "90m", null)));
+    create(withRetention(hourly(), new Retention(10, 1, "90m", null)));
     tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
     tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
     clockAt("2030-01-01T03:40:00Z"); // 02:00 is now 100 minutes old
@@ -927,7 +934,7 @@ class ScheduleTest {
   @Test
   void quotaRotationFreesASlotBeforeTheTickThatWouldExceedIt() throws IOException {
     start();
-    create(hourly(DeletionPolicy.Delete).withRetention(new Retention(3, 1, null, true)));
+    create(withRetention(hourly(DeletionPolicy.Delete), new Retention(3, 1, null, true)));
     PolarDBBackup oldest = tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
     tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
     tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
@@ -943,7 +950,7 @@ class ScheduleTest {
   @Test
   void aTickWaitsAtMostTheRotationWaitForTheRotatedBackupToBeGone() throws IOException {
     start();
-    create(hourly(DeletionPolicy.Delete).withRetention(new Retention(3, 1, null, true)));
+    create(withRetention(hourly(DeletionPolicy.Delete), new Retention(3, 1, null, true)));
     tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
     tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
     tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
@@ -972,7 +979,7 @@ class ScheduleTest {
   @Test
   void withoutRotationAFullQuotaStallsTheScheduleAndDeletesNothing() throws IOException {
     start();
-    create(hourly(DeletionPolicy.Delete).withRetention(new Retention(3, 1, null, false)));
+    create(withRetention(hourly(DeletionPolicy.Delete), new Retention(3, 1, null, false)));
     tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
     tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
     tickAndSucceed("2030-01-01T04:00:05Z", "203001010400");
@@ -996,7 +1003,7 @@ class ScheduleTest {
     start(OperatorHarness.emulator().jobIdEqualsBackupId(true));
     // Someone made a manual backup by hand: it holds one of the three slots.
     String theirs = harness.polarDb().createBackup(CLUSTER, "by-hand").value();
-    create(hourly(DeletionPolicy.Delete).withRetention(new Retention(2, 1, null, true)));
+    create(withRetention(hourly(DeletionPolicy.Delete), new Retention(2, 1, null, true)));
     PolarDBBackup oldest = tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
     tickAndSucceed("2030-01-01T03:00:05Z", "203001010300");
 
@@ -1020,7 +1027,7 @@ class ScheduleTest {
     // Rotating a failed backup frees a slot only where PolarDB deletes Failed sets (the docs say
     // DeleteBackup needs Success; this is the other reading).
     start(OperatorHarness.emulator().deleteFailedBackups(true));
-    create(hourly(DeletionPolicy.Delete).withRetention(new Retention(1, 2, null, true)));
+    create(withRetention(hourly(DeletionPolicy.Delete), new Retention(1, 2, null, true)));
     PolarDBBackup lastSuccess = tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
     harness.emulator.failBackups(CLUSTER, "disk full");
     clockAt("2030-01-01T03:00:05Z");
@@ -1064,9 +1071,9 @@ class ScheduleTest {
   void underTheDailyQuotaReadingRotationDeletesAtMostOneBackupAndSaysWhy() throws IOException {
     startWithDailyQuota();
     create(
-        hourly(DeletionPolicy.Delete)
-            .withConcurrencyPolicy(ConcurrencyPolicy.Allow)
-            .withRetention(new Retention(2, 2, null, true)));
+        withRetention(
+            withConcurrencyPolicy(hourly(DeletionPolicy.Delete), ConcurrencyPolicy.Allow),
+            new Retention(2, 2, null, true)));
     tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
     harness.emulator.failBackups(CLUSTER, "disk full");
     clockAt("2030-01-01T03:00:05Z");
@@ -1107,7 +1114,7 @@ class ScheduleTest {
   void aRotationWhoseStatusWriteIsLostDeletesNoSecondBackup()
       throws IOException, InterruptedException {
     startWithDailyQuota();
-    create(hourly(DeletionPolicy.Delete).withRetention(new Retention(2, 2, null, true)));
+    create(withRetention(hourly(DeletionPolicy.Delete), new Retention(2, 2, null, true)));
     tickAndSucceed("2030-01-01T02:00:05Z", "203001010200");
     harness.emulator.failBackups(CLUSTER, "disk full");
     clockAt("2030-01-01T03:00:05Z");
