@@ -9,7 +9,6 @@ import dev.polardbbackup.model.DeletionPolicy;
 import dev.polardbbackup.model.GrantedAction;
 import dev.polardbbackup.model.PolarDBAccessGrant;
 import dev.polardbbackup.model.PolarDBBackup;
-import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.model.PolarDBBackupStatus;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.polardb.ApiError;
@@ -21,7 +20,6 @@ import dev.polardbbackup.polardb.DescribeBackupsQuery;
 import dev.polardbbackup.polardb.PolarDbClient;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
 import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -41,14 +39,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -170,7 +166,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   @Override
   public UpdateControl<PolarDBBackup> reconcile(
       PolarDBBackup backup, Context<PolarDBBackup> context) throws InterruptedException {
-    Step step = new Step(backup, context);
+    BackupPass step = new BackupPass(backup, context, tools());
 
     // 1. Finished backups are final.
     if (step.status.isTerminal()) {
@@ -209,7 +205,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * Paused by annotation: nothing is called and nothing changes but the Paused condition. Removing
    * the annotation wakes the controller at once ({@link SpecOrLifecycleChange}).
    */
-  private UpdateControl<PolarDBBackup> paused(Step step) {
+  private UpdateControl<PolarDBBackup> paused(BackupPass step) {
     if (step.status.condition(Reasons.PAUSED).isEmpty()) {
       String message =
           "Reconciliation is paused by the annotation "
@@ -227,7 +223,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   /**
    * Takes an existing backup set under management: no CreateBackup, status from DescribeBackups.
    */
-  private UpdateControl<PolarDBBackup> adopt(Step step) {
+  private UpdateControl<PolarDBBackup> adopt(BackupPass step) {
     String id = step.backup.getSpec().backupId();
     // A backup set has one owner: never adopt one that another PolarDBBackup holds, in any
     // namespace, or it could delete another team's backup. Checked before any call.
@@ -318,7 +314,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * Records why adoption waits, with one Warning when it starts to wait, and looks again after
    * {@code recheck}.
    */
-  private UpdateControl<PolarDBBackup> adoptionWaits(Step step, String why, Duration recheck) {
+  private UpdateControl<PolarDBBackup> adoptionWaits(
+      BackupPass step, String why, Duration recheck) {
     if (!Reasons.BACKUP_ALREADY_CLAIMED.equals(step.status.getReason())) {
       events.warning(step.backup, Reasons.BACKUP_ALREADY_CLAIMED, why);
       step.log("adoption waits: {}", why);
@@ -332,7 +329,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * a PolarDBBackup whose status names the set (it made, matched or adopted it), or an older one
    * that adopts the same id. Objects of other namespaces are not named.
    */
-  private Optional<String> holderOf(Step step, String id) {
+  private Optional<String> holderOf(BackupPass step, String id) {
     return step.context
         .getPrimaryCache()
         .list()
@@ -372,7 +369,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * and are not finished, with a first send no later than {@code set} started (plus the skew): the
    * set may be one of theirs.
    */
-  private long mayBeMadeByAnother(Step step, Backup set) {
+  private long mayBeMadeByAnother(BackupPass step, Backup set) {
     Instant started = set.startTime().orElse(Instant.MAX);
     return step.othersOnCluster().stream()
         .filter(s -> s.getBackupId() == null && !s.isTerminal())
@@ -386,7 +383,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
 
   // ---------------------------------------------------------------- start
 
-  private UpdateControl<PolarDBBackup> start(Step step) throws InterruptedException {
+  private UpdateControl<PolarDBBackup> start(BackupPass step) throws InterruptedException {
     Optional<CredentialsProvider> credentials = step.credentials();
     if (credentials.isEmpty()) {
       return step.saveAndWait(step.credentialsRetry);
@@ -460,7 +457,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * first send of a token, the manual backups that the last shared look of the cluster listed are
    * recorded too: none of them can be ours.
    */
-  private Sent send(Step step, PolarDbClient polarDb, String token) {
+  private Sent send(BackupPass step, PolarDbClient polarDb, String token) {
     Instant now = clock.instant();
     List<String> preexisting = List.of();
     if (!step.status.tokenSent()) {
@@ -489,7 +486,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * is safe. Something made since that nobody else holds: it may be ours, or someone else's; the
    * backup fails with UncertainOutcome and names the candidates, and deletion leaves them alone.
    */
-  private UpdateControl<PolarDBBackup> recoverForgottenToken(Step step, PolarDbClient polarDb)
+  private UpdateControl<PolarDBBackup> recoverForgottenToken(BackupPass step, PolarDbClient polarDb)
       throws InterruptedException {
     if (step.status.tokenMadeNothing()) {
       // Every call with it was refused: nothing to look for.
@@ -559,7 +556,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * that started at or after its first send, was not listed just before it, and belongs to no other
    * resource. Finding none is the positive evidence that the token made nothing.
    */
-  private ApiResult<Evidence> lookForOwnBackup(Step step, PolarDbClient polarDb) {
+  private ApiResult<Evidence> lookForOwnBackup(BackupPass step, PolarDbClient polarDb) {
     Instant now = clock.instant();
     Instant earliest =
         BackupSetLocator.earliestStart(step.status.tokenFirstSentInstant().orElse(now));
@@ -597,7 +594,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     return ClientToken.isOwnedBy(token, uid(backup));
   }
 
-  private UpdateControl<PolarDBBackup> refuseForeignToken(Step step, String token) {
+  private UpdateControl<PolarDBBackup> refuseForeignToken(BackupPass step, String token) {
     String message =
         "status.clientToken "
             + token
@@ -619,7 +616,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * finds nothing made since the first send allows a new token.
    */
   private UpdateControl<PolarDBBackup> waitForQuota(
-      Step step, PolarDbClient polarDb, ApiError error) {
+      BackupPass step, PolarDbClient polarDb, ApiError error) {
     boolean newToken = step.status.tokenMadeNothing();
     String doubt = "";
     if (!newToken) {
@@ -700,7 +697,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
 
   // ---------------------------------------------------------------- follow
 
-  private UpdateControl<PolarDBBackup> follow(Step step) {
+  private UpdateControl<PolarDBBackup> follow(BackupPass step) {
     Optional<CredentialsProvider> credentials = step.credentials();
     if (credentials.isEmpty()) {
       return step.saveAndWait(step.credentialsRetry);
@@ -848,7 +845,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   }
 
   /** Matched by start time with room for doubt: say so once; deletion will never delete it. */
-  private void recordDoubt(Step step, Backup chosen, BackupSetLocator.Match match) {
+  private void recordDoubt(BackupPass step, Backup chosen, BackupSetLocator.Match match) {
     List<String> candidates = new java.util.ArrayList<>();
     candidates.add(chosen.backupId());
     candidates.addAll(match.otherCandidates());
@@ -880,7 +877,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * through {@link BackupSetLocator} among the cluster's manual backups that no other PolarDBBackup
    * has claimed.
    */
-  private ApiResult<BackupSetLocator.Match> locate(Step step, PolarDbClient polarDb) {
+  private ApiResult<BackupSetLocator.Match> locate(BackupPass step, PolarDbClient polarDb) {
     String known =
         Optional.ofNullable(step.status.getBackupId()).orElse(step.status.getBackupJobId());
     Instant jobStart = step.status.jobStartInstant().orElse(clock.instant());
@@ -899,7 +896,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * {@link #locate} for a running backup, from one shared look at all the cluster's manual backups
    * of the last week: backups of one cluster that finish together cost one call.
    */
-  private ApiResult<BackupSetLocator.Match> locateShared(Step step, PolarDbClient polarDb) {
+  private ApiResult<BackupSetLocator.Match> locateShared(BackupPass step, PolarDbClient polarDb) {
     Instant now = clock.instant();
     Instant jobStart = step.status.jobStartInstant().orElse(now);
     if (jobStart.isBefore(now.minus(SHARED_LOOKBACK).plus(Duration.ofMinutes(10)))) {
@@ -925,7 +922,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * the job has been seen (or the grace for a never-listed job has passed).
    */
   private ApiResult<BackupSetLocator.Match> match(
-      Step step,
+      BackupPass step,
       ApiResult<List<Backup>> listed,
       java.util.function.Supplier<ApiResult<List<Backup>>> manual) {
     if (!listed.isOk()) {
@@ -957,7 +954,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * Matches our job to one of the cluster's manual backups that could be ours: by PolarDB's start
    * of the job when it was seen, else within the window of our sends.
    */
-  private BackupSetLocator.Match locateIn(Step step, List<Backup> manual) {
+  private BackupSetLocator.Match locateIn(BackupPass step, List<Backup> manual) {
     PolarDBBackupStatus status = step.status;
     Optional<Instant> jobStart = Optional.ofNullable(status.getJobStartTime()).map(Instant::parse);
     // Statuses written before the send times were recorded have only the reply's time.
@@ -1019,7 +1016,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * and backup ids are handed out in creation order, so our rank among them picks our set.
    */
   private static Set<String> sameSecondJobs(
-      Step step, List<PolarDBBackupStatus> unidentified, Instant jobStart) {
+      BackupPass step, List<PolarDBBackupStatus> unidentified, Instant jobStart) {
     Instant second = jobStart.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     Set<String> jobs = new java.util.HashSet<>();
     unidentified.stream()
@@ -1052,7 +1049,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * Other unidentified jobs of this cluster whose CreateBackup calls went out between {@code
    * earliest} and {@code latest}: their sets are among the same candidates.
    */
-  private static Set<String> jobsSentMeanwhile(Step step, Instant earliest, Instant latest) {
+  private static Set<String> jobsSentMeanwhile(BackupPass step, Instant earliest, Instant latest) {
     return step.othersOnCluster().stream()
         .filter(s -> s.getBackupJobId() != null && s.getBackupId() == null)
         .filter(
@@ -1068,7 +1065,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   // ---------------------------------------------------------------- errors
 
   /** What every failure class means for a backup that is not finished. */
-  private UpdateControl<PolarDBBackup> handleError(Step step, ApiError error, String action) {
+  private UpdateControl<PolarDBBackup> handleError(BackupPass step, ApiError error, String action) {
     Instant now = clock.instant();
     int retries = Optional.ofNullable(step.status.getConsecutiveErrors()).orElse(0) + 1;
     Duration backoff = settings.errorBackoff().delay(retries, random);
@@ -1122,7 +1119,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   }
 
   private UpdateControl<PolarDBBackup> retry(
-      Step step, String reason, String message, Duration delay, ApiError error) {
+      BackupPass step, String reason, String message, Duration delay, ApiError error) {
     Instant next = clock.instant().plus(delay);
     step.status.retrying(
         reason,
@@ -1139,7 +1136,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   }
 
   private UpdateControl<PolarDBBackup> waitForCluster(
-      Step step, ApiError error, String action, Duration backoff) {
+      BackupPass step, ApiError error, String action, Duration backoff) {
     boolean missing = error.kind() == dev.polardbbackup.polardb.FailureKind.NOT_FOUND;
     String reason = missing ? Reasons.CLUSTER_NOT_FOUND : Reasons.CLUSTER_NOT_READY;
     Instant since = step.status.waitingForClusterSince(clock.instant());
@@ -1269,7 +1266,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
               + status.getBackupJobId()
               + " in the PolarDB console and delete it by hand if it is this resource's.");
     }
-    Step step = new Step(backup, context);
+    BackupPass step = new BackupPass(backup, context, tools());
     Set<GrantedAction> needed = EnumSet.of(GrantedAction.Delete);
     if (step.status.getBackupJobId() == null && step.status.getBackupId() == null) {
       // Learning the job of a lost CreateBackup reply sends the token again.
@@ -1392,7 +1389,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * waiting for it would only hold the namespace until the deletion timeout. (A GET: Namespaces are
    * not cached. An answer other than yes, a refusal included, keeps the usual wait.)
    */
-  private Optional<Namespace> namespaceBeingDeleted(Step step) {
+  private Optional<Namespace> namespaceBeingDeleted(BackupPass step) {
     String namespace = step.backup.getMetadata().getNamespace();
     try {
       return Optional.ofNullable(step.context.getClient().namespaces().withName(namespace).get())
@@ -1411,7 +1408,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * one on the Namespace (in namespace default, where Events about cluster-scoped objects go) and a
    * WARN line in the log.
    */
-  private DeleteControl leftBehindByNamespaceDeletion(Step step, Namespace terminating) {
+  private DeleteControl leftBehindByNamespaceDeletion(BackupPass step, Namespace terminating) {
     PolarDBBackup backup = step.backup;
     PolarDBBackupStatus status = backup.getStatus();
     String namespace = backup.getMetadata().getNamespace();
@@ -1453,7 +1450,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * This deletion freed a manual-backup slot: the oldest backup of the cluster waiting for one
    * tries now instead of at the end of its backoff (up to the quota backoff's maximum).
    */
-  private void wakeOldestWaiter(Step step) {
+  private void wakeOldestWaiter(BackupPass step) {
     ClusterQueue.oldestWaiter(step.cluster(), step.context.getPrimaryCache().list())
         .ifPresent(
             waiter -> {
@@ -1470,7 +1467,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * like any other. A refusal proves nothing by itself (the quota may be checked before the token):
    * only a look that finds nothing made since the first send lets the finalizer go.
    */
-  private DeleteControl learnJobOfUnknownCreate(Step step, PolarDbClient polarDb) {
+  private DeleteControl learnJobOfUnknownCreate(BackupPass step, PolarDbClient polarDb) {
     String token = step.status.getClientToken();
     if (!ownsToken(step.backup, token)) {
       step.log("deleting: not using foreign ClientToken {}", token);
@@ -1544,6 +1541,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
         secrets.forget(backup.getMetadata().getNamespace(), ref.name(), null);
         retry =
             growingRetry(
+                settings,
+                clock,
                 Optional.ofNullable(backup.getMetadata().getDeletionTimestamp())
                     .map(Instant::parse)
                     .orElse(clock.instant()));
@@ -1575,7 +1574,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    * lasted, up to {@code authRetry}. A fixed Secret is noticed soon after a quick fix, and a Secret
    * left broken for days costs a read every {@code authRetry}.
    */
-  private Duration growingRetry(Instant since) {
+  static Duration growingRetry(ControllerSettings settings, Clock clock, Instant since) {
     Duration waited = Duration.between(since, clock.instant());
     Duration delay =
         waited.compareTo(settings.credentialsRetryInitial()) < 0
@@ -1584,11 +1583,11 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     return delay.compareTo(settings.authRetry()) > 0 ? settings.authRetry() : delay;
   }
 
-  private static String uid(PolarDBBackup b) {
+  static String uid(PolarDBBackup b) {
     return b.getMetadata().getUid();
   }
 
-  private static long generation(PolarDBBackup b) {
+  static long generation(PolarDBBackup b) {
     return Optional.ofNullable(b.getMetadata().getGeneration()).orElse(1L);
   }
 
@@ -1596,309 +1595,20 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     return result instanceof ApiResult.Ok<?> ok ? ok.requestId() : null;
   }
 
-  /** One reconcile's view of a backup: its status being edited, and how to save it. */
-  private final class Step {
-    final PolarDBBackup backup;
-    final Context<PolarDBBackup> context;
-    final PolarDBBackupStatus original;
-    PolarDBBackupStatus status;
-    PolarDBBackup latest;
-    // The cluster's jobs as the last DescribeBackupTasks of this pass listed them, if it looked.
-    List<BackupTask> listedJobs = List.of();
-    // When to try again after credentials() found none.
-    Duration credentialsRetry;
-    // The resourceVersion of the Secret whose credentials this pass uses, if any.
-    private String secretVersion;
-    private List<PolarDBBackupStatus> othersOnCluster;
-    // The grant that allowed this pass's calls; null with the object's own credentials.
-    private PolarDBAccessGrant grant;
-
-    Step(PolarDBBackup backup, Context<PolarDBBackup> context) {
-      this.backup = backup;
-      this.context = context;
-      this.original = backup.getStatus();
-      this.status = original == null ? new PolarDBBackupStatus() : original.copy();
-      this.latest = backup;
-    }
-
-    String clusterId() {
-      return Optional.ofNullable(status.getAcceptedDbClusterId())
-          .orElse(backup.getSpec().dbClusterId());
-    }
-
-    /**
-     * Looks are shared per cluster and per credential: a backup never sees what another credential
-     * was allowed to see.
-     */
-    ClusterObservations.Key observationKey(String what) {
-      var ref = backup.getSpec().credentialsSecretRef();
-      String credential;
-      if (ref != null) {
-        credential = "secret:" + backup.getMetadata().getNamespace() + "/" + ref.name();
-      } else if (grant != null && !grant.getSpec().lendsOperatorIdentity()) {
-        credential = "grant-secret:" + grant.getSpec().credentials().secretName();
-      } else {
-        credential = "operator";
-      }
-      return new ClusterObservations.Key(cluster(), what, credential);
-    }
-
-    ClusterRef cluster() {
-      return new ClusterRef(regionId(), clusterId());
-    }
-
-    String regionId() {
-      return Optional.ofNullable(status.getAcceptedRegionId()).orElse(backup.getSpec().regionId());
-    }
-
-    /**
-     * The statuses of the other PolarDBBackups of this cluster, as this process sees them: one scan
-     * of the cache per reconcile, so that every rule of a match reads the same snapshot.
-     */
-    List<PolarDBBackupStatus> othersOnCluster() {
-      if (othersOnCluster == null) {
-        othersOnCluster =
-            context
-                .getPrimaryCache()
-                .list()
-                .filter(
-                    o -> !Objects.equals(o.getMetadata().getUid(), backup.getMetadata().getUid()))
-                .map(PolarDBBackup::getStatus)
-                .filter(Objects::nonNull)
-                .filter(s -> clusterId().equals(s.getAcceptedDbClusterId()))
-                .toList();
-      }
-      return othersOnCluster;
-    }
-
-    /**
-     * Backup sets that another PolarDBBackup holds: identified in its status, or claimed by it in
-     * this process a moment ago (a write the cache may not show yet).
-     */
-    Set<String> claimedByOthers() {
-      Set<String> ids = new java.util.HashSet<>(claims.heldByOthers(cluster(), uid(backup)));
-      othersOnCluster().stream()
-          .map(PolarDBBackupStatus::getBackupId)
-          .filter(Objects::nonNull)
-          .forEach(ids::add);
-      return ids;
-    }
-
-    /** Job ids that other PolarDBBackups of this cluster hold. */
-    Set<String> jobsOfOthers() {
-      return othersOnCluster().stream()
-          .map(PolarDBBackupStatus::getBackupJobId)
-          .filter(Objects::nonNull)
-          .collect(Collectors.toSet());
-    }
-
-    /** Claims a backup set for this resource; false if another one of this process holds it. */
-    boolean claim(String backupId) {
-      return claims.claim(cluster(), backupId, uid(backup));
-    }
-
-    /** The spec is immutable; where an API server did not enforce that, the edit is ignored. */
-    void noteSpecChange() {
-      PolarDBBackupSpec spec = backup.getSpec();
-      if (status.getAcceptedDbClusterId() == null || spec == null) {
-        return;
-      }
-      boolean changed =
-          !spec.dbClusterId().equals(status.getAcceptedDbClusterId())
-              || !spec.regionId().equals(status.getAcceptedRegionId());
-      if (changed && status.condition(Reasons.SPEC_CHANGE_IGNORED).isEmpty()) {
-        String message =
-            "The spec is immutable: this backup stays with cluster "
-                + status.getAcceptedDbClusterId()
-                + " in "
-                + status.getAcceptedRegionId()
-                + ". Create a new PolarDBBackup for another cluster.";
-        status.setCondition(
-            Reasons.SPEC_CHANGE_IGNORED,
-            true,
-            Reasons.SPEC_CHANGE_IGNORED,
-            message,
-            clock.instant());
-        events.warning(backup, Reasons.SPEC_CHANGE_IGNORED, message);
-      } else if (!changed) {
-        status.removeCondition(Reasons.SPEC_CHANGE_IGNORED);
-      }
-      status.observed(generation(backup));
-    }
-
-    /** What this object does with the cloud while it runs: its kind of work, and deletion. */
-    Set<GrantedAction> neededActions() {
-      Set<GrantedAction> needed =
-          EnumSet.of(backup.getSpec().adopts() ? GrantedAction.Adopt : GrantedAction.Backup);
-      if (backup.getSpec().effectiveDeletionPolicy() == DeletionPolicy.Delete) {
-        needed.add(GrantedAction.Delete);
-      }
-      return needed;
-    }
-
-    /**
-     * True when this object may act: it brings its own credentials (then Alibaba's RAM decides), or
-     * a grant allows {@code actions} for its namespace and cluster. Otherwise status says what is
-     * missing (with one Warning per new refusal) and nothing may be called.
-     */
-    boolean permitted(Set<GrantedAction> actions) {
-      Optional<String> refusal = refusal(actions);
-      if (refusal.isEmpty()) {
-        return true;
-      }
-      String message = refusal.get();
-      if (!Reasons.NOT_PERMITTED.equals(status.getReason())
-          || !message.equals(status.getMessage())) {
-        events.warning(backup, Reasons.NOT_PERMITTED, message);
-        log("not permitted: {}", message);
-      }
-      status.notPermitted(message, clock.instant());
-      return false;
-    }
-
-    /**
-     * Why this object may not take {@code actions}, or empty when it may: its own credentials, or a
-     * grant (remembered for {@link #credentials()}).
-     */
-    Optional<String> refusal(Set<GrantedAction> actions) {
-      if (backup.getSpec().credentialsSecretRef() != null) {
-        return Optional.empty();
-      }
-      String namespace = backup.getMetadata().getNamespace();
-      ResourceID id = ResourceID.fromResource(backup);
-      awaitingGrant.add(id);
-      Map<String, String> labels =
-          namespaces == null
-              ? null
-              : namespaces
-                  .get(new ResourceID(namespace))
-                  .map(ns -> ns.getMetadata().getLabels())
-                  .orElse(null);
-      AccessGrants.Decision decision =
-          AccessGrants.decide(
-              grants == null ? Stream.empty() : grants.list(),
-              labels,
-              new AccessGrants.Request(namespace, regionId(), clusterId(), actions));
-      if (decision instanceof AccessGrants.Granted granted) {
-        grant = granted.grant();
-        awaitingGrant.remove(id);
-        return Optional.empty();
-      }
-      return Optional.of(((AccessGrants.Refused) decision).message());
-    }
-
-    /**
-     * The credential for this backup, or a recorded problem (status and event) and empty, with
-     * {@link #credentialsRetry} set. A Secret of a backup whose cloud backup is to be deleted with
-     * it is kept by a finalizer from before the first call made with it ({@link CredentialsInUse}).
-     */
-    Optional<CredentialsProvider> credentials() {
-      var ref = backup.getSpec().credentialsSecretRef();
-      if (ref == null && grant == null) {
-        throw new IllegalStateException("credentials() before permitted()");
-      }
-      if (ref == null && grant.getSpec().lendsOperatorIdentity()) {
-        return Optional.of(operatorCredentials);
-      }
-      // The team's own Secret, or the one a grant names in the operator's namespace.
-      boolean own = ref != null;
-      String namespace = own ? backup.getMetadata().getNamespace() : operatorNamespace;
-      String name = own ? ref.name() : grant.getSpec().credentials().secretName();
-      Optional<Secret> secret = namespace == null ? Optional.empty() : secrets.get(namespace, name);
-      SecretCredentials.Resolved resolved =
-          namespace == null
-              ? SecretCredentials.Resolved.problem(
-                  Reasons.SECRET_NOT_FOUND,
-                  "PolarDBAccessGrant "
-                      + grant.getMetadata().getName()
-                      + " names a Secret in the operator's namespace, which this operator does not"
-                      + " know: run it with --operator-namespace or POD_NAMESPACE.")
-              : SecretCredentials.from(secret, namespace, name);
-      if (resolved.credentials().isPresent()) {
-        // Only a team's own Secret goes with its namespace; the operator's namespace outlives it.
-        Secret used = own ? credentialsInUse.protect(backup, secret.get()) : secret.get();
-        secretVersion = used.getMetadata().getResourceVersion();
-        return resolved.credentials().map(CredentialsProvider::of);
-      }
-      // Read again at the next attempt, not after the rest of its time in the cache.
-      secret.ifPresent(s -> secrets.forget(namespace, name, s.getMetadata().getResourceVersion()));
-      if (!status.isTerminal() && !resolved.reason().equals(status.getReason())) {
-        events.warning(backup, resolved.reason(), resolved.problem());
-        log("{}", resolved.problem());
-      }
-      credentialsRetry = settings.deletionRetry();
-      if (!status.isTerminal()) {
-        credentialsRetry = growingRetry(status.waitingForCredentialsSince(clock.instant()));
-        Instant next = clock.instant().plus(credentialsRetry);
-        status.retrying(resolved.reason(), resolved.problem(), next, null, clock.instant());
-        // A Secret problem is not a burst of API errors: keep the error backoff where it was.
-        status.setConsecutiveErrors(original == null ? null : original.getConsecutiveErrors());
-      }
-      return Optional.empty();
-    }
-
-    /**
-     * PolarDB refused this backup's credentials: how long to wait. A Secret's are read again at the
-     * next attempt, which comes soon at first (someone may be fixing the Secret right now: nothing
-     * watches it) and later as the problem lasts; the operator's own wait {@code authRetry}.
-     */
-    Duration credentialsRefused() {
-      var ref = backup.getSpec().credentialsSecretRef();
-      if (ref != null) {
-        secrets.forget(backup.getMetadata().getNamespace(), ref.name(), secretVersion);
-      } else if (grant != null && !grant.getSpec().lendsOperatorIdentity()) {
-        secrets.forget(
-            operatorNamespace, grant.getSpec().credentials().secretName(), secretVersion);
-      } else {
-        return settings.authRetry();
-      }
-      return growingRetry(status.waitingForCredentialsSince(clock.instant()));
-    }
-
-    /**
-     * Writes status now when it changed, through the status subresource with optimistic locking: a
-     * stale view gets a conflict (and a retry) instead of overwriting newer status.
-     */
-    void save() {
-      PolarDBBackupStatus current = latest.getStatus();
-      if (status.equals(current)) {
-        return;
-      }
-      PolarDBBackup copy = new PolarDBBackup();
-      copy.setMetadata(latest.getMetadata());
-      copy.setSpec(latest.getSpec());
-      copy.setStatus(status.copy());
-      latest = StatusWriter.update(context, latest, copy);
-      if (status.getPhase() != null
-          && (current == null || current.getPhase() != status.getPhase())) {
-        log(
-            "phase {} -> {} ({})",
-            current == null ? "none" : current.getPhase(),
-            status.getPhase(),
-            status.getReason());
-        phaseChanged();
-      }
-    }
-
-    private void phaseChanged() {
-      switch (status.getPhase()) {
-        case Running -> observer.backupStarted(regionId(), clusterId());
-        case Succeeded ->
-            observer.backupSucceeded(
-                regionId(), clusterId(), Instant.parse(status.getCompletionTime()));
-        case Failed -> observer.backupFailed(regionId(), clusterId(), status.getReason());
-        case Pending, WaitingForQuota -> {}
-      }
-    }
-
-    UpdateControl<PolarDBBackup> saveAndWait(Duration delay) {
-      save();
-      UpdateControl<PolarDBBackup> control = UpdateControl.noUpdate();
-      return delay == null ? control : control.rescheduleAfter(delay);
-    }
-
-    void log(String format, Object... args) {
-      ResourceLog.info(log, backup, format, args);
-    }
+  /** What a pass works with, as this reconciler holds it now. */
+  private BackupPass.Tools tools() {
+    return new BackupPass.Tools(
+        operatorCredentials,
+        settings,
+        clock,
+        events,
+        observer,
+        claims,
+        secrets,
+        credentialsInUse,
+        operatorNamespace,
+        grants,
+        namespaces,
+        awaitingGrant);
   }
 }

@@ -1,0 +1,383 @@
+package dev.polardbbackup.backup;
+
+import dev.polardbbackup.kube.Events;
+import dev.polardbbackup.kube.ResourceLog;
+import dev.polardbbackup.kube.StatusWriter;
+import dev.polardbbackup.model.DeletionPolicy;
+import dev.polardbbackup.model.GrantedAction;
+import dev.polardbbackup.model.PolarDBAccessGrant;
+import dev.polardbbackup.model.PolarDBBackup;
+import dev.polardbbackup.model.PolarDBBackupSpec;
+import dev.polardbbackup.model.PolarDBBackupStatus;
+import dev.polardbbackup.model.Reasons;
+import dev.polardbbackup.polardb.BackupTask;
+import dev.polardbbackup.polardb.CredentialsProvider;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One reconcile's view of a backup: its status being edited, how to save it, and what it may use
+ * (its grant, its credentials, the claims of others), with its collaborators named in {@link
+ * Tools}.
+ */
+final class BackupPass {
+  // The reconciler's logger: a pass's lines are the reconciler's.
+  private static final Logger log = LoggerFactory.getLogger(PolarDBBackupReconciler.class);
+
+  /** The reconciler's collaborators that a pass uses. */
+  record Tools(
+      CredentialsProvider operatorCredentials,
+      ControllerSettings settings,
+      Clock clock,
+      Events events,
+      BackupObserver observer,
+      BackupClaims claims,
+      SecretReader secrets,
+      CredentialsInUse credentialsInUse,
+      String operatorNamespace,
+      InformerEventSource<PolarDBAccessGrant, PolarDBBackup> grants,
+      InformerEventSource<Namespace, PolarDBBackup> namespaces,
+      Set<ResourceID> awaitingGrant) {}
+
+  private final CredentialsProvider operatorCredentials;
+  private final ControllerSettings settings;
+  private final Clock clock;
+  private final Events events;
+  private final BackupObserver observer;
+  private final BackupClaims claims;
+  private final SecretReader secrets;
+  private final CredentialsInUse credentialsInUse;
+  private final String operatorNamespace;
+  private final InformerEventSource<PolarDBAccessGrant, PolarDBBackup> grants;
+  private final InformerEventSource<Namespace, PolarDBBackup> namespaces;
+  private final Set<ResourceID> awaitingGrant;
+
+  final PolarDBBackup backup;
+  final Context<PolarDBBackup> context;
+  final PolarDBBackupStatus original;
+  PolarDBBackupStatus status;
+  PolarDBBackup latest;
+  // The cluster's jobs as the last DescribeBackupTasks of this pass listed them, if it looked.
+  List<BackupTask> listedJobs = List.of();
+  // When to try again after credentials() found none.
+  Duration credentialsRetry;
+  // The resourceVersion of the Secret whose credentials this pass uses, if any.
+  private String secretVersion;
+  private List<PolarDBBackupStatus> othersOnCluster;
+  // The grant that allowed this pass's calls; null with the object's own credentials.
+  private PolarDBAccessGrant grant;
+
+  BackupPass(PolarDBBackup backup, Context<PolarDBBackup> context, Tools tools) {
+    this.operatorCredentials = tools.operatorCredentials();
+    this.settings = tools.settings();
+    this.clock = tools.clock();
+    this.events = tools.events();
+    this.observer = tools.observer();
+    this.claims = tools.claims();
+    this.secrets = tools.secrets();
+    this.credentialsInUse = tools.credentialsInUse();
+    this.operatorNamespace = tools.operatorNamespace();
+    this.grants = tools.grants();
+    this.namespaces = tools.namespaces();
+    this.awaitingGrant = tools.awaitingGrant();
+    this.backup = backup;
+    this.context = context;
+    this.original = backup.getStatus();
+    this.status = original == null ? new PolarDBBackupStatus() : original.copy();
+    this.latest = backup;
+  }
+
+  String clusterId() {
+    return Optional.ofNullable(status.getAcceptedDbClusterId())
+        .orElse(backup.getSpec().dbClusterId());
+  }
+
+  /**
+   * Looks are shared per cluster and per credential: a backup never sees what another credential
+   * was allowed to see.
+   */
+  ClusterObservations.Key observationKey(String what) {
+    var ref = backup.getSpec().credentialsSecretRef();
+    String credential;
+    if (ref != null) {
+      credential = "secret:" + backup.getMetadata().getNamespace() + "/" + ref.name();
+    } else if (grant != null && !grant.getSpec().lendsOperatorIdentity()) {
+      credential = "grant-secret:" + grant.getSpec().credentials().secretName();
+    } else {
+      credential = "operator";
+    }
+    return new ClusterObservations.Key(cluster(), what, credential);
+  }
+
+  ClusterRef cluster() {
+    return new ClusterRef(regionId(), clusterId());
+  }
+
+  String regionId() {
+    return Optional.ofNullable(status.getAcceptedRegionId()).orElse(backup.getSpec().regionId());
+  }
+
+  /**
+   * The statuses of the other PolarDBBackups of this cluster, as this process sees them: one scan
+   * of the cache per reconcile, so that every rule of a match reads the same snapshot.
+   */
+  List<PolarDBBackupStatus> othersOnCluster() {
+    if (othersOnCluster == null) {
+      othersOnCluster =
+          context
+              .getPrimaryCache()
+              .list()
+              .filter(o -> !Objects.equals(o.getMetadata().getUid(), backup.getMetadata().getUid()))
+              .map(PolarDBBackup::getStatus)
+              .filter(Objects::nonNull)
+              .filter(s -> clusterId().equals(s.getAcceptedDbClusterId()))
+              .toList();
+    }
+    return othersOnCluster;
+  }
+
+  /**
+   * Backup sets that another PolarDBBackup holds: identified in its status, or claimed by it in
+   * this process a moment ago (a write the cache may not show yet).
+   */
+  Set<String> claimedByOthers() {
+    Set<String> ids =
+        new java.util.HashSet<>(
+            claims.heldByOthers(cluster(), PolarDBBackupReconciler.uid(backup)));
+    othersOnCluster().stream()
+        .map(PolarDBBackupStatus::getBackupId)
+        .filter(Objects::nonNull)
+        .forEach(ids::add);
+    return ids;
+  }
+
+  /** Job ids that other PolarDBBackups of this cluster hold. */
+  Set<String> jobsOfOthers() {
+    return othersOnCluster().stream()
+        .map(PolarDBBackupStatus::getBackupJobId)
+        .filter(Objects::nonNull)
+        .collect(Collectors.toSet());
+  }
+
+  /** Claims a backup set for this resource; false if another one of this process holds it. */
+  boolean claim(String backupId) {
+    return claims.claim(cluster(), backupId, PolarDBBackupReconciler.uid(backup));
+  }
+
+  /** The spec is immutable; where an API server did not enforce that, the edit is ignored. */
+  void noteSpecChange() {
+    PolarDBBackupSpec spec = backup.getSpec();
+    if (status.getAcceptedDbClusterId() == null || spec == null) {
+      return;
+    }
+    boolean changed =
+        !spec.dbClusterId().equals(status.getAcceptedDbClusterId())
+            || !spec.regionId().equals(status.getAcceptedRegionId());
+    if (changed && status.condition(Reasons.SPEC_CHANGE_IGNORED).isEmpty()) {
+      String message =
+          "The spec is immutable: this backup stays with cluster "
+              + status.getAcceptedDbClusterId()
+              + " in "
+              + status.getAcceptedRegionId()
+              + ". Create a new PolarDBBackup for another cluster.";
+      status.setCondition(
+          Reasons.SPEC_CHANGE_IGNORED, true, Reasons.SPEC_CHANGE_IGNORED, message, clock.instant());
+      events.warning(backup, Reasons.SPEC_CHANGE_IGNORED, message);
+    } else if (!changed) {
+      status.removeCondition(Reasons.SPEC_CHANGE_IGNORED);
+    }
+    status.observed(PolarDBBackupReconciler.generation(backup));
+  }
+
+  /** What this object does with the cloud while it runs: its kind of work, and deletion. */
+  Set<GrantedAction> neededActions() {
+    Set<GrantedAction> needed =
+        EnumSet.of(backup.getSpec().adopts() ? GrantedAction.Adopt : GrantedAction.Backup);
+    if (backup.getSpec().effectiveDeletionPolicy() == DeletionPolicy.Delete) {
+      needed.add(GrantedAction.Delete);
+    }
+    return needed;
+  }
+
+  /**
+   * True when this object may act: it brings its own credentials (then Alibaba's RAM decides), or a
+   * grant allows {@code actions} for its namespace and cluster. Otherwise status says what is
+   * missing (with one Warning per new refusal) and nothing may be called.
+   */
+  boolean permitted(Set<GrantedAction> actions) {
+    Optional<String> refusal = refusal(actions);
+    if (refusal.isEmpty()) {
+      return true;
+    }
+    String message = refusal.get();
+    if (!Reasons.NOT_PERMITTED.equals(status.getReason()) || !message.equals(status.getMessage())) {
+      events.warning(backup, Reasons.NOT_PERMITTED, message);
+      log("not permitted: {}", message);
+    }
+    status.notPermitted(message, clock.instant());
+    return false;
+  }
+
+  /**
+   * Why this object may not take {@code actions}, or empty when it may: its own credentials, or a
+   * grant (remembered for {@link #credentials()}).
+   */
+  Optional<String> refusal(Set<GrantedAction> actions) {
+    if (backup.getSpec().credentialsSecretRef() != null) {
+      return Optional.empty();
+    }
+    String namespace = backup.getMetadata().getNamespace();
+    ResourceID id = ResourceID.fromResource(backup);
+    awaitingGrant.add(id);
+    Map<String, String> labels =
+        namespaces == null
+            ? null
+            : namespaces
+                .get(new ResourceID(namespace))
+                .map(ns -> ns.getMetadata().getLabels())
+                .orElse(null);
+    AccessGrants.Decision decision =
+        AccessGrants.decide(
+            grants == null ? Stream.empty() : grants.list(),
+            labels,
+            new AccessGrants.Request(namespace, regionId(), clusterId(), actions));
+    if (decision instanceof AccessGrants.Granted granted) {
+      grant = granted.grant();
+      awaitingGrant.remove(id);
+      return Optional.empty();
+    }
+    return Optional.of(((AccessGrants.Refused) decision).message());
+  }
+
+  /**
+   * The credential for this backup, or a recorded problem (status and event) and empty, with {@link
+   * #credentialsRetry} set. A Secret of a backup whose cloud backup is to be deleted with it is
+   * kept by a finalizer from before the first call made with it ({@link CredentialsInUse}).
+   */
+  Optional<CredentialsProvider> credentials() {
+    var ref = backup.getSpec().credentialsSecretRef();
+    if (ref == null && grant == null) {
+      throw new IllegalStateException("credentials() before permitted()");
+    }
+    if (ref == null && grant.getSpec().lendsOperatorIdentity()) {
+      return Optional.of(operatorCredentials);
+    }
+    // The team's own Secret, or the one a grant names in the operator's namespace.
+    boolean own = ref != null;
+    String namespace = own ? backup.getMetadata().getNamespace() : operatorNamespace;
+    String name = own ? ref.name() : grant.getSpec().credentials().secretName();
+    Optional<Secret> secret = namespace == null ? Optional.empty() : secrets.get(namespace, name);
+    SecretCredentials.Resolved resolved =
+        namespace == null
+            ? SecretCredentials.Resolved.problem(
+                Reasons.SECRET_NOT_FOUND,
+                "PolarDBAccessGrant "
+                    + grant.getMetadata().getName()
+                    + " names a Secret in the operator's namespace, which this operator does not"
+                    + " know: run it with --operator-namespace or POD_NAMESPACE.")
+            : SecretCredentials.from(secret, namespace, name);
+    if (resolved.credentials().isPresent()) {
+      // Only a team's own Secret goes with its namespace; the operator's namespace outlives it.
+      Secret used = own ? credentialsInUse.protect(backup, secret.get()) : secret.get();
+      secretVersion = used.getMetadata().getResourceVersion();
+      return resolved.credentials().map(CredentialsProvider::of);
+    }
+    // Read again at the next attempt, not after the rest of its time in the cache.
+    secret.ifPresent(s -> secrets.forget(namespace, name, s.getMetadata().getResourceVersion()));
+    if (!status.isTerminal() && !resolved.reason().equals(status.getReason())) {
+      events.warning(backup, resolved.reason(), resolved.problem());
+      log("{}", resolved.problem());
+    }
+    credentialsRetry = settings.deletionRetry();
+    if (!status.isTerminal()) {
+      credentialsRetry =
+          PolarDBBackupReconciler.growingRetry(
+              settings, clock, status.waitingForCredentialsSince(clock.instant()));
+      Instant next = clock.instant().plus(credentialsRetry);
+      status.retrying(resolved.reason(), resolved.problem(), next, null, clock.instant());
+      // A Secret problem is not a burst of API errors: keep the error backoff where it was.
+      status.setConsecutiveErrors(original == null ? null : original.getConsecutiveErrors());
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * PolarDB refused this backup's credentials: how long to wait. A Secret's are read again at the
+   * next attempt, which comes soon at first (someone may be fixing the Secret right now: nothing
+   * watches it) and later as the problem lasts; the operator's own wait {@code authRetry}.
+   */
+  Duration credentialsRefused() {
+    var ref = backup.getSpec().credentialsSecretRef();
+    if (ref != null) {
+      secrets.forget(backup.getMetadata().getNamespace(), ref.name(), secretVersion);
+    } else if (grant != null && !grant.getSpec().lendsOperatorIdentity()) {
+      secrets.forget(operatorNamespace, grant.getSpec().credentials().secretName(), secretVersion);
+    } else {
+      return settings.authRetry();
+    }
+    return PolarDBBackupReconciler.growingRetry(
+        settings, clock, status.waitingForCredentialsSince(clock.instant()));
+  }
+
+  /**
+   * Writes status now when it changed, through the status subresource with optimistic locking: a
+   * stale view gets a conflict (and a retry) instead of overwriting newer status.
+   */
+  void save() {
+    PolarDBBackupStatus current = latest.getStatus();
+    if (status.equals(current)) {
+      return;
+    }
+    PolarDBBackup copy = new PolarDBBackup();
+    copy.setMetadata(latest.getMetadata());
+    copy.setSpec(latest.getSpec());
+    copy.setStatus(status.copy());
+    latest = StatusWriter.update(context, latest, copy);
+    if (status.getPhase() != null && (current == null || current.getPhase() != status.getPhase())) {
+      log(
+          "phase {} -> {} ({})",
+          current == null ? "none" : current.getPhase(),
+          status.getPhase(),
+          status.getReason());
+      phaseChanged();
+    }
+  }
+
+  private void phaseChanged() {
+    switch (status.getPhase()) {
+      case Running -> observer.backupStarted(regionId(), clusterId());
+      case Succeeded ->
+          observer.backupSucceeded(
+              regionId(), clusterId(), Instant.parse(status.getCompletionTime()));
+      case Failed -> observer.backupFailed(regionId(), clusterId(), status.getReason());
+      case Pending, WaitingForQuota -> {}
+    }
+  }
+
+  UpdateControl<PolarDBBackup> saveAndWait(Duration delay) {
+    save();
+    UpdateControl<PolarDBBackup> control = UpdateControl.noUpdate();
+    return delay == null ? control : control.rescheduleAfter(delay);
+  }
+
+  void log(String format, Object... args) {
+    ResourceLog.info(log, backup, format, args);
+  }
+}
