@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -138,41 +137,12 @@ public class PolarDBBackupStatus {
     return status;
   }
 
-  /** A deep copy, to change without touching the cached object. */
+  /**
+   * A deep copy, to change without touching the cached object: every field that is persisted, and
+   * only those (see {@link PersistedForm}).
+   */
   public PolarDBBackupStatus copy() {
-    PolarDBBackupStatus c = new PolarDBBackupStatus();
-    c.phase = phase;
-    c.reason = reason;
-    c.message = message;
-    c.clientToken = clientToken;
-    c.attempt = attempt;
-    c.backupJobId = backupJobId;
-    c.backupId = backupId;
-    c.lastRequestId = lastRequestId;
-    c.startTime = startTime;
-    c.jobStartTime = jobStartTime;
-    c.completionTime = completionTime;
-    c.progress = progress;
-    c.progressStatus = progressStatus;
-    c.backupSetSize = backupSetSize;
-    c.consistentTime = consistentTime;
-    c.nextAttemptTime = nextAttemptTime;
-    c.observedGeneration = observedGeneration;
-    c.acceptedDbClusterId = acceptedDbClusterId;
-    c.acceptedRegionId = acceptedRegionId;
-    c.quotaWaits = quotaWaits;
-    c.consecutiveErrors = consecutiveErrors;
-    c.clusterWaitSince = clusterWaitSince;
-    c.credentialsWaitSince = credentialsWaitSince;
-    c.createOutcomeUnknown = createOutcomeUnknown;
-    c.clientTokenFirstSent = clientTokenFirstSent;
-    c.clientTokenLastSent = clientTokenLastSent;
-    c.preexistingBackupIds =
-        preexistingBackupIds == null ? null : List.copyOf(preexistingBackupIds);
-    c.uncertainMatch = uncertainMatch == null ? null : List.copyOf(uncertainMatch);
-    c.jobEndedTime = jobEndedTime;
-    c.conditions = Conditions.copy(conditions);
-    return c;
+    return PersistedForm.copy(this);
   }
 
   // ---- transitions ----
@@ -750,45 +720,14 @@ public class PolarDBBackupStatus {
     this.conditions = conditions;
   }
 
+  /** Equal when both would be written as the same status: every field, conditions included. */
   @Override
   public boolean equals(Object o) {
-    if (!(o instanceof PolarDBBackupStatus s)) {
-      return false;
-    }
-    return phase == s.phase
-        && Objects.equals(reason, s.reason)
-        && Objects.equals(message, s.message)
-        && Objects.equals(clientToken, s.clientToken)
-        && Objects.equals(attempt, s.attempt)
-        && Objects.equals(backupJobId, s.backupJobId)
-        && Objects.equals(backupId, s.backupId)
-        && Objects.equals(lastRequestId, s.lastRequestId)
-        && Objects.equals(startTime, s.startTime)
-        && Objects.equals(jobStartTime, s.jobStartTime)
-        && Objects.equals(completionTime, s.completionTime)
-        && Objects.equals(progress, s.progress)
-        && Objects.equals(progressStatus, s.progressStatus)
-        && Objects.equals(backupSetSize, s.backupSetSize)
-        && Objects.equals(consistentTime, s.consistentTime)
-        && Objects.equals(nextAttemptTime, s.nextAttemptTime)
-        && Objects.equals(observedGeneration, s.observedGeneration)
-        && Objects.equals(acceptedDbClusterId, s.acceptedDbClusterId)
-        && Objects.equals(acceptedRegionId, s.acceptedRegionId)
-        && Objects.equals(quotaWaits, s.quotaWaits)
-        && Objects.equals(consecutiveErrors, s.consecutiveErrors)
-        && Objects.equals(clusterWaitSince, s.clusterWaitSince)
-        && Objects.equals(credentialsWaitSince, s.credentialsWaitSince)
-        && Objects.equals(createOutcomeUnknown, s.createOutcomeUnknown)
-        && Objects.equals(clientTokenFirstSent, s.clientTokenFirstSent)
-        && Objects.equals(clientTokenLastSent, s.clientTokenLastSent)
-        && Objects.equals(preexistingBackupIds, s.preexistingBackupIds)
-        && Objects.equals(uncertainMatch, s.uncertainMatch)
-        && Objects.equals(jobEndedTime, s.jobEndedTime)
-        && Objects.equals(conditions, s.conditions);
+    return o instanceof PolarDBBackupStatus s && PersistedForm.same(this, s);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(phase, backupJobId, backupId, attempt, progress, reason);
+    return PersistedForm.hash(this);
   }
 }
