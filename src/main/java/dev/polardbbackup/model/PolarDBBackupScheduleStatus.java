@@ -113,7 +113,10 @@ public class PolarDBBackupScheduleStatus {
     return Optional.ofNullable(pendingTickTime).map(Instant::parse);
   }
 
-  // ---- accessors (Jackson and the CRD generator read these) ----
+  // ---- accessors ----
+  // A getter makes a field a property: Jackson writes it and the CRD generator reads it. Jackson
+  // reads it back into the field itself where there is no setter, so a new field needs only its
+  // getter; setters are here only for code that sets a field without a transition.
 
   public Long getObservedGeneration() {
     return observedGeneration;
@@ -175,10 +178,6 @@ public class PolarDBBackupScheduleStatus {
     return created;
   }
 
-  public void setCreated(Integer created) {
-    this.created = created;
-  }
-
   public Integer getMissedTicks() {
     return missedTicks;
   }
@@ -237,10 +236,6 @@ public class PolarDBBackupScheduleStatus {
 
   public List<Condition> getConditions() {
     return conditions;
-  }
-
-  public void setConditions(List<Condition> conditions) {
-    this.conditions = conditions;
   }
 
   /** Equal when both would be written as the same status: every field, conditions included. */

@@ -477,7 +477,10 @@ public class PolarDBBackupStatus {
     return phase != null && phase.isTerminal();
   }
 
-  // ---- accessors (Jackson and the CRD generator read these) ----
+  // ---- accessors ----
+  // A getter makes a field a property: Jackson writes it and the CRD generator reads it. Jackson
+  // reads it back into the field itself where there is no setter, so a new field needs only its
+  // getter; setters are here only for code that sets a field without a transition.
 
   @JsonProperty
   public Phase getPhase() {
@@ -490,10 +493,6 @@ public class PolarDBBackupStatus {
 
   public String getReason() {
     return reason;
-  }
-
-  public void setReason(String reason) {
-    this.reason = reason;
   }
 
   public String getMessage() {
@@ -540,24 +539,12 @@ public class PolarDBBackupStatus {
     return lastRequestId;
   }
 
-  public void setLastRequestId(String lastRequestId) {
-    this.lastRequestId = lastRequestId;
-  }
-
   public String getStartTime() {
     return startTime;
   }
 
-  public void setStartTime(String startTime) {
-    this.startTime = startTime;
-  }
-
   public String getJobStartTime() {
     return jobStartTime;
-  }
-
-  public void setJobStartTime(String jobStartTime) {
-    this.jobStartTime = jobStartTime;
   }
 
   public String getCompletionTime() {
@@ -572,40 +559,20 @@ public class PolarDBBackupStatus {
     return progress;
   }
 
-  public void setProgress(Integer progress) {
-    this.progress = progress;
-  }
-
   public String getProgressStatus() {
     return progressStatus;
-  }
-
-  public void setProgressStatus(String progressStatus) {
-    this.progressStatus = progressStatus;
   }
 
   public Long getBackupSetSize() {
     return backupSetSize;
   }
 
-  public void setBackupSetSize(Long backupSetSize) {
-    this.backupSetSize = backupSetSize;
-  }
-
   public String getConsistentTime() {
     return consistentTime;
   }
 
-  public void setConsistentTime(String consistentTime) {
-    this.consistentTime = consistentTime;
-  }
-
   public String getNextAttemptTime() {
     return nextAttemptTime;
-  }
-
-  public void setNextAttemptTime(String nextAttemptTime) {
-    this.nextAttemptTime = nextAttemptTime;
   }
 
   public Long getObservedGeneration() {
@@ -620,16 +587,8 @@ public class PolarDBBackupStatus {
     return acceptedDbClusterId;
   }
 
-  public void setAcceptedDbClusterId(String v) {
-    this.acceptedDbClusterId = v;
-  }
-
   public String getAcceptedRegionId() {
     return acceptedRegionId;
-  }
-
-  public void setAcceptedRegionId(String v) {
-    this.acceptedRegionId = v;
   }
 
   public Integer getQuotaWaits() {
@@ -652,72 +611,36 @@ public class PolarDBBackupStatus {
     return clusterWaitSince;
   }
 
-  public void setClusterWaitSince(String v) {
-    this.clusterWaitSince = v;
-  }
-
   public String getCredentialsWaitSince() {
     return credentialsWaitSince;
-  }
-
-  public void setCredentialsWaitSince(String v) {
-    this.credentialsWaitSince = v;
   }
 
   public Boolean getCreateOutcomeUnknown() {
     return createOutcomeUnknown;
   }
 
-  public void setCreateOutcomeUnknown(Boolean v) {
-    this.createOutcomeUnknown = v;
-  }
-
   public String getClientTokenFirstSent() {
     return clientTokenFirstSent;
-  }
-
-  public void setClientTokenFirstSent(String v) {
-    this.clientTokenFirstSent = v;
   }
 
   public String getClientTokenLastSent() {
     return clientTokenLastSent;
   }
 
-  public void setClientTokenLastSent(String v) {
-    this.clientTokenLastSent = v;
-  }
-
   public List<String> getPreexistingBackupIds() {
     return preexistingBackupIds;
-  }
-
-  public void setPreexistingBackupIds(List<String> v) {
-    this.preexistingBackupIds = v;
   }
 
   public List<String> getUncertainMatch() {
     return uncertainMatch;
   }
 
-  public void setUncertainMatch(List<String> v) {
-    this.uncertainMatch = v;
-  }
-
   public String getJobEndedTime() {
     return jobEndedTime;
   }
 
-  public void setJobEndedTime(String v) {
-    this.jobEndedTime = v;
-  }
-
   public List<Condition> getConditions() {
     return conditions;
-  }
-
-  public void setConditions(List<Condition> conditions) {
-    this.conditions = conditions;
   }
 
   /** Equal when both would be written as the same status: every field, conditions included. */
