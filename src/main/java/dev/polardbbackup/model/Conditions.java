@@ -45,15 +45,6 @@ public final class Conditions {
     return result;
   }
 
-  /** A deep copy, so that a status copy can change its conditions without touching the original. */
-  public static List<Condition> copy(List<Condition> conditions) {
-    List<Condition> copy = new ArrayList<>();
-    if (conditions != null) {
-      conditions.forEach(c -> copy.add(new ConditionBuilder(c).build()));
-    }
-    return copy;
-  }
-
   public static Optional<Condition> find(List<Condition> conditions, String type) {
     return conditions == null
         ? Optional.empty()

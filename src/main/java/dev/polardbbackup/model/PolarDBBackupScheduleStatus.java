@@ -4,9 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /** What a schedule has done and will do next. */
@@ -67,25 +65,12 @@ public class PolarDBBackupScheduleStatus {
 
   public PolarDBBackupScheduleStatus() {}
 
+  /**
+   * A deep copy, to change without touching the cached object: every field that is persisted, and
+   * only those (see {@link PersistedForm}).
+   */
   public PolarDBBackupScheduleStatus copy() {
-    var c = new PolarDBBackupScheduleStatus();
-    c.observedGeneration = observedGeneration;
-    c.lastScheduleTime = lastScheduleTime;
-    c.nextScheduleTime = nextScheduleTime;
-    c.lastSuccessfulBackup = lastSuccessfulBackup;
-    c.active = active == null ? null : new ArrayList<>(active);
-    c.succeeded = succeeded;
-    c.failed = failed;
-    c.created = created;
-    c.missedTicks = missedTicks;
-    c.deleted = deleted;
-    c.lastTickTime = lastTickTime;
-    c.pendingTickTime = pendingTickTime;
-    c.observedSchedule = observedSchedule;
-    c.lastRotationTime = lastRotationTime;
-    c.quotaRotation = quotaRotation;
-    c.conditions = conditions == null ? null : Conditions.copy(conditions);
-    return c;
+    return PersistedForm.copy(this);
   }
 
   public void setCondition(String type, boolean value, String why, String text, Instant now) {
@@ -128,7 +113,10 @@ public class PolarDBBackupScheduleStatus {
     return Optional.ofNullable(pendingTickTime).map(Instant::parse);
   }
 
-  // ---- accessors (Jackson and the CRD generator read these) ----
+  // ---- accessors ----
+  // A getter makes a field a property: Jackson writes it and the CRD generator reads it. Jackson
+  // reads it back into the field itself where there is no setter, so a new field needs only its
+  // getter; setters are here only for code that sets a field without a transition.
 
   public Long getObservedGeneration() {
     return observedGeneration;
@@ -188,10 +176,6 @@ public class PolarDBBackupScheduleStatus {
 
   public Integer getCreated() {
     return created;
-  }
-
-  public void setCreated(Integer created) {
-    this.created = created;
   }
 
   public Integer getMissedTicks() {
@@ -254,38 +238,14 @@ public class PolarDBBackupScheduleStatus {
     return conditions;
   }
 
-  public void setConditions(List<Condition> conditions) {
-    this.conditions = conditions;
-  }
-
+  /** Equal when both would be written as the same status: every field, conditions included. */
   @Override
   public boolean equals(Object o) {
-    if (this == o) {
-      return true;
-    }
-    if (!(o instanceof PolarDBBackupScheduleStatus s)) {
-      return false;
-    }
-    return Objects.equals(observedGeneration, s.observedGeneration)
-        && Objects.equals(lastScheduleTime, s.lastScheduleTime)
-        && Objects.equals(nextScheduleTime, s.nextScheduleTime)
-        && Objects.equals(lastSuccessfulBackup, s.lastSuccessfulBackup)
-        && Objects.equals(active, s.active)
-        && Objects.equals(succeeded, s.succeeded)
-        && Objects.equals(failed, s.failed)
-        && Objects.equals(created, s.created)
-        && Objects.equals(missedTicks, s.missedTicks)
-        && Objects.equals(deleted, s.deleted)
-        && Objects.equals(lastTickTime, s.lastTickTime)
-        && Objects.equals(pendingTickTime, s.pendingTickTime)
-        && Objects.equals(observedSchedule, s.observedSchedule)
-        && Objects.equals(lastRotationTime, s.lastRotationTime)
-        && Objects.equals(quotaRotation, s.quotaRotation)
-        && Objects.equals(conditions, s.conditions);
+    return o instanceof PolarDBBackupScheduleStatus s && PersistedForm.same(this, s);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(lastTickTime, lastScheduleTime, nextScheduleTime, created);
+    return PersistedForm.hash(this);
   }
 }

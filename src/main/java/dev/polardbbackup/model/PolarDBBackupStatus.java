@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -138,41 +137,12 @@ public class PolarDBBackupStatus {
     return status;
   }
 
-  /** A deep copy, to change without touching the cached object. */
+  /**
+   * A deep copy, to change without touching the cached object: every field that is persisted, and
+   * only those (see {@link PersistedForm}).
+   */
   public PolarDBBackupStatus copy() {
-    PolarDBBackupStatus c = new PolarDBBackupStatus();
-    c.phase = phase;
-    c.reason = reason;
-    c.message = message;
-    c.clientToken = clientToken;
-    c.attempt = attempt;
-    c.backupJobId = backupJobId;
-    c.backupId = backupId;
-    c.lastRequestId = lastRequestId;
-    c.startTime = startTime;
-    c.jobStartTime = jobStartTime;
-    c.completionTime = completionTime;
-    c.progress = progress;
-    c.progressStatus = progressStatus;
-    c.backupSetSize = backupSetSize;
-    c.consistentTime = consistentTime;
-    c.nextAttemptTime = nextAttemptTime;
-    c.observedGeneration = observedGeneration;
-    c.acceptedDbClusterId = acceptedDbClusterId;
-    c.acceptedRegionId = acceptedRegionId;
-    c.quotaWaits = quotaWaits;
-    c.consecutiveErrors = consecutiveErrors;
-    c.clusterWaitSince = clusterWaitSince;
-    c.credentialsWaitSince = credentialsWaitSince;
-    c.createOutcomeUnknown = createOutcomeUnknown;
-    c.clientTokenFirstSent = clientTokenFirstSent;
-    c.clientTokenLastSent = clientTokenLastSent;
-    c.preexistingBackupIds =
-        preexistingBackupIds == null ? null : List.copyOf(preexistingBackupIds);
-    c.uncertainMatch = uncertainMatch == null ? null : List.copyOf(uncertainMatch);
-    c.jobEndedTime = jobEndedTime;
-    c.conditions = Conditions.copy(conditions);
-    return c;
+    return PersistedForm.copy(this);
   }
 
   // ---- transitions ----
@@ -507,7 +477,10 @@ public class PolarDBBackupStatus {
     return phase != null && phase.isTerminal();
   }
 
-  // ---- accessors (Jackson and the CRD generator read these) ----
+  // ---- accessors ----
+  // A getter makes a field a property: Jackson writes it and the CRD generator reads it. Jackson
+  // reads it back into the field itself where there is no setter, so a new field needs only its
+  // getter; setters are here only for code that sets a field without a transition.
 
   @JsonProperty
   public Phase getPhase() {
@@ -520,10 +493,6 @@ public class PolarDBBackupStatus {
 
   public String getReason() {
     return reason;
-  }
-
-  public void setReason(String reason) {
-    this.reason = reason;
   }
 
   public String getMessage() {
@@ -570,24 +539,12 @@ public class PolarDBBackupStatus {
     return lastRequestId;
   }
 
-  public void setLastRequestId(String lastRequestId) {
-    this.lastRequestId = lastRequestId;
-  }
-
   public String getStartTime() {
     return startTime;
   }
 
-  public void setStartTime(String startTime) {
-    this.startTime = startTime;
-  }
-
   public String getJobStartTime() {
     return jobStartTime;
-  }
-
-  public void setJobStartTime(String jobStartTime) {
-    this.jobStartTime = jobStartTime;
   }
 
   public String getCompletionTime() {
@@ -602,40 +559,20 @@ public class PolarDBBackupStatus {
     return progress;
   }
 
-  public void setProgress(Integer progress) {
-    this.progress = progress;
-  }
-
   public String getProgressStatus() {
     return progressStatus;
-  }
-
-  public void setProgressStatus(String progressStatus) {
-    this.progressStatus = progressStatus;
   }
 
   public Long getBackupSetSize() {
     return backupSetSize;
   }
 
-  public void setBackupSetSize(Long backupSetSize) {
-    this.backupSetSize = backupSetSize;
-  }
-
   public String getConsistentTime() {
     return consistentTime;
   }
 
-  public void setConsistentTime(String consistentTime) {
-    this.consistentTime = consistentTime;
-  }
-
   public String getNextAttemptTime() {
     return nextAttemptTime;
-  }
-
-  public void setNextAttemptTime(String nextAttemptTime) {
-    this.nextAttemptTime = nextAttemptTime;
   }
 
   public Long getObservedGeneration() {
@@ -650,16 +587,8 @@ public class PolarDBBackupStatus {
     return acceptedDbClusterId;
   }
 
-  public void setAcceptedDbClusterId(String v) {
-    this.acceptedDbClusterId = v;
-  }
-
   public String getAcceptedRegionId() {
     return acceptedRegionId;
-  }
-
-  public void setAcceptedRegionId(String v) {
-    this.acceptedRegionId = v;
   }
 
   public Integer getQuotaWaits() {
@@ -682,113 +611,46 @@ public class PolarDBBackupStatus {
     return clusterWaitSince;
   }
 
-  public void setClusterWaitSince(String v) {
-    this.clusterWaitSince = v;
-  }
-
   public String getCredentialsWaitSince() {
     return credentialsWaitSince;
-  }
-
-  public void setCredentialsWaitSince(String v) {
-    this.credentialsWaitSince = v;
   }
 
   public Boolean getCreateOutcomeUnknown() {
     return createOutcomeUnknown;
   }
 
-  public void setCreateOutcomeUnknown(Boolean v) {
-    this.createOutcomeUnknown = v;
-  }
-
   public String getClientTokenFirstSent() {
     return clientTokenFirstSent;
-  }
-
-  public void setClientTokenFirstSent(String v) {
-    this.clientTokenFirstSent = v;
   }
 
   public String getClientTokenLastSent() {
     return clientTokenLastSent;
   }
 
-  public void setClientTokenLastSent(String v) {
-    this.clientTokenLastSent = v;
-  }
-
   public List<String> getPreexistingBackupIds() {
     return preexistingBackupIds;
-  }
-
-  public void setPreexistingBackupIds(List<String> v) {
-    this.preexistingBackupIds = v;
   }
 
   public List<String> getUncertainMatch() {
     return uncertainMatch;
   }
 
-  public void setUncertainMatch(List<String> v) {
-    this.uncertainMatch = v;
-  }
-
   public String getJobEndedTime() {
     return jobEndedTime;
-  }
-
-  public void setJobEndedTime(String v) {
-    this.jobEndedTime = v;
   }
 
   public List<Condition> getConditions() {
     return conditions;
   }
 
-  public void setConditions(List<Condition> conditions) {
-    this.conditions = conditions;
-  }
-
+  /** Equal when both would be written as the same status: every field, conditions included. */
   @Override
   public boolean equals(Object o) {
-    if (!(o instanceof PolarDBBackupStatus s)) {
-      return false;
-    }
-    return phase == s.phase
-        && Objects.equals(reason, s.reason)
-        && Objects.equals(message, s.message)
-        && Objects.equals(clientToken, s.clientToken)
-        && Objects.equals(attempt, s.attempt)
-        && Objects.equals(backupJobId, s.backupJobId)
-        && Objects.equals(backupId, s.backupId)
-        && Objects.equals(lastRequestId, s.lastRequestId)
-        && Objects.equals(startTime, s.startTime)
-        && Objects.equals(jobStartTime, s.jobStartTime)
-        && Objects.equals(completionTime, s.completionTime)
-        && Objects.equals(progress, s.progress)
-        && Objects.equals(progressStatus, s.progressStatus)
-        && Objects.equals(backupSetSize, s.backupSetSize)
-        && Objects.equals(consistentTime, s.consistentTime)
-        && Objects.equals(nextAttemptTime, s.nextAttemptTime)
-        && Objects.equals(observedGeneration, s.observedGeneration)
-        && Objects.equals(acceptedDbClusterId, s.acceptedDbClusterId)
-        && Objects.equals(acceptedRegionId, s.acceptedRegionId)
-        && Objects.equals(quotaWaits, s.quotaWaits)
-        && Objects.equals(consecutiveErrors, s.consecutiveErrors)
-        && Objects.equals(clusterWaitSince, s.clusterWaitSince)
-        && Objects.equals(credentialsWaitSince, s.credentialsWaitSince)
-        && Objects.equals(createOutcomeUnknown, s.createOutcomeUnknown)
-        && Objects.equals(clientTokenFirstSent, s.clientTokenFirstSent)
-        && Objects.equals(clientTokenLastSent, s.clientTokenLastSent)
-        && Objects.equals(preexistingBackupIds, s.preexistingBackupIds)
-        && Objects.equals(uncertainMatch, s.uncertainMatch)
-        && Objects.equals(jobEndedTime, s.jobEndedTime)
-        && Objects.equals(conditions, s.conditions);
+    return o instanceof PolarDBBackupStatus s && PersistedForm.same(this, s);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(phase, backupJobId, backupId, attempt, progress, reason);
+    return PersistedForm.hash(this);
   }
 }
