@@ -43,8 +43,11 @@ public final class Events {
   /** Longer messages are cut: an Event is a line in {@code kubectl describe}, not a log. */
   static final int MAX_MESSAGE = 1000;
 
-  /** Writes of one Event, the first and the retries after a 409 from a concurrent writer. */
-  static final int MAX_ATTEMPTS = 3;
+  /**
+   * Writes of one Event: for a repeat, the create that finds it exists, then an update and at most
+   * two more after a 409 from a concurrent writer.
+   */
+  static final int MAX_ATTEMPTS = 4;
 
   private final KubernetesClient client;
   private final Clock clock;
@@ -147,25 +150,36 @@ public final class Events {
     String name = eventName(meta.getName(), sameEventKey(object, type, reason, written));
     var events = client.v1().events().inNamespace(namespace);
     String failure = null;
-    // Another replica, or another thread of this one, may write the same Event between our read
-    // and our write: the API server then answers 409 (the name exists, or the resourceVersion we
-    // read is stale) and we read it again, so that no repeat is lost from the count.
+    // Create first: a new Event, the common case, takes one request and only the `create` verb
+    // the shipped RBAC grants. A 409 on create means the Event exists: read it and count on it
+    // (that needs `get` and `update` on events). A 409 on update means another replica, or another
+    // thread of this one, wrote it after our read: read it again, so that no repeat is lost from
+    // the count. A 404 on read or update means it expired meanwhile: create it again.
+    boolean exists = false;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       try {
-        Event existing = events.withName(name).get();
         String now = clock.instant().toString();
-        if (existing == null) {
+        if (!exists) {
           events.resource(newEvent(namespace, name, object, type, reason, written, now)).create();
-        } else {
-          existing.setCount(existing.getCount() == null ? 2 : existing.getCount() + 1);
-          existing.setLastTimestamp(now);
-          // update() sends the resourceVersion that was read: a stale one gets 409.
-          events.resource(existing).update();
+          return;
         }
+        Event existing = events.withName(name).get();
+        if (existing == null) {
+          exists = false;
+          continue;
+        }
+        existing.setCount(existing.getCount() == null ? 2 : existing.getCount() + 1);
+        existing.setLastTimestamp(now);
+        // update() sends the resourceVersion that was read: a stale one gets 409.
+        events.resource(existing).update();
         return;
       } catch (KubernetesClientException e) {
         failure = e.getMessage();
-        if (e.getCode() != HTTP_CONFLICT && e.getCode() != HTTP_NOT_FOUND) {
+        if (e.getCode() == HTTP_CONFLICT) {
+          exists = true;
+        } else if (e.getCode() == HTTP_NOT_FOUND) {
+          exists = false;
+        } else {
           break;
         }
       }
