@@ -177,7 +177,9 @@ public final class Events {
         failure = e.getMessage();
         if (e.getCode() == HTTP_CONFLICT) {
           exists = true;
-        } else if (e.getCode() == HTTP_NOT_FOUND) {
+        } else if (e.getCode() == HTTP_NOT_FOUND && exists) {
+          // The Event went between our read and our update; a 404 on create (no such namespace)
+          // would not change on a retry.
           exists = false;
         } else {
           break;
