@@ -1,7 +1,12 @@
 package dev.polardbbackup.kube;
 
+import static java.net.HttpURLConnection.HTTP_CONFLICT;
+import static java.net.HttpURLConnection.HTTP_NOT_FOUND;
+
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -10,13 +15,17 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.HexFormat;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Kubernetes Events on a resource, so {@code kubectl describe} tells the user what the log tells
  * the operator's owner. An event that cannot be written is logged, never fatal.
+ *
+ * <p>A repeat (the same object, type, reason and message) is not a new Event: the existing one's
+ * {@code count} goes up and its {@code lastTimestamp} moves, as client-go's recorder and Flink's
+ * operator do, so a condition that persists across many reconcile passes is one line in {@code
+ * kubectl describe} ("x12 over 5m"), not a page of copies that pushes the rest out of sight.
  */
 public final class Events {
   private static final Logger log = LoggerFactory.getLogger(Events.class);
@@ -30,6 +39,15 @@ public final class Events {
 
   /** A DNS subdomain, which an Event's name must be, has at most 253 characters. */
   static final int MAX_NAME = 253;
+
+  /** Longer messages are cut: an Event is a line in {@code kubectl describe}, not a log. */
+  static final int MAX_MESSAGE = 1000;
+
+  /**
+   * Writes of one Event: for a repeat, the create that finds it exists, then an update and at most
+   * two more after a 409 from a concurrent writer.
+   */
+  static final int MAX_ATTEMPTS = 4;
 
   private final KubernetesClient client;
   private final Clock clock;
@@ -74,53 +92,125 @@ public final class Events {
   }
 
   private static String hash(String name) {
+    return sha256Hex(name, 5);
+  }
+
+  /**
+   * The part of an Event's name after the object's name: a hash of everything that makes two Events
+   * "the same" for {@code kubectl describe} (the object, including its uid, so a new object of the
+   * same name starts afresh; the type; the reason; the message as written), the aggregation key
+   * client-go's event correlator uses. A repeat therefore finds the earlier Event by name, from any
+   * replica and after a restart, for as long as the API server keeps it (its {@code --event-ttl},
+   * an hour by default); after that a repeat starts a new Event with count 1.
+   */
+  static String sameEventKey(ObjectReference object, String type, String reason, String message) {
+    StringBuilder key = new StringBuilder();
+    for (String field :
+        new String[] {
+          object.getApiVersion(),
+          object.getKind(),
+          object.getNamespace(),
+          object.getName(),
+          object.getUid(),
+          type,
+          reason,
+          message
+        }) {
+      // Length-prefixed, so that no two different field lists run together into the same text.
+      String text = field == null ? "" : field;
+      key.append(text.length()).append(':').append(text);
+    }
+    return sha256Hex(key.toString(), 8);
+  }
+
+  private static String sha256Hex(String text, int bytes) {
     try {
       byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 5);
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, bytes);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java platform has SHA-256", e);
     }
   }
 
   private void record(HasMetadata resource, String type, String reason, String message) {
-    String now = clock.instant().toString();
     var meta = resource.getMetadata();
     String namespace =
         meta.getNamespace() == null ? CLUSTER_SCOPED_EVENTS_NAMESPACE : meta.getNamespace();
-    var event =
-        new EventBuilder()
-            .withNewMetadata()
-            .withNamespace(namespace)
-            .withName(eventName(meta.getName(), UUID.randomUUID().toString().substring(0, 13)))
-            .endMetadata()
-            .withInvolvedObject(
-                new ObjectReferenceBuilder()
-                    .withApiVersion(resource.getApiVersion())
-                    .withKind(resource.getKind())
-                    .withNamespace(meta.getNamespace())
-                    .withName(meta.getName())
-                    .withUid(meta.getUid())
-                    .withResourceVersion(meta.getResourceVersion())
-                    .build())
-            .withType(type)
-            .withReason(reason)
-            .withMessage(message.length() > 1000 ? message.substring(0, 1000) : message)
-            .withFirstTimestamp(now)
-            .withLastTimestamp(now)
-            .withCount(1)
-            .withNewSource(COMPONENT, null)
-            .withReportingComponent(COMPONENT)
+    String written = message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) : message;
+    ObjectReference object =
+        new ObjectReferenceBuilder()
+            .withApiVersion(resource.getApiVersion())
+            .withKind(resource.getKind())
+            .withNamespace(meta.getNamespace())
+            .withName(meta.getName())
+            .withUid(meta.getUid())
+            .withResourceVersion(meta.getResourceVersion())
             .build();
-    try {
-      client.v1().events().inNamespace(namespace).resource(event).create();
-    } catch (KubernetesClientException e) {
-      log.warn(
-          "{}/{}: could not record event {}: {}",
-          namespace,
-          meta.getName(),
-          reason,
-          e.getMessage());
+    String name = eventName(meta.getName(), sameEventKey(object, type, reason, written));
+    var events = client.v1().events().inNamespace(namespace);
+    String failure = null;
+    // Create first: a new Event, the common case, takes one request and only the `create` verb
+    // the shipped RBAC grants. A 409 on create means the Event exists: read it and count on it
+    // (that needs `get` and `update` on events). A 409 on update means another replica, or another
+    // thread of this one, wrote it after our read: read it again, so that no repeat is lost from
+    // the count. A 404 on read or update means it expired meanwhile: create it again.
+    boolean exists = false;
+    for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      try {
+        String now = clock.instant().toString();
+        if (!exists) {
+          events.resource(newEvent(namespace, name, object, type, reason, written, now)).create();
+          return;
+        }
+        Event existing = events.withName(name).get();
+        if (existing == null) {
+          exists = false;
+          continue;
+        }
+        existing.setCount(existing.getCount() == null ? 2 : existing.getCount() + 1);
+        existing.setLastTimestamp(now);
+        // update() sends the resourceVersion that was read: a stale one gets 409.
+        events.resource(existing).update();
+        return;
+      } catch (KubernetesClientException e) {
+        failure = e.getMessage();
+        if (e.getCode() == HTTP_CONFLICT) {
+          exists = true;
+        } else if (e.getCode() == HTTP_NOT_FOUND && exists) {
+          // The Event went between our read and our update; a 404 on create (no such namespace)
+          // would not change on a retry.
+          exists = false;
+        } else {
+          break;
+        }
+      }
     }
+    log.warn("{}/{}: could not record event {}: {}", namespace, meta.getName(), reason, failure);
+  }
+
+  private static Event newEvent(
+      String namespace,
+      String name,
+      ObjectReference object,
+      String type,
+      String reason,
+      String message,
+      String now) {
+    return new EventBuilder()
+        .withNewMetadata()
+        .withNamespace(namespace)
+        .withName(name)
+        .endMetadata()
+        .withInvolvedObject(object)
+        .withType(type)
+        .withReason(reason)
+        .withMessage(message)
+        .withFirstTimestamp(now)
+        .withLastTimestamp(now)
+        .withCount(1)
+        .withNewSource(COMPONENT, null)
+        .withReportingComponent(COMPONENT)
+        .build();
   }
 }
