@@ -1,6 +1,6 @@
 package dev.polardbbackup.app;
 
-import dev.polardbbackup.backup.BackupObserver;
+import dev.polardbbackup.backup.BackupListener;
 import dev.polardbbackup.polardb.CallListener;
 import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * started, succeeded, failed and waiting for quota; PolarDB API calls by action and outcome with
  * latency; Kubernetes API requests by verb; and the last successful backup per cluster.
  */
-final class OperatorMetrics implements BackupObserver, CallListener {
+final class OperatorMetrics implements BackupListener, CallListener {
   final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, AtomicLong> lastSuccess = new ConcurrentHashMap<>();
 

@@ -47,7 +47,7 @@ final class BackupPass {
       ControllerSettings settings,
       Clock clock,
       Events events,
-      BackupObserver observer,
+      BackupListener listener,
       BackupClaims claims,
       SecretReader secrets,
       CredentialsInUse credentialsInUse,
@@ -60,7 +60,7 @@ final class BackupPass {
   private final ControllerSettings settings;
   private final Clock clock;
   private final Events events;
-  private final BackupObserver observer;
+  private final BackupListener listener;
   private final BackupClaims claims;
   private final SecretReader secrets;
   private final CredentialsInUse credentialsInUse;
@@ -89,7 +89,7 @@ final class BackupPass {
     this.settings = tools.settings();
     this.clock = tools.clock();
     this.events = tools.events();
-    this.observer = tools.observer();
+    this.listener = tools.listener();
     this.claims = tools.claims();
     this.secrets = tools.secrets();
     this.credentialsInUse = tools.credentialsInUse();
@@ -362,11 +362,11 @@ final class BackupPass {
 
   private void phaseChanged() {
     switch (status.getPhase()) {
-      case Running -> observer.backupStarted(regionId(), clusterId());
+      case Running -> listener.backupStarted(regionId(), clusterId());
       case Succeeded ->
-          observer.backupSucceeded(
+          listener.backupSucceeded(
               regionId(), clusterId(), Instant.parse(status.getCompletionTime()));
-      case Failed -> observer.backupFailed(regionId(), clusterId(), status.getReason());
+      case Failed -> listener.backupFailed(regionId(), clusterId(), status.getReason());
       case Pending, WaitingForQuota -> {}
     }
   }

@@ -85,7 +85,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private final Clock clock;
   private final RandomGenerator random;
   private final Events events;
-  private final BackupObserver observer;
+  private final BackupListener listener;
   private final ClusterQueue queue = new ClusterQueue();
   private final BackupClaims claims = new BackupClaims();
   private final ClusterObservations observations;
@@ -109,14 +109,14 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       Clock clock,
       RandomGenerator random,
       Events events,
-      BackupObserver observer,
+      BackupListener listener,
       SecretReader secrets,
       String operatorNamespace) {
     this.clients = clients;
     this.operatorNamespace = operatorNamespace;
     this.secrets = secrets;
     this.credentialsInUse = new CredentialsInUse(secrets);
-    this.observer = observer;
+    this.listener = listener;
     this.observations = new ClusterObservations(clock);
     this.pollTiming = new PollTiming(clock, settings);
     this.operatorCredentials = operatorCredentials;
@@ -658,7 +658,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
             + ".";
     step.status.waitForQuota(
         uid(step.backup), newToken, message, next, error.requestId(), clock.instant());
-    observer.quotaWait(step.regionId(), step.clusterId());
+    listener.quotaWait(step.regionId(), step.clusterId());
     step.log("quota exhausted, waiting {} (RequestId {})", delay, error.requestId());
     events.warning(step.backup, Reasons.WAITING_FOR_QUOTA, message);
     return step.saveAndWait(delay);
@@ -1205,7 +1205,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       queue.forget(cluster);
       observations.forget(cluster);
       claims.forget(cluster);
-      observer.clusterForgotten(cluster.regionId(), cluster.dbClusterId());
+      listener.clusterForgotten(cluster.regionId(), cluster.dbClusterId());
     }
   }
 
@@ -1602,7 +1602,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
         settings,
         clock,
         events,
-        observer,
+        listener,
         claims,
         secrets,
         credentialsInUse,

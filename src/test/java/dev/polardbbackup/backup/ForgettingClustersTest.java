@@ -33,8 +33,8 @@ class ForgettingClustersTest {
   /** The clusters the metrics would have series for: heard of and not forgotten since. */
   private final Set<ClusterRef> metered = ConcurrentHashMap.newKeySet();
 
-  private final BackupObserver meters =
-      new BackupObserver() {
+  private final BackupListener meters =
+      new BackupListener() {
         @Override
         public void backupStarted(String regionId, String dbClusterId) {
           metered.add(new ClusterRef(regionId, dbClusterId));
@@ -69,7 +69,7 @@ class ForgettingClustersTest {
     }
     harness =
         new OperatorHarness(client, emulator.build(), OperatorHarness.fastSettings())
-            .withObserver(meters)
+            .withListener(meters)
             .start();
     // A cluster that keeps one backup, and loses another: it must stay remembered.
     harness.create("stays", DeletionPolicy.Retain);

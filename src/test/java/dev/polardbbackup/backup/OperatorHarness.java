@@ -88,7 +88,7 @@ public final class OperatorHarness implements AutoCloseable {
   private ScheduleSettings scheduleSettings = fastScheduleSettings();
   private Operator operator;
   private final PassCounter passes = new PassCounter();
-  private BackupObserver observer = BackupObserver.NONE;
+  private BackupListener listener = BackupListener.NONE;
 
   /** The operator's reader of Secrets, made at start. */
   public SecretReader secrets;
@@ -159,9 +159,9 @@ public final class OperatorHarness implements AutoCloseable {
     return this;
   }
 
-  /** Tells {@code observer} what the backup controller would tell the metrics. */
-  public OperatorHarness withObserver(BackupObserver observer) {
-    this.observer = observer;
+  /** Tells {@code listener} what the backup controller would tell the metrics. */
+  public OperatorHarness withListener(BackupListener listener) {
+    this.listener = listener;
     return this;
   }
 
@@ -237,7 +237,7 @@ public final class OperatorHarness implements AutoCloseable {
             clock,
             new Random(7),
             new Events(client, clock),
-            observer,
+            listener,
             secrets,
             OPERATOR_NAMESPACE);
     operator.register(reconciler, c -> c.settingNamespaces(watched));

@@ -3,11 +3,11 @@ package dev.polardbbackup.backup;
 import java.time.Instant;
 
 /**
- * Told about the moments that matter to whoever runs the operator, so the application can count
- * them (metrics) without the controller depending on a metrics library.
+ * A listener told of the moments that matter to whoever runs the operator, so the application can
+ * count them (metrics) without the controller depending on a metrics library.
  */
-public interface BackupObserver {
-  BackupObserver NONE = new BackupObserver() {};
+public interface BackupListener {
+  BackupListener NONE = new BackupListener() {};
 
   /** PolarDB accepted a CreateBackup. */
   default void backupStarted(String regionId, String dbClusterId) {}
