@@ -10,6 +10,7 @@ import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.model.PolarDBBackupStatus;
 import dev.polardbbackup.model.Reasons;
+import dev.polardbbackup.polardb.ApiResult;
 import dev.polardbbackup.polardb.BackupTask;
 import dev.polardbbackup.polardb.CredentialsProvider;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -158,9 +159,7 @@ final class BackupPass {
    * this process a moment ago (a write the cache may not show yet).
    */
   Set<String> claimedByOthers() {
-    Set<String> ids =
-        new java.util.HashSet<>(
-            claims.heldByOthers(cluster(), PolarDBBackupReconciler.uid(backup)));
+    Set<String> ids = new java.util.HashSet<>(claims.heldByOthers(cluster(), uid(backup)));
     othersOnCluster().stream()
         .map(PolarDBBackupStatus::getBackupId)
         .filter(Objects::nonNull)
@@ -178,7 +177,7 @@ final class BackupPass {
 
   /** Claims a backup set for this resource; false if another one of this process holds it. */
   boolean claim(String backupId) {
-    return claims.claim(cluster(), backupId, PolarDBBackupReconciler.uid(backup));
+    return claims.claim(cluster(), backupId, uid(backup));
   }
 
   /** The spec is immutable; where an API server did not enforce that, the edit is ignored. */
@@ -203,7 +202,7 @@ final class BackupPass {
     } else if (!changed) {
       status.removeCondition(Reasons.SPEC_CHANGE_IGNORED);
     }
-    status.observed(PolarDBBackupReconciler.generation(backup));
+    status.observed(generation(backup));
   }
 
   /** What this object does with the cloud while it runs: its kind of work, and deletion. */
@@ -308,8 +307,7 @@ final class BackupPass {
     credentialsRetry = settings.deletionRetry();
     if (!status.isTerminal()) {
       credentialsRetry =
-          PolarDBBackupReconciler.growingRetry(
-              settings, clock, status.waitingForCredentialsSince(clock.instant()));
+          settings.credentialsRetry(clock, status.waitingForCredentialsSince(clock.instant()));
       Instant next = clock.instant().plus(credentialsRetry);
       status.retrying(resolved.reason(), resolved.problem(), next, null, clock.instant());
       // A Secret problem is not a burst of API errors: keep the error backoff where it was.
@@ -332,8 +330,7 @@ final class BackupPass {
     } else {
       return settings.authRetry();
     }
-    return PolarDBBackupReconciler.growingRetry(
-        settings, clock, status.waitingForCredentialsSince(clock.instant()));
+    return settings.credentialsRetry(clock, status.waitingForCredentialsSince(clock.instant()));
   }
 
   /**
@@ -379,5 +376,18 @@ final class BackupPass {
 
   void log(String format, Object... args) {
     ResourceLog.info(log, backup, format, args);
+  }
+
+  static String uid(PolarDBBackup b) {
+    return b.getMetadata().getUid();
+  }
+
+  static long generation(PolarDBBackup b) {
+    return Optional.ofNullable(b.getMetadata().getGeneration()).orElse(1L);
+  }
+
+  /** The RequestId of a successful reply, or null. */
+  static String requestId(ApiResult<?> result) {
+    return result instanceof ApiResult.Ok<?> ok ? ok.requestId() : null;
   }
 }

@@ -181,4 +181,17 @@ public record ControllerSettings(
           credentialsRetryInitial);
     }
   }
+
+  /**
+   * The wait before the next attempt while credentials are missing, unusable or refused since
+   * {@code since}: {@code credentialsRetryInitial} at first, then as long as the problem has
+   * lasted, up to {@code authRetry}. A fixed Secret is noticed soon after a quick fix, and a Secret
+   * left broken for days costs a read every {@code authRetry}.
+   */
+  Duration credentialsRetry(java.time.Clock clock, java.time.Instant since) {
+    Duration waited = Duration.between(since, clock.instant());
+    Duration delay =
+        waited.compareTo(credentialsRetryInitial) < 0 ? credentialsRetryInitial : waited;
+    return delay.compareTo(authRetry) > 0 ? authRetry : delay;
+  }
 }

@@ -1,0 +1,212 @@
+package dev.polardbbackup.backup;
+
+import static dev.polardbbackup.backup.BackupPass.requestId;
+
+import dev.polardbbackup.kube.Events;
+import dev.polardbbackup.model.PolarDBBackup;
+import dev.polardbbackup.model.Reasons;
+import dev.polardbbackup.polardb.ApiResult;
+import dev.polardbbackup.polardb.Backup;
+import dev.polardbbackup.polardb.BackupTask;
+import dev.polardbbackup.polardb.CredentialsProvider;
+import dev.polardbbackup.polardb.PolarDbClient;
+import dev.polardbbackup.polardb.PolarDbClientFactory;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Following a started backup: its job's progress from a look shared per cluster, then its backup
+ * set, until it is Succeeded or Failed.
+ */
+final class FollowPhase {
+  // The reconciler's logger: this phase's lines are the reconciler's.
+  private static final Logger log = LoggerFactory.getLogger(PolarDBBackupReconciler.class);
+  private final PolarDbClientFactory clients;
+  private final ControllerSettings settings;
+  private final Clock clock;
+  private final Events events;
+  private final ClusterObservations observations;
+  private final PollTiming pollTiming;
+  private final MatchPhase matching;
+  private final Failures failures;
+
+  FollowPhase(
+      PolarDbClientFactory clients,
+      ControllerSettings settings,
+      Clock clock,
+      Events events,
+      ClusterObservations observations,
+      PollTiming pollTiming,
+      MatchPhase matching,
+      Failures failures) {
+    this.clients = clients;
+    this.settings = settings;
+    this.clock = clock;
+    this.events = events;
+    this.observations = observations;
+    this.pollTiming = pollTiming;
+    this.matching = matching;
+    this.failures = failures;
+  }
+
+  UpdateControl<PolarDBBackup> follow(BackupPass step) {
+    Optional<CredentialsProvider> credentials = step.credentials();
+    if (credentials.isEmpty()) {
+      return step.saveAndWait(step.credentialsRetry);
+    }
+    PolarDbClient polarDb = clients.forRegion(step.regionId(), credentials.get());
+    String jobId = step.status.getBackupJobId();
+
+    // Progress first: one look at the cluster's jobs answers for every backup of it.
+    ApiResult<List<BackupTask>> tasks =
+        observations.look(
+            step.observationKey("tasks"),
+            pollTiming.oldestUsableTasksLook(step.status),
+            () -> polarDb.describeBackupTasks(step.clusterId(), Optional.empty()));
+    if (!tasks.isOk()) {
+      return failures.handle(step, tasks.error(), "DescribeBackupTasks");
+    }
+    Optional<BackupTask> task =
+        tasks.value().stream().filter(t -> jobId.equals(t.backupJobId())).findFirst();
+    task.flatMap(BackupTask::startTime).ifPresent(step.status::jobStarted);
+    step.listedJobs = tasks.value();
+    if (task.isPresent() && !task.get().finished()) {
+      BackupTask t = task.get();
+      step.status.progressed(
+          t.progressPercent(), t.progressStatus(), requestId(tasks), clock.instant());
+      Duration next = pollTiming.next(step.status);
+      log.debug(
+          "{}: job {} at {}% ({}), next look in {}",
+          step.backup.getMetadata().getName(),
+          jobId,
+          t.progressPercent(),
+          t.progressStatus(),
+          next);
+      return step.saveAndWait(next);
+    }
+    // The job has ended (Finished, or no longer listed after having been seen): the backup set
+    // tells how. A job never seen in DescribeBackupTasks may just not be listed yet: only its own
+    // id can answer for it until the grace has passed.
+    boolean ended = task.isPresent() || matching.jobMayHaveEnded(step.status);
+    ApiResult<BackupSetLocator.Match> located = matching.locateShared(step, polarDb);
+    if (!located.isOk()) {
+      return failures.handle(step, located.error(), "DescribeBackups");
+    }
+    BackupSetLocator.Match match = located.value();
+    if (match.set().isEmpty()) {
+      if (!ended) {
+        return step.saveAndWait(pollTiming.next(step.status));
+      }
+      Instant endedSince = step.status.jobEndedSince(clock.instant());
+      if (Duration.between(endedSince, clock.instant()).compareTo(settings.backupNotFoundTimeout())
+          > 0) {
+        String message =
+            "Backup job "
+                + jobId
+                + (match.undecided()
+                    ? " ended, but its backup set cannot be told apart from "
+                        + String.join(", ", match.otherCandidates())
+                        + ", which started in the same second (one may be someone else's)."
+                    : " ended but PolarDB lists no backup set for it"
+                        + (step.status.getJobStartTime() == null
+                            ? " (the job was never listed by DescribeBackupTasks)."
+                            : "."));
+        step.status.failed(Reasons.BACKUP_NOT_FOUND, message, requestId(located), clock.instant());
+        events.warning(step.backup, Reasons.BACKUP_NOT_FOUND, message);
+        return step.saveAndWait(null);
+      }
+      return step.saveAndWait(pollTiming.next(step.status));
+    }
+    Backup b = match.set().get();
+    step.status.identified(b.backupId());
+    if (match.ambiguous()) {
+      recordDoubt(step, b, match);
+    }
+    if (b.succeeded()) {
+      step.status.succeeded(
+          b.backupId(),
+          b.backupSetSize(),
+          b.consistentTime(),
+          b.endTime(),
+          requestId(located),
+          clock.instant());
+      step.log("backup {} succeeded", b.backupId());
+      events.normal(
+          step.backup,
+          Reasons.BACKUP_SUCCEEDED,
+          "Backup " + b.backupId() + " is complete (RequestId " + requestId(located) + ").");
+      return step.saveAndWait(null);
+    }
+    if (b.failed()) {
+      String message =
+          "PolarDB reports backup "
+              + b.backupId()
+              + " (job "
+              + jobId
+              + ") as Failed (RequestId "
+              + requestId(located)
+              + ").";
+      step.status.failed(Reasons.BACKUP_FAILED, message, requestId(located), clock.instant());
+      step.log("backup {} failed", b.backupId());
+      events.warning(step.backup, Reasons.BACKUP_FAILED, message);
+      return step.saveAndWait(null);
+    }
+    if (ended) {
+      // The docs name only Success and Failed; a set that stays in another status after its job
+      // ended would otherwise be polled for ever.
+      Instant endedSince = step.status.jobEndedSince(clock.instant());
+      if (Duration.between(endedSince, clock.instant()).compareTo(settings.backupNotFoundTimeout())
+          > 0) {
+        String message =
+            "Backup "
+                + b.backupId()
+                + " is still in status '"
+                + b.backupStatus()
+                + "' "
+                + settings.backupNotFoundTimeout()
+                + " after its job ended; PolarDB documents only Success and Failed. Treated as"
+                + " failed; check it in the PolarDB console.";
+        step.status.failed(
+            Reasons.BACKUP_STATUS_UNKNOWN, message, requestId(located), clock.instant());
+        events.warning(step.backup, Reasons.BACKUP_STATUS_UNKNOWN, message);
+        step.log("failed: {}", message);
+        return step.saveAndWait(null);
+      }
+    }
+    return step.saveAndWait(pollTiming.next(step.status));
+  }
+
+  /** Matched by start time with room for doubt: say so once; deletion will never delete it. */
+  private void recordDoubt(BackupPass step, Backup chosen, BackupSetLocator.Match match) {
+    List<String> candidates = new java.util.ArrayList<>();
+    candidates.add(chosen.backupId());
+    candidates.addAll(match.otherCandidates());
+    if (candidates.equals(step.status.getUncertainMatch())) {
+      return;
+    }
+    step.status.matchedWithDoubt(candidates);
+    String message =
+        "Backup job "
+            + step.status.getBackupJobId()
+            + " was matched to backup set "
+            + chosen.backupId()
+            + " by start time, but "
+            + String.join(", ", match.otherCandidates())
+            + " started at about the same time and no other PolarDBBackup claims "
+            + (match.otherCandidates().size() == 1 ? "it" : "them")
+            + ": one of them may have been made by someone else. This resource will never delete"
+            + " its cloud backup; check job "
+            + step.status.getBackupJobId()
+            + " in the PolarDB console.";
+    step.status.setCondition(
+        Reasons.UNCERTAIN_MATCH, true, Reasons.UNCERTAIN_MATCH, message, clock.instant());
+    events.warning(step.backup, Reasons.UNCERTAIN_MATCH, message);
+    step.log("{}", message);
+  }
+}
