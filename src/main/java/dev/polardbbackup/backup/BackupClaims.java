@@ -1,10 +1,8 @@
 package dev.polardbbackup.backup;
 
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 
 /**
  * Which PolarDBBackup (by UID) has taken which backup set, within this process. Two backups of one
@@ -23,12 +21,9 @@ final class BackupClaims {
     return holder == null || holder.equals(uid);
   }
 
-  /** The sets of this cluster that other UIDs hold. */
-  Set<String> heldByOthers(ClusterRef cluster, String uid) {
-    return byCluster.getOrDefault(cluster, Map.of()).entrySet().stream()
-        .filter(e -> !Objects.equals(e.getValue(), uid))
-        .map(Map.Entry::getKey)
-        .collect(Collectors.toSet());
+  /** The sets of this cluster held now: backup id to the UID that holds it. */
+  Map<String, String> held(ClusterRef cluster) {
+    return Map.copyOf(byCluster.getOrDefault(cluster, Map.of()));
   }
 
   /** The resource is gone: its sets are no longer held here. */

@@ -82,6 +82,8 @@ final class BackupPass {
   // The resourceVersion of the Secret whose credentials this pass uses, if any.
   private String secretVersion;
   private List<PolarDBBackupStatus> othersOnCluster;
+  // The sets of this cluster claimed in this process (backup id to UID), read once per pass.
+  private Map<String, String> claimsOnCluster;
   // The grant that allowed this pass's calls; null with the object's own credentials.
   private PolarDBAccessGrant grant;
 
@@ -136,22 +138,59 @@ final class BackupPass {
   }
 
   /**
-   * The statuses of the other PolarDBBackups of this cluster, as this process sees them: one scan
-   * of the cache per reconcile, so that every rule of a match reads the same snapshot.
+   * The statuses of the other PolarDBBackups of this cluster, as this process knows them: one scan
+   * of the cache and one read of the claims per reconcile, so that every rule of a match reads the
+   * same snapshot. A set that another one claimed here counts as identified by it, though the cache
+   * may not show that write yet: its set is not a candidate, so its job must not be counted as one
+   * still looking for a set either.
    */
   List<PolarDBBackupStatus> othersOnCluster() {
     if (othersOnCluster == null) {
-      othersOnCluster =
+      List<PolarDBBackup> others =
           context
               .getPrimaryCache()
               .list()
               .filter(o -> !Objects.equals(o.getMetadata().getUid(), backup.getMetadata().getUid()))
-              .map(PolarDBBackup::getStatus)
-              .filter(Objects::nonNull)
-              .filter(s -> clusterId().equals(s.getAcceptedDbClusterId()))
+              .filter(o -> o.getStatus() != null)
+              .filter(o -> clusterId().equals(o.getStatus().getAcceptedDbClusterId()))
               .toList();
+      othersOnCluster = withClaims(others, claimsOnCluster());
     }
     return othersOnCluster;
+  }
+
+  /**
+   * The statuses of {@code others}, where one that names no set yet but holds a claim in {@code
+   * claims} (backup id to UID) is shown as having identified the claimed set (the lowest id, should
+   * it hold several).
+   */
+  static List<PolarDBBackupStatus> withClaims(
+      List<PolarDBBackup> others, Map<String, String> claims) {
+    Map<String, String> setByHolder = new java.util.HashMap<>();
+    claims.forEach(
+        (set, holder) ->
+            setByHolder.merge(
+                holder, set, (a, b) -> BackupSetLocator.ID_ORDER.compare(a, b) <= 0 ? a : b));
+    return others.stream()
+        .map(
+            other -> {
+              PolarDBBackupStatus status = other.getStatus();
+              String claimed = setByHolder.get(uid(other));
+              if (status.getBackupId() != null || claimed == null) {
+                return status;
+              }
+              PolarDBBackupStatus known = status.copy();
+              known.identified(claimed);
+              return known;
+            })
+        .toList();
+  }
+
+  private Map<String, String> claimsOnCluster() {
+    if (claimsOnCluster == null) {
+      claimsOnCluster = claims.held(cluster());
+    }
+    return claimsOnCluster;
   }
 
   /**
@@ -159,7 +198,14 @@ final class BackupPass {
    * this process a moment ago (a write the cache may not show yet).
    */
   Set<String> claimedByOthers() {
-    Set<String> ids = new java.util.HashSet<>(claims.heldByOthers(cluster(), uid(backup)));
+    Set<String> ids = new java.util.HashSet<>();
+    claimsOnCluster()
+        .forEach(
+            (set, holder) -> {
+              if (!holder.equals(uid(backup))) {
+                ids.add(set);
+              }
+            });
     othersOnCluster().stream()
         .map(PolarDBBackupStatus::getBackupId)
         .filter(Objects::nonNull)
