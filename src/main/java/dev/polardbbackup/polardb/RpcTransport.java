@@ -77,6 +77,10 @@ final class RpcTransport {
         : http;
   }
 
+  /**
+   * One attempt, and a second only when the failure proves nothing happened and a fresh signature
+   * or a refreshed credential cures it.
+   */
   <T> ApiResult<T> call(String action, Map<String, String> params, Function<JsonNode, T> parser) {
     ApiResult<T> result = attempt(action, params, parser);
     if (!result.isOk()) {
