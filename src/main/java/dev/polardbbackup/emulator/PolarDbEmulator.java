@@ -1,6 +1,5 @@
 package dev.polardbbackup.emulator;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,23 +12,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The emulated service: clusters, backups, credentials and injected faults, behind one lock so
  * parallel requests never lose an update. All time comes from the injected {@link Clock} and all
  * randomness from the seed, so tests can move time forward instead of waiting.
  *
- * <p>A request goes through the steps of Alibaba's gateway in order: route (action and version),
- * authenticate, authorize (RAM), inject faults, then run the action. The lock is released while an
- * injected latency sleeps.
+ * <p>Requests take the steps of Alibaba's gateway (route, authenticate, authorize, inject faults,
+ * run the action) in {@code Gateway}; the public methods here build and steer the service.
  */
 public final class PolarDbEmulator {
-  private static final Logger LOG = LoggerFactory.getLogger(PolarDbEmulator.class);
-  static final String STS_ACTION = "AssumeRoleWithOIDC";
-  static final String STS_VERSION = "2015-04-01";
 
   /**
    * How the manual-backup quota is read. RETAINED: at most N manual backups exist at a time
@@ -59,22 +51,17 @@ public final class PolarDbEmulator {
 
   private final Object lock = new Object();
   private final Clock clock;
-  private final Ids ids;
   private final Clusters clusters = new Clusters();
   private final Backups backups;
   private final AccessKeys keys;
-  private final RequestAuthenticator authenticator;
-  private final StsService sts;
   private final Faults faults;
   private final PolarDbActions actions;
-  private final List<ApiCall> calls = new ArrayList<>();
-  private final Map<String, AtomicInteger> inFlight =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Gateway gateway;
   private Duration backupDuration;
 
   private PolarDbEmulator(Builder b) {
     this.clock = b.clock;
-    this.ids = new Ids(b.seed);
+    Ids ids = new Ids(b.seed);
     this.backupDuration = b.backupDuration;
     this.backups =
         new Backups(
@@ -82,8 +69,8 @@ public final class PolarDbEmulator {
             b.jobIdEqualsBackupId,
             b.tokenTtl);
     this.keys = new AccessKeys(b.accessKeys, ids.accountId());
-    this.authenticator = new RequestAuthenticator(keys, new NonceWindow());
-    this.sts = new StsService(b.oidcRoles, b.stsCredentialLifetime, keys, ids);
+    RequestAuthenticator authenticator = new RequestAuthenticator(keys, new NonceWindow());
+    StsService sts = new StsService(b.oidcRoles, b.stsCredentialLifetime, keys, ids);
     this.faults = new Faults(b.seed);
     this.actions =
         new PolarDbActions(
@@ -93,6 +80,7 @@ public final class PolarDbEmulator {
             () -> backupDuration,
             new PolarDbActions.Readings(
                 b.quotaCheckOrder, b.taskListingLag, b.taskRetention, b.deleteFailedBackups));
+    this.gateway = new Gateway(lock, clock, ids, keys, authenticator, sts, faults, actions);
     Instant now = clock.instant();
     b.clusters.forEach(c -> clusters.put(c.id(), c.regionId(), c.status(), now));
   }
@@ -392,7 +380,7 @@ public final class PolarDbEmulator {
 
   public Ledger ledger() {
     synchronized (lock) {
-      return new Ledger(backups.records(clock.instant()), calls);
+      return new Ledger(backups.records(clock.instant()), gateway.calls());
     }
   }
 
@@ -400,129 +388,11 @@ public final class PolarDbEmulator {
 
   /** Answers one RPC request; the reply may ask the server to drop the connection instead. */
   ApiReply handle(ApiRequest request) {
-    String requestId;
-    String action = actionOf(request);
-    Params params = new Params(request.params());
-    Faults.Decision fault;
-    synchronized (lock) {
-      requestId = ids.requestId();
-      try {
-        route(action, versionOf(request));
-        if (!STS_ACTION.equals(action)) {
-          String accessKeyId = authenticator.authenticate(request, clock.instant());
-          keys.requireAllowed(accessKeyId, action);
-        }
-        fault = faults.decide(action);
-      } catch (ApiError e) {
-        return answer(ApiReply.error(requestId, hostId(action), e), action, params);
-      }
-    }
-    // From here until the reply, the call is in flight (a test kills a client mid-call by this).
-    inFlight.computeIfAbsent(action, a -> new AtomicInteger()).incrementAndGet();
-    try {
-      sleep(fault.latency());
-      return decide(action, params, requestId, fault);
-    } finally {
-      inFlight.get(action).decrementAndGet();
-    }
+    return gateway.handle(request);
   }
 
   /** Calls of each action between passing the gateway and their reply. */
   public Map<String, Integer> inFlight() {
-    Map<String, Integer> counts = new java.util.TreeMap<>();
-    inFlight.forEach((action, n) -> counts.put(action, n.get()));
-    return counts;
-  }
-
-  private ApiReply decide(String action, Params params, String requestId, Faults.Decision fault) {
-    synchronized (lock) {
-      if (fault.rejection() != null) {
-        return answer(ApiReply.error(requestId, hostId(action), fault.rejection()), action, params);
-      }
-      ApiReply reply;
-      try {
-        reply = ApiReply.ok(requestId, run(action, params, requestId));
-      } catch (ApiError e) {
-        reply = ApiReply.error(requestId, hostId(action), e);
-      }
-      if (fault.loseResponse()) {
-        LOG.info("{} processed, reply dropped on purpose RequestId={}", action, requestId);
-        record(action, params, reply.status(), ApiCall.LOST_RESPONSE, requestId);
-        return reply.dropped();
-      }
-      return answer(reply, action, params);
-    }
-  }
-
-  private ObjectNode run(String action, Params params, String requestId) {
-    Instant now = clock.instant();
-    return STS_ACTION.equals(action)
-        ? sts.assumeRoleWithOidc(params, now)
-        : actions.run(action, params, now, requestId);
-  }
-
-  /** Alibaba routes by action and version before it looks at the signature. */
-  private static void route(String action, String version) {
-    if (action == null || action.isEmpty()) {
-      throw ApiError.missing("Action");
-    }
-    String expected;
-    if (STS_ACTION.equals(action)) {
-      expected = STS_VERSION;
-    } else if (PolarDbActions.ACTIONS.contains(action)) {
-      expected = PolarDbActions.VERSION;
-    } else {
-      throw new ApiError(
-          404,
-          "InvalidAction.NotFound",
-          "Specified api is not found, please check your url and method.");
-    }
-    if (version == null || version.isEmpty()) {
-      throw ApiError.missing("Version");
-    }
-    if (!expected.equals(version)) {
-      throw new ApiError(400, "InvalidVersion", "Specified parameter Version is not valid.");
-    }
-  }
-
-  private static String actionOf(ApiRequest request) {
-    String header = request.header("x-acs-action");
-    return header != null ? header : request.param("Action");
-  }
-
-  private static String versionOf(ApiRequest request) {
-    String header = request.header("x-acs-version");
-    return header != null ? header : request.param("Version");
-  }
-
-  private static String hostId(String action) {
-    return STS_ACTION.equals(action) ? "sts.aliyuncs.com" : "polardb.aliyuncs.com";
-  }
-
-  private ApiReply answer(ApiReply reply, String action, Params params) {
-    record(action, params, reply.status(), reply.code(), reply.requestId());
-    return reply;
-  }
-
-  private void record(String action, Params params, int status, String code, String requestId) {
-    calls.add(
-        new ApiCall(
-            clock.instant(),
-            action == null ? "" : action,
-            params.optional("DBClusterId").orElse(null),
-            status,
-            code,
-            requestId));
-  }
-
-  private static void sleep(Duration latency) {
-    if (latency.isZero()) {
-      return;
-    }
-    try {
-      Thread.sleep(latency.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    return gateway.inFlight();
   }
 }

@@ -21,7 +21,7 @@ public final class PolarDbClientFactory {
       Optional<URI> endpointOverride, OkHttpClient http, Clock clock, CallListener listener) {
     this.endpointOverride = endpointOverride;
     // Done once here rather than in every client the factory makes (one per reconcile).
-    this.http = PolarDbClient.withoutSilentRetries(http);
+    this.http = RpcTransport.withoutSilentRetries(http);
     this.clock = clock;
     this.listener = listener;
   }

@@ -1,0 +1,127 @@
+package dev.polardbbackup.polardb;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Reading PolarDB's JSON replies into the client's values. Scalars arrive as strings or numbers and
+ * are read leniently; only a field an action promises ({@link #requiredText}) fails the reply.
+ */
+final class Replies {
+
+  private Replies() {}
+
+  /** A 2xx reply without the fields an action promises. */
+  static final class MalformedReply extends RuntimeException {
+    MalformedReply(String message) {
+      super(message);
+    }
+  }
+
+  static List<BackupTask> parseTasks(JsonNode reply) {
+    List<BackupTask> tasks = new ArrayList<>();
+    for (JsonNode job : items(reply, "BackupJob")) {
+      tasks.add(
+          new BackupTask(
+              requiredText(job, "BackupJobId"),
+              text(job, "BackupProgressStatus").orElse(""),
+              text(job, "Process").map(Replies::percent).orElse(0),
+              text(job, "JobMode").orElse(""),
+              text(job, "StartTime").flatMap(Replies::instant),
+              text(job, "TaskAction").orElse("")));
+    }
+    return tasks;
+  }
+
+  static BackupPage parseBackupPage(JsonNode reply, DescribeBackupsQuery query) {
+    List<Backup> backups = new ArrayList<>();
+    for (JsonNode b : items(reply, "Backup")) {
+      backups.add(
+          new Backup(
+              requiredText(b, "BackupId"),
+              text(b, "DBClusterId").orElse(query.dbClusterId()),
+              text(b, "BackupStatus").orElse(""),
+              text(b, "BackupMode").orElse(""),
+              text(b, "BackupStartTime").flatMap(Replies::instant),
+              text(b, "BackupEndTime").flatMap(Replies::instant),
+              text(b, "BackupSetSize").flatMap(Replies::number),
+              text(b, "ConsistentTime").flatMap(Replies::number).map(Instant::ofEpochSecond)));
+    }
+    int total =
+        text(reply, "TotalRecordCount")
+            .flatMap(Replies::number)
+            .orElse((long) backups.size())
+            .intValue();
+    // The page is the one we asked for, whatever PageNumber the reply echoes: an endpoint that
+    // always echoes 1 would otherwise never reach the end.
+    return new BackupPage(List.copyOf(backups), total, query.pageNumber(), query.pageSize());
+  }
+
+  /** {@code Items.<name>[]}, tolerating a missing {@code Items} on an empty page. */
+  private static List<JsonNode> items(JsonNode reply, String name) {
+    JsonNode list = reply.path("Items").path(name);
+    List<JsonNode> out = new ArrayList<>();
+    if (list.isArray()) {
+      list.forEach(out::add);
+    } else if (list.isObject()) {
+      out.add(list);
+    }
+    return out;
+  }
+
+  static Optional<String> text(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    return value == null || value.isNull() || value.isContainerNode()
+        ? Optional.empty()
+        : Optional.of(value.asText());
+  }
+
+  static String requiredText(JsonNode node, String field) {
+    return text(node, field)
+        .filter(v -> !v.isEmpty())
+        .orElseThrow(() -> new MalformedReply("missing " + field));
+  }
+
+  private static Optional<Long> number(String text) {
+    try {
+      return text.isBlank() ? Optional.empty() : Optional.of(Long.parseLong(text.trim()));
+    } catch (NumberFormatException e) {
+      try {
+        return Optional.of((long) Double.parseDouble(text.trim()));
+      } catch (NumberFormatException notANumber) {
+        return Optional.empty();
+      }
+    }
+  }
+
+  private static int percent(String text) {
+    return number(text).map(n -> (int) Math.max(0, Math.min(100, n))).orElse(0);
+  }
+
+  /** UTC times as PolarDB writes them: with or without seconds. */
+  static Optional<Instant> instant(String text) {
+    String t = text.trim();
+    if (t.isEmpty()) {
+      return Optional.empty();
+    }
+    if (t.matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}Z")) {
+      t = t.substring(0, t.length() - 1) + ":00Z";
+    }
+    try {
+      return Optional.of(Instant.parse(t));
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  static Optional<Duration> retryAfter(String header) {
+    if (header == null) {
+      return Optional.empty();
+    }
+    return number(header).filter(ms -> ms >= 0).map(Duration::ofMillis);
+  }
+}
