@@ -16,15 +16,8 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -59,11 +52,7 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
   public static final String SCHEDULE_LABEL = PolarDBBackup.GROUP + "/schedule";
   public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 
-  private static final int MAX_NAME = 253;
-  private static final int MAX_LABEL_VALUE = 63;
   private static final Duration PAUSED_RECHECK = Duration.ofSeconds(10);
-  private static final DateTimeFormatter NAME_TIME =
-      DateTimeFormatter.ofPattern("yyyyMMddHHmm").withZone(ZoneOffset.UTC);
 
   private final ScheduleSettings settings;
   private final Clock clock;
@@ -94,6 +83,8 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
   public UpdateControl<PolarDBBackupSchedule> reconcile(
       PolarDBBackupSchedule schedule, Context<PolarDBBackupSchedule> context) {
     SchedulePass pass = new SchedulePass(schedule, context, settings, clock, events, children);
+    ScheduleTicks ticks = new ScheduleTicks(pass);
+    ChildCreation creation = new ChildCreation(pass, ticks);
     // 1. Paused: nothing changes but the Paused condition.
     if (schedule.isPaused()) {
       pass.paused();
@@ -112,11 +103,11 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
     // 2. What the children say, and what the last deletion to free a quota slot did.
     pass.observeChildren();
     pass.checkLastRotation();
-    // 3-4. The due tick, if any.
+    // 3-4. The due tick, if any, and its backup when it runs now.
     CronSchedule.Parsed parsed = CronSchedule.parse(spec.schedule(), spec.timeZone());
     Optional<CronSchedule> cron = parsed.schedule();
     if (cron.isPresent()) {
-      pass.tick(cron.get());
+      ticks.tick(cron.get()).ifPresent(creation::create);
     } else {
       pass.invalid(parsed.problem());
     }
@@ -129,55 +120,5 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
     UpdateControl<PolarDBBackupSchedule> control = UpdateControl.noUpdate();
     Duration wake = pass.wake();
     return wake == null ? control : control.rescheduleAfter(wake);
-  }
-
-  /** The deterministic name of the backup for one tick: schedule name and UTC minute. */
-  static String childName(String scheduleName, Instant tick) {
-    String suffix = "-" + NAME_TIME.format(tick);
-    String base = scheduleName;
-    if (base.length() + suffix.length() > MAX_NAME) {
-      base = trimToAlphanumeric(base.substring(0, MAX_NAME - suffix.length()));
-    }
-    return base + suffix;
-  }
-
-  /** A label value for the schedule's name; a long name is shortened with a hash of it. */
-  static String labelValue(String scheduleName) {
-    if (scheduleName.length() <= MAX_LABEL_VALUE) {
-      return scheduleName;
-    }
-    String hash = sha256(scheduleName).substring(0, 10);
-    return trimToAlphanumeric(scheduleName.substring(0, MAX_LABEL_VALUE - 11)) + "-" + hash;
-  }
-
-  /**
-   * Labels a child may take from its schedule: not those by which Argo CD, Flux or Helm track what
-   * they applied, or they would prune or adopt the child as their own.
-   */
-  static boolean inheritable(String labelKey) {
-    return !(labelKey.equals("app.kubernetes.io/instance")
-        || labelKey.equals(MANAGED_BY_LABEL)
-        || labelKey.equals(SCHEDULE_LABEL)
-        || labelKey.startsWith("argocd.argoproj.io/")
-        || labelKey.contains("fluxcd.io/")
-        || labelKey.startsWith("helm.sh/"));
-  }
-
-  private static String trimToAlphanumeric(String s) {
-    int end = s.length();
-    while (end > 0 && !Character.isLetterOrDigit(s.charAt(end - 1))) {
-      end--;
-    }
-    return s.substring(0, end);
-  }
-
-  private static String sha256(String text) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
   }
 }

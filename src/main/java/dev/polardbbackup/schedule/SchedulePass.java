@@ -1,18 +1,11 @@
 package dev.polardbbackup.schedule;
 
 import static dev.polardbbackup.model.Conditions.timestamp;
-import static dev.polardbbackup.schedule.PolarDBBackupScheduleReconciler.MANAGED_BY_LABEL;
-import static dev.polardbbackup.schedule.PolarDBBackupScheduleReconciler.SCHEDULE_LABEL;
-import static dev.polardbbackup.schedule.PolarDBBackupScheduleReconciler.childName;
-import static dev.polardbbackup.schedule.PolarDBBackupScheduleReconciler.inheritable;
-import static dev.polardbbackup.schedule.PolarDBBackupScheduleReconciler.labelValue;
+import static dev.polardbbackup.schedule.ChildCreation.childName;
 
 import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.kube.ResourceLog;
 import dev.polardbbackup.kube.StatusWriter;
-import dev.polardbbackup.model.BackupTemplate;
-import dev.polardbbackup.model.CatchUpPolicy;
-import dev.polardbbackup.model.ConcurrencyPolicy;
 import dev.polardbbackup.model.Conditions;
 import dev.polardbbackup.model.DeletionPolicy;
 import dev.polardbbackup.model.Phase;
@@ -24,7 +17,6 @@ import dev.polardbbackup.model.QuotaRotation;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.model.Retention;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -32,10 +24,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,8 +40,7 @@ final class SchedulePass {
   /** Manual backups a PolarDB cluster may hold at once (see the shared OpenAPI notes). */
   private static final int MANUAL_BACKUP_QUOTA = 3;
 
-  private static final int MISSED_COUNT_CAP = 100_000;
-  private static final Duration TICK_MARGIN = Duration.ofMillis(100);
+  static final Duration TICK_MARGIN = Duration.ofMillis(100);
 
   /** Why a schedule cannot do its job; becomes the Stalled condition. */
   private record Stall(String reason, String message) {}
@@ -197,127 +185,7 @@ final class SchedulePass {
     }
   }
 
-  // ---------------------------------------------------------------- ticks
-
-  void tick(CronSchedule cron) {
-    String observed = spec.schedule().trim() + " in " + zoneName();
-    if (status.getObservedSchedule() == null) {
-      if (firstSight(observed)) {
-        return;
-      }
-    } else if (!observed.equals(status.getObservedSchedule())) {
-      // A new cron counts from now: its earlier ticks were not missed, they never existed.
-      status.setObservedSchedule(observed);
-      status.setLastTickTime(timestamp(now));
-      status.setPendingTickTime(null);
-      events.normal(
-          schedule,
-          Reasons.SCHEDULE_CHANGED,
-          "Schedule is now '" + observed + "'; it takes effect from the next tick.");
-      log("schedule changed to '{}'", observed);
-    }
-    Instant cursor = status.lastTick().orElse(now);
-    Optional<Instant> due = cron.latestAtOrBefore(now).filter(t -> t.isAfter(cursor));
-    if (spec.suspended()) {
-      due.ifPresent(
-          t -> {
-            status.countMissed(cron.countBetween(cursor, t, MISSED_COUNT_CAP));
-            status.setLastTickTime(timestamp(t));
-          });
-      if (status.getPendingTickTime() != null) {
-        status.countMissed(1);
-        status.setPendingTickTime(null);
-      }
-      return;
-    }
-    due.ifPresent(t -> arrived(cron, cursor, t));
-    status.pendingTick().ifPresent(this::runPending);
-  }
-
-  /**
-   * First sight: the schedule starts now; earlier ticks were never ours to run. With runImmediately
-   * the first backup's tick is "now", and "now" is different on every pass, so it is written down
-   * before anything is made: this pass only records it (the status write is an optimistic-lock
-   * update) and the next pass, reading it back from status, creates the backup under the name that
-   * tick gives. A pass that dies or gets a 409 before the record lands has made nothing, and the
-   * next one picks a new "now"; one that dies after it finds the backup by name (see {@link
-   * #alreadyExists}). The schedule's creationTimestamp would be as stable, but it is the API
-   * server's clock, not the one ticks and deadlines are read on, and a schedule first seen long
-   * after it was made would run under an old tick.
-   *
-   * @return true when the pass must stop here to record the immediate tick first
-   */
-  private boolean firstSight(String observed) {
-    status.setObservedSchedule(observed);
-    status.setLastTickTime(timestamp(now));
-    if (!spec.runsImmediately() || spec.suspended() || status.getCreated() != null) {
-      return false;
-    }
-    status.setPendingTickTime(timestamp(now.truncatedTo(ChronoUnit.MINUTES)));
-    wakeAfter(Duration.ZERO);
-    return true;
-  }
-
-  /** A tick has come: earlier unseen ones are skipped, this one runs or waits unless too late. */
-  private void arrived(CronSchedule cron, Instant cursor, Instant tick) {
-    status.countMissed(cron.countBetween(cursor, tick, MISSED_COUNT_CAP) - 1);
-    status.setLastTickTime(timestamp(tick));
-    boolean missed = Duration.between(tick, now).compareTo(settings.missedTickGrace()) > 0;
-    if (missed && spec.effectiveCatchUpPolicy() == CatchUpPolicy.None) {
-      skip(tick, "it passed while the operator was not running and catchUpPolicy is None");
-      return;
-    }
-    if (status.getPendingTickTime() != null) {
-      // Ticks that pile up while one waits run once, never as a burst.
-      status.countMissed(1);
-    }
-    status.setPendingTickTime(timestamp(tick));
-    if (missed) {
-      log("catching up on the tick at {} (catchUpPolicy Latest)", tick);
-    }
-  }
-
-  private void runPending(Instant tick) {
-    Optional<Instant> deadline = deadline(tick);
-    if (deadline.isPresent() && now.isAfter(deadline.get())) {
-      skip(
-          tick,
-          "it could not start within startingDeadlineSeconds=" + spec.startingDeadlineSeconds());
-      return;
-    }
-    deadline.ifPresent(d -> wakeAt(d.plus(TICK_MARGIN)));
-    if (spec.effectiveConcurrencyPolicy() == ConcurrencyPolicy.Forbid
-        && !owned.active().isEmpty()) {
-      if (!tick.equals(original == null ? null : original.pendingTick().orElse(null))) {
-        events.normal(
-            schedule,
-            Reasons.TICK_DEFERRED,
-            "The tick at "
-                + tick
-                + " waits: backup "
-                + owned.active().get(0).getMetadata().getName()
-                + " is still running (concurrencyPolicy Forbid).");
-      }
-      return;
-    }
-    if (waitForQuotaRotation(tick)) {
-      return;
-    }
-    create(tick);
-  }
-
-  private Optional<Instant> deadline(Instant tick) {
-    return Optional.ofNullable(spec.startingDeadlineSeconds()).map(tick::plusSeconds);
-  }
-
-  private void skip(Instant tick, String why) {
-    status.countMissed(1);
-    if (timestamp(tick).equals(status.getPendingTickTime())) {
-      status.setPendingTickTime(null);
-    }
-    events.normal(schedule, Reasons.TICK_SKIPPED, "Skipped the tick at " + tick + ": " + why);
-    log("skipped the tick at {}: {}", tick, why);
-  }
+  // ------------------------------------------------------- quota rotation
 
   /**
    * Quota-aware rotation, before the tick: when this schedule's own backups already fill the
@@ -325,7 +193,7 @@ final class SchedulePass {
    * ScheduleChildren#rotationCandidate}) and let the tick wait (bounded) until it is gone. Not
    * while the last such deletion is still being judged or freed nothing.
    */
-  private boolean waitForQuotaRotation(Instant tick) {
+  boolean waitForQuotaRotation(Instant tick) {
     if (!canRotate()) {
       return false;
     }
@@ -389,92 +257,6 @@ final class SchedulePass {
       events.normal(schedule, Reasons.ROTATED_FOR_QUOTA, message);
       log("{}", message);
     }
-  }
-
-  private void create(Instant tick) {
-    String name = childName(schedule.getMetadata().getName(), tick);
-    PolarDBBackup child = child(name, tick);
-    try {
-      PolarDBBackup created = context.getClient().resource(child).create();
-      children.handleRecentResourceCreate(ResourceID.fromResource(created), created);
-      created(tick, name, "Created backup " + name + " for the tick at " + tick + ".");
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 409) {
-        alreadyExists(tick, name);
-      } else {
-        stall(
-            Reasons.CREATE_FAILED,
-            "Could not create backup " + name + ": " + e.getCode() + " " + e.getMessage());
-        wakeAfter(settings.errorRetry());
-      }
-    }
-  }
-
-  /**
-   * The tick's name is taken. Ours: made before a restart that lost the status update, so this tick
-   * is done. Someone else's: never touched; the tick is skipped.
-   */
-  private void alreadyExists(Instant tick, String name) {
-    PolarDBBackup existing =
-        context
-            .getClient()
-            .resources(PolarDBBackup.class)
-            .inNamespace(schedule.getMetadata().getNamespace())
-            .withName(name)
-            .get();
-    if (existing != null && ScheduleChildren.ownedBy(existing, schedule.getMetadata().getUid())) {
-      created(tick, name, "Found backup " + name + " for the tick at " + tick + ".");
-      return;
-    }
-    String message =
-        "A PolarDBBackup named "
-            + name
-            + " already exists and does not belong to this schedule; the tick at "
-            + tick
-            + " is skipped.";
-    stall(Reasons.NAME_CONFLICT, message);
-    skip(tick, "the name " + name + " is taken");
-  }
-
-  private void created(Instant tick, String name, String message) {
-    boolean counted = timestamp(tick).equals(status.getLastScheduleTime());
-    if (!counted) {
-      status.countCreated();
-      events.normal(schedule, Reasons.BACKUP_CREATED, message);
-      log("{}", message);
-    }
-    status.setLastScheduleTime(timestamp(tick));
-    status.setPendingTickTime(null);
-  }
-
-  private PolarDBBackup child(String name, Instant tick) {
-    BackupTemplate template = spec.template();
-    var meta = schedule.getMetadata();
-    PolarDBBackup child = new PolarDBBackup(meta.getNamespace(), name, template.toBackupSpec());
-    Map<String, String> labels = new LinkedHashMap<>();
-    if (meta.getLabels() != null) {
-      meta.getLabels().forEach((k, v) -> labels.put(k, v));
-      labels.keySet().removeIf(k -> !inheritable(k));
-    }
-    labels.put(SCHEDULE_LABEL, labelValue(meta.getName()));
-    labels.put(MANAGED_BY_LABEL, Events.COMPONENT);
-    child.getMetadata().setLabels(labels);
-    child
-        .getMetadata()
-        .setAnnotations(Map.of(ScheduleChildren.SCHEDULED_AT_ANNOTATION, timestamp(tick)));
-    child
-        .getMetadata()
-        .setOwnerReferences(
-            List.of(
-                new OwnerReferenceBuilder()
-                    .withApiVersion(schedule.getApiVersion())
-                    .withKind(schedule.getKind())
-                    .withName(meta.getName())
-                    .withUid(meta.getUid())
-                    .withController(true)
-                    .withBlockOwnerDeletion(true)
-                    .build()));
-    return child;
   }
 
   void invalid(String problem) {
@@ -676,10 +458,6 @@ final class SchedulePass {
     copy.setStatus(status);
     stored = StatusWriter.update(context, stored, copy);
     storedStatus = status.copy();
-  }
-
-  private String zoneName() {
-    return spec.timeZone() == null || spec.timeZone().isBlank() ? "UTC" : spec.timeZone();
   }
 
   /** When to look again (the soonest asked for in this pass); null when nothing asked. */
