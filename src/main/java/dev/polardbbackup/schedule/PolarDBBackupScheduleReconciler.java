@@ -83,7 +83,8 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
   public UpdateControl<PolarDBBackupSchedule> reconcile(
       PolarDBBackupSchedule schedule, Context<PolarDBBackupSchedule> context) {
     SchedulePass pass = new SchedulePass(schedule, context, settings, clock, events, children);
-    ScheduleTicks ticks = new ScheduleTicks(pass);
+    ScheduleRetention retention = new ScheduleRetention(pass);
+    ScheduleTicks ticks = new ScheduleTicks(pass, retention);
     ChildCreation creation = new ChildCreation(pass, ticks);
     // 1. Paused: nothing changes but the Paused condition.
     if (schedule.isPaused()) {
@@ -102,7 +103,7 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
     }
     // 2. What the children say, and what the last deletion to free a quota slot did.
     pass.observeChildren();
-    pass.checkLastRotation();
+    retention.checkLastRotation();
     // 3-4. The due tick, if any, and its backup when it runs now.
     CronSchedule.Parsed parsed = CronSchedule.parse(spec.schedule(), spec.timeZone());
     Optional<CronSchedule> cron = parsed.schedule();
@@ -112,7 +113,7 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
       pass.invalid(parsed.problem());
     }
     // 5. Retention.
-    pass.applyRetention();
+    retention.applyRetention();
     // 6. Record and sleep until the next thing to do.
     cron.ifPresent(pass::ready);
     pass.recordStall();

@@ -19,9 +19,11 @@ final class ScheduleTicks {
   private static final int MISSED_COUNT_CAP = 100_000;
 
   private final SchedulePass pass;
+  private final ScheduleRetention retention;
 
-  ScheduleTicks(SchedulePass pass) {
+  ScheduleTicks(SchedulePass pass, ScheduleRetention retention) {
     this.pass = pass;
+    this.retention = retention;
   }
 
   /** Records the ticks seen since the last pass; returns the one whose backup is to be made now. */
@@ -129,7 +131,7 @@ final class ScheduleTicks {
       }
       return Optional.empty();
     }
-    if (pass.waitForQuotaRotation(tick)) {
+    if (retention.waitForQuotaRotation(tick)) {
       return Optional.empty();
     }
     return Optional.of(tick);
