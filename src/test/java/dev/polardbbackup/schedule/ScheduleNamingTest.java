@@ -14,15 +14,13 @@ class ScheduleNamingTest {
   void childNameIsTheScheduleNameAndTheTickInUtc() {
     assertEquals(
         "nightly-203001020200",
-        PolarDBBackupScheduleReconciler.childName(
-            "nightly", Instant.parse("2030-01-02T02:00:00Z")));
+        ChildCreation.childName("nightly", Instant.parse("2030-01-02T02:00:00Z")));
   }
 
   @Test
   void aLongScheduleNameStillMakesAValidChildName() {
     String longName = "a".repeat(240) + ".b-c";
-    String name =
-        PolarDBBackupScheduleReconciler.childName(longName, Instant.parse("2030-01-02T02:00:00Z"));
+    String name = ChildCreation.childName(longName, Instant.parse("2030-01-02T02:00:00Z"));
     assertTrue(name.length() <= 253, name);
     assertTrue(name.endsWith("-203001020200"));
     assertTrue(name.matches("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"), name);
@@ -32,10 +30,10 @@ class ScheduleNamingTest {
   void aLongScheduleNameGetsAShortUniqueLabelValue() {
     String a = "x".repeat(70) + "-one";
     String b = "x".repeat(70) + "-two";
-    String la = PolarDBBackupScheduleReconciler.labelValue(a);
+    String la = ChildCreation.labelValue(a);
     assertTrue(la.length() <= 63, la);
-    assertNotEquals(la, PolarDBBackupScheduleReconciler.labelValue(b));
-    assertEquals("nightly", PolarDBBackupScheduleReconciler.labelValue("nightly"));
+    assertNotEquals(la, ChildCreation.labelValue(b));
+    assertEquals("nightly", ChildCreation.labelValue("nightly"));
   }
 
   @Test
@@ -50,9 +48,9 @@ class ScheduleNamingTest {
           "helm.toolkit.fluxcd.io/name",
           "helm.sh/chart",
         }) {
-      assertFalse(PolarDBBackupScheduleReconciler.inheritable(key), key);
+      assertFalse(ChildCreation.inheritable(key), key);
     }
-    assertTrue(PolarDBBackupScheduleReconciler.inheritable("team"));
-    assertTrue(PolarDBBackupScheduleReconciler.inheritable("app.kubernetes.io/part-of"));
+    assertTrue(ChildCreation.inheritable("team"));
+    assertTrue(ChildCreation.inheritable("app.kubernetes.io/part-of"));
   }
 }

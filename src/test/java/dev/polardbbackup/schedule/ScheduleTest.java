@@ -334,8 +334,7 @@ class ScheduleTest {
     assertEquals(1, children.size(), () -> "one immediate backup, not " + children);
     harness.awaitPhase(children.get(0), Phase.Succeeded);
     assertEquals(
-        PolarDBBackupScheduleReconciler.childName(
-            NAME, Instant.parse(status.getLastScheduleTime())),
+        ChildCreation.childName(NAME, Instant.parse(status.getLastScheduleTime())),
         children.get(0));
     assertEquals(1, harness.emulator.ledger().backupsOf(CLUSTER).size());
   }
