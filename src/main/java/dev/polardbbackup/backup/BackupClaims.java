@@ -1,5 +1,8 @@
 package dev.polardbbackup.backup;
 
+import dev.polardbbackup.model.PolarDBBackup;
+import dev.polardbbackup.model.PolarDBBackupStatus;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,5 +46,32 @@ final class BackupClaims {
   /** The clusters this holds claims, or an empty claim map, for. */
   Set<ClusterRef> clusters() {
     return Set.copyOf(byCluster.keySet());
+  }
+
+  /**
+   * The statuses of {@code others}, where one that names no set yet but holds a claim in {@code
+   * claims} (backup id to UID) is shown as having identified the claimed set (the lowest id, should
+   * it hold several).
+   */
+  static List<PolarDBBackupStatus> asKnownHere(
+      List<PolarDBBackup> others, Map<String, String> claims) {
+    Map<String, String> setByHolder = new java.util.HashMap<>();
+    claims.forEach(
+        (set, holder) ->
+            setByHolder.merge(
+                holder, set, (a, b) -> BackupSetLocator.ID_ORDER.compare(a, b) <= 0 ? a : b));
+    return others.stream()
+        .map(
+            other -> {
+              PolarDBBackupStatus status = other.getStatus();
+              String claimed = setByHolder.get(other.getMetadata().getUid());
+              if (status.getBackupId() != null || claimed == null) {
+                return status;
+              }
+              PolarDBBackupStatus known = status.copy();
+              known.identified(claimed);
+              return known;
+            })
+        .toList();
   }
 }

@@ -7,7 +7,6 @@ import dev.polardbbackup.model.DeletionPolicy;
 import dev.polardbbackup.model.GrantedAction;
 import dev.polardbbackup.model.PolarDBAccessGrant;
 import dev.polardbbackup.model.PolarDBBackup;
-import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.model.PolarDBBackupStatus;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.polardb.ApiResult;
@@ -154,36 +153,9 @@ final class BackupPass {
               .filter(o -> o.getStatus() != null)
               .filter(o -> clusterId().equals(o.getStatus().getAcceptedDbClusterId()))
               .toList();
-      othersOnCluster = withClaims(others, claimsOnCluster());
+      othersOnCluster = BackupClaims.asKnownHere(others, claimsOnCluster());
     }
     return othersOnCluster;
-  }
-
-  /**
-   * The statuses of {@code others}, where one that names no set yet but holds a claim in {@code
-   * claims} (backup id to UID) is shown as having identified the claimed set (the lowest id, should
-   * it hold several).
-   */
-  static List<PolarDBBackupStatus> withClaims(
-      List<PolarDBBackup> others, Map<String, String> claims) {
-    Map<String, String> setByHolder = new java.util.HashMap<>();
-    claims.forEach(
-        (set, holder) ->
-            setByHolder.merge(
-                holder, set, (a, b) -> BackupSetLocator.ID_ORDER.compare(a, b) <= 0 ? a : b));
-    return others.stream()
-        .map(
-            other -> {
-              PolarDBBackupStatus status = other.getStatus();
-              String claimed = setByHolder.get(uid(other));
-              if (status.getBackupId() != null || claimed == null) {
-                return status;
-              }
-              PolarDBBackupStatus known = status.copy();
-              known.identified(claimed);
-              return known;
-            })
-        .toList();
   }
 
   private Map<String, String> claimsOnCluster() {
@@ -224,31 +196,6 @@ final class BackupPass {
   /** Claims a backup set for this resource; false if another one of this process holds it. */
   boolean claim(String backupId) {
     return claims.claim(cluster(), backupId, uid(backup));
-  }
-
-  /** The spec is immutable; where an API server did not enforce that, the edit is ignored. */
-  void noteSpecChange() {
-    PolarDBBackupSpec spec = backup.getSpec();
-    if (status.getAcceptedDbClusterId() == null || spec == null) {
-      return;
-    }
-    boolean changed =
-        !spec.dbClusterId().equals(status.getAcceptedDbClusterId())
-            || !spec.regionId().equals(status.getAcceptedRegionId());
-    if (changed && status.condition(Reasons.SPEC_CHANGE_IGNORED).isEmpty()) {
-      String message =
-          "The spec is immutable: this backup stays with cluster "
-              + status.getAcceptedDbClusterId()
-              + " in "
-              + status.getAcceptedRegionId()
-              + ". Create a new PolarDBBackup for another cluster.";
-      status.setCondition(
-          Reasons.SPEC_CHANGE_IGNORED, true, Reasons.SPEC_CHANGE_IGNORED, message, clock.instant());
-      events.warning(backup, Reasons.SPEC_CHANGE_IGNORED, message);
-    } else if (!changed) {
-      status.removeCondition(Reasons.SPEC_CHANGE_IGNORED);
-    }
-    status.observed(generation(backup));
   }
 
   /** What this object does with the cloud while it runs: its kind of work, and deletion. */

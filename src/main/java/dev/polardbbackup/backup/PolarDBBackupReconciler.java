@@ -9,6 +9,7 @@ import dev.polardbbackup.kube.SpecOrLifecycleChange;
 import dev.polardbbackup.kube.StatusWriter;
 import dev.polardbbackup.model.PolarDBAccessGrant;
 import dev.polardbbackup.model.PolarDBBackup;
+import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.model.PolarDBBackupStatus;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.polardb.CredentialsProvider;
@@ -177,7 +178,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
 
     // 1. Finished backups are final.
     if (step.status.isTerminal()) {
-      step.noteSpecChange();
+      noteSpecChange(step);
       return step.saveAndWait(null);
     }
     // 2. Paused objects are left alone (deletion still works).
@@ -196,7 +197,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
           Reasons.PENDING,
           "Accepted backup of cluster " + backup.getSpec().dbClusterId() + ".");
     }
-    step.noteSpecChange();
+    noteSpecChange(step);
     // 4. Only what a grant allows (or the object's own credentials): no call otherwise.
     if (!step.permitted(step.neededActions())) {
       return step.saveAndWait(null);
@@ -206,6 +207,31 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       return adoption.adopt(step);
     }
     return step.status.getBackupJobId() == null ? starting.start(step) : following.follow(step);
+  }
+
+  /** The spec is immutable; where an API server did not enforce that, the edit is ignored. */
+  private void noteSpecChange(BackupPass step) {
+    PolarDBBackupSpec spec = step.backup.getSpec();
+    if (step.status.getAcceptedDbClusterId() == null || spec == null) {
+      return;
+    }
+    boolean changed =
+        !spec.dbClusterId().equals(step.status.getAcceptedDbClusterId())
+            || !spec.regionId().equals(step.status.getAcceptedRegionId());
+    if (changed && step.status.condition(Reasons.SPEC_CHANGE_IGNORED).isEmpty()) {
+      String message =
+          "The spec is immutable: this backup stays with cluster "
+              + step.status.getAcceptedDbClusterId()
+              + " in "
+              + step.status.getAcceptedRegionId()
+              + ". Create a new PolarDBBackup for another cluster.";
+      step.status.setCondition(
+          Reasons.SPEC_CHANGE_IGNORED, true, Reasons.SPEC_CHANGE_IGNORED, message, clock.instant());
+      events.warning(step.backup, Reasons.SPEC_CHANGE_IGNORED, message);
+    } else if (!changed) {
+      step.status.removeCondition(Reasons.SPEC_CHANGE_IGNORED);
+    }
+    step.status.observed(generation(step.backup));
   }
 
   /**

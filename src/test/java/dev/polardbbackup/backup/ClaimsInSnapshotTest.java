@@ -33,7 +33,7 @@ class ClaimsInSnapshotTest {
     PolarDBBackup other = running("uid-b", "647");
 
     List<PolarDBBackupStatus> seen =
-        BackupPass.withClaims(List.of(claimer, other), Map.of("310", "uid-a"));
+        BackupClaims.asKnownHere(List.of(claimer, other), Map.of("310", "uid-a"));
 
     assertEquals("310", seen.get(0).getBackupId());
     assertNull(seen.get(1).getBackupId());
@@ -45,7 +45,8 @@ class ClaimsInSnapshotTest {
     PolarDBBackup done = running("uid-a", "643");
     done.getStatus().identified("310");
 
-    List<PolarDBBackupStatus> seen = BackupPass.withClaims(List.of(done), Map.of("335", "uid-a"));
+    List<PolarDBBackupStatus> seen =
+        BackupClaims.asKnownHere(List.of(done), Map.of("335", "uid-a"));
 
     assertEquals("310", seen.get(0).getBackupId());
   }
@@ -57,7 +58,7 @@ class ClaimsInSnapshotTest {
     List<PolarDBBackup> others =
         List.of(running("uid-a", "643"), running("uid-b", "647"), running("uid-c", "661"));
     Map<String, String> claims = Map.of("310", "uid-a");
-    List<PolarDBBackupStatus> seen = BackupPass.withClaims(others, claims);
+    List<PolarDBBackupStatus> seen = BackupClaims.asKnownHere(others, claims);
     Set<String> sameSecondJobs =
         Set.copyOf(
             seen.stream()
