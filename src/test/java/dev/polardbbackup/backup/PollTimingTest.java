@@ -263,4 +263,21 @@ class PollTimingTest {
         hour.latest().compareTo(Duration.ofMinutes(2)) <= 0,
         "seen to end " + hour.latest() + " after it ended");
   }
+
+  @Test
+  void aBackupAboutToEndIsStillLookedAtNoSoonerThanPollMin() {
+    // Half a second past a grid line; the job has run 100 s and reports 99%: the end is due in
+    // about 2 s, sooner than pollMin (5 s). Rounded up to the grid alone, the wait would be 4.5 s.
+    MutableClock clock = MutableClock.at("2030-01-01T00:01:40.500Z");
+    Instant started = Instant.parse("2030-01-01T00:00:00.500Z");
+    PolarDBBackupStatus status = new PolarDBBackupStatus();
+    status.started("job-1", "req-1", started);
+    status.jobStarted(started);
+    status.progressed(99, "Running", "req-2", clock.instant());
+
+    Duration wait = new PollTiming(clock, ControllerSettings.defaults()).next(status);
+
+    // pollMin, then up to the next grid line: 5 s later is 0.5 s past one, so 9.5 s.
+    assertEquals(Duration.ofMillis(9500), wait);
+  }
 }
