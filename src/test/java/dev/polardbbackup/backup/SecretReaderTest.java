@@ -1,6 +1,7 @@
 package dev.polardbbackup.backup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.polardbbackup.emulator.MutableClock;
@@ -159,5 +160,29 @@ class SecretReaderTest {
             .getMetadata()
             .getFinalizers(),
         "the finalizer another controller added meanwhile stays");
+  }
+
+  @Test
+  void aSecretDeletedSinceItWasReadGetsNoFinalizerAndNoError() {
+    // Another controller's finalizer holds it: deleting it only marks it. Adding a finalizer to a
+    // Secret being deleted would be refused (422); the stale copy's resourceVersion makes the
+    // patch a 409 instead, and the fresh read shows the deletion.
+    Secret stale = create("team-a", "creds", "other.example/keep");
+    client.secrets().inNamespace("team-a").withName("creds").delete();
+    Secret marked = client.secrets().inNamespace("team-a").withName("creds").get();
+    assertNotNull(marked.getMetadata().getDeletionTimestamp(), "the mock marks it, as Kubernetes");
+
+    Secret result = reader.addFinalizer(stale, "polardbbackup.dev/credentials-in-use");
+
+    assertNotNull(result.getMetadata().getDeletionTimestamp());
+    assertEquals(
+        List.of("other.example/keep"),
+        client
+            .secrets()
+            .inNamespace("team-a")
+            .withName("creds")
+            .get()
+            .getMetadata()
+            .getFinalizers());
   }
 }
