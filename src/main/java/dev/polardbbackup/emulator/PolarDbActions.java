@@ -229,6 +229,7 @@ final class PolarDbActions {
     List<Backup> matching = new ArrayList<>();
     for (Backup b : backups.ofCluster(clusterId)) {
       if (b.deleted()
+          || b.detached()
           || b.createdAt.isBefore(start)
           || b.createdAt.isAfter(end)
           || (backupId != null && !backupId.equals(b.backupId))
