@@ -148,4 +148,54 @@ public final class PolarDbClient {
                 Replies.text(reply, "LockMode").orElse(""),
                 Replies.text(reply, "RegionId").orElse("")));
   }
+
+  /** The cluster's automatic backup policy, read in whichever spelling PolarDB answers with. */
+  public ApiResult<BackupPolicy> describeBackupPolicy(String dbClusterId) {
+    return rpc.call("DescribeBackupPolicy", cluster(dbClusterId), Replies::parseBackupPolicy);
+  }
+
+  /**
+   * Sends the fields set in {@code changes} and no others, under the {@code DataLevel1*} names (see
+   * {@link BackupPolicy#parameters()}); PolarDB leaves the rest as they are.
+   *
+   * @throws IllegalArgumentException when {@code changes} sets no field: there is nothing to send
+   */
+  public ApiResult<Void> modifyBackupPolicy(String dbClusterId, BackupPolicy changes) {
+    return rpc.call("ModifyBackupPolicy", changed(dbClusterId, changes.parameters()), r -> null);
+  }
+
+  public ApiResult<LogBackupPolicy> describeLogBackupPolicy(String dbClusterId) {
+    return rpc.call("DescribeLogBackupPolicy", cluster(dbClusterId), Replies::parseLogBackupPolicy);
+  }
+
+  /**
+   * Sends the fields set in {@code changes} and no others; {@code enableBackupLog} is read-only and
+   * never sent.
+   *
+   * @throws IllegalArgumentException when {@code changes} sets no field
+   */
+  public ApiResult<Void> modifyLogBackupPolicy(String dbClusterId, LogBackupPolicy changes) {
+    return rpc.call("ModifyLogBackupPolicy", changed(dbClusterId, changes.parameters()), r -> null);
+  }
+
+  /** The span the cluster can be restored to from its level-1 backups. */
+  public ApiResult<RecoveryWindow> describeLocalAvailableRecoveryTime(String dbClusterId) {
+    return rpc.call(
+        "DescribeLocalAvailableRecoveryTime", cluster(dbClusterId), Replies::parseRecoveryWindow);
+  }
+
+  private static Map<String, String> cluster(String dbClusterId) {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("DBClusterId", dbClusterId);
+    return params;
+  }
+
+  private static Map<String, String> changed(String dbClusterId, Map<String, String> fields) {
+    if (fields.isEmpty()) {
+      throw new IllegalArgumentException("no policy field to change for " + dbClusterId);
+    }
+    Map<String, String> params = cluster(dbClusterId);
+    params.putAll(fields);
+    return params;
+  }
 }
