@@ -1,5 +1,6 @@
 package dev.polardbbackup.emulator;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
@@ -15,8 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The automatic backup policy actions, API version 2017-08-01: DescribeBackupPolicy,
  * ModifyBackupPolicy, DescribeLogBackupPolicy, ModifyLogBackupPolicy and
- * DescribeLocalAvailableRecoveryTime. Every value in a reply is a string. Not thread-safe: used
- * under the emulator's lock.
+ * DescribeLocalAvailableRecoveryTime; and DescribeDetachedBackups, which lists what the policy's
+ * {@code BackupRetentionPolicyOnClusterDeletion} kept of a deleted cluster. Every value in a reply
+ * is a string. Not thread-safe: used under the emulator's lock.
  */
 final class PolicyActions {
   static final Set<String> ACTIONS =
@@ -25,7 +27,8 @@ final class PolicyActions {
           "ModifyBackupPolicy",
           "DescribeLogBackupPolicy",
           "ModifyLogBackupPolicy",
-          "DescribeLocalAvailableRecoveryTime");
+          "DescribeLocalAvailableRecoveryTime",
+          "DescribeDetachedBackups");
 
   private static final Logger LOG = LoggerFactory.getLogger(PolicyActions.class);
 
@@ -46,6 +49,7 @@ final class PolicyActions {
       case "DescribeLogBackupPolicy" -> describeLogBackupPolicy(params);
       case "ModifyLogBackupPolicy" -> modifyLogBackupPolicy(params, requestId);
       case "DescribeLocalAvailableRecoveryTime" -> describeRecoveryTime(params, now);
+      case "DescribeDetachedBackups" -> describeDetachedBackups(params, now);
       default -> throw new IllegalArgumentException("not a backup policy action: " + action);
     };
   }
@@ -132,6 +136,42 @@ final class PolicyActions {
     reply.put("DBClusterId", clusterId);
     reply.put("RecoveryBeginTime", earliest.map(WireTime::seconds).orElse(""));
     reply.put("RecoveryEndTime", earliest.isPresent() ? WireTime.seconds(now) : "");
+    return reply;
+  }
+
+  /**
+   * The backup sets of a deleted cluster that its retention kept, with the parameters and reply of
+   * DescribeBackups. A cluster id that was never deleted (or kept nothing) has none: the cluster is
+   * not looked up, since it is gone.
+   */
+  private ObjectNode describeDetachedBackups(Params params, Instant now) {
+    String clusterId = params.required("DBClusterId");
+    Instant start = PolarDbActions.minuteTime(params, "StartTime");
+    Instant end = PolarDbActions.minuteTime(params, "EndTime");
+    if (!end.isAfter(start)) {
+      throw ApiError.malformed(400, "EndTime", "EndTime must be later than StartTime.");
+    }
+    int pageSize = PolarDbActions.pageParam(params, "PageSize", 30);
+    if (!PolarDbActions.PAGE_SIZES.contains(pageSize)) {
+      throw ApiError.malformed(400, "PageSize", "Use 30, 50 or 100.");
+    }
+    int pageNumber = PolarDbActions.pageParam(params, "PageNumber", 1);
+    if (pageNumber < 1) {
+      throw ApiError.malformed(400, "PageNumber", "PageNumber starts at 1.");
+    }
+    List<Backup> kept =
+        backups.ofCluster(clusterId).stream()
+            .filter(b -> b.detached() && !b.deleted())
+            .filter(b -> !b.createdAt.isBefore(start) && !b.createdAt.isAfter(end))
+            .toList();
+    int from = (int) Math.min((long) (pageNumber - 1) * pageSize, kept.size());
+    List<Backup> page = kept.subList(from, Math.min(from + pageSize, kept.size()));
+    ObjectNode reply = JsonNodeFactory.instance.objectNode();
+    ArrayNode items = reply.putObject("Items").putArray("Backup");
+    page.forEach(b -> items.add(PolarDbActions.backupItem(b, now)));
+    reply.put("TotalRecordCount", Integer.toString(kept.size()));
+    reply.put("PageNumber", Integer.toString(pageNumber));
+    reply.put("PageRecordCount", Integer.toString(page.size()));
     return reply;
   }
 

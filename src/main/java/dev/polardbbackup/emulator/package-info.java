@@ -3,12 +3,13 @@
  * backup tooling uses: CreateBackup, DescribeBackupTasks, DescribeBackups, DeleteBackup and
  * DescribeDBClusterAttribute; the automatic backup policy (DescribeBackupPolicy,
  * ModifyBackupPolicy, DescribeLogBackupPolicy, ModifyLogBackupPolicy,
- * DescribeLocalAvailableRecoveryTime); plus STS AssumeRoleWithOIDC (2015-04-01). It verifies V1 and
- * V3 signatures with {@code dev.polardbbackup.signing}, keeps backups, quotas and ClientTokens the
- * way the real service is documented to, and injects latency, throttling, server errors and lost
- * replies from a seeded random under an injected {@link java.time.Clock}, recording every call in a
- * {@link dev.polardbbackup.emulator.Ledger}. A test can also make a manual backup as a DBA would in
- * the console, outside any ClientToken; the ledger marks each backup's origin. Through {@link
+ * DescribeLocalAvailableRecoveryTime) and DescribeDetachedBackups (what a deleted cluster left);
+ * plus STS AssumeRoleWithOIDC (2015-04-01). It verifies V1 and V3 signatures with {@code
+ * dev.polardbbackup.signing}, keeps backups, quotas and ClientTokens the way the real service is
+ * documented to, and injects latency, throttling, server errors and lost replies from a seeded
+ * random under an injected {@link java.time.Clock}, recording every call in a {@link
+ * dev.polardbbackup.emulator.Ledger}. A test can also make a manual backup as a DBA would in the
+ * console, outside any ClientToken; the ledger marks each backup's origin. Through {@link
  * dev.polardbbackup.emulator.Console} it can also change a cluster's backup policy, delete a backup
  * set, or delete a cluster, whose backup sets then vanish or stay (detached) by its {@code
  * BackupRetentionPolicyOnClusterDeletion}. Where the docs are silent (quota or token first, how

@@ -78,6 +78,22 @@ public final class PolarDbClient {
   }
 
   public ApiResult<BackupPage> describeBackups(DescribeBackupsQuery query) {
+    return rpc.call(
+        "DescribeBackups", backupsParams(query), reply -> Replies.parseBackupPage(reply, query));
+  }
+
+  /**
+   * One page of the backup sets a deleted cluster's {@code BackupRetentionPolicyOnClusterDeletion}
+   * ({@code ALL} or {@code LATEST}) kept; the same parameters and reply as DescribeBackups.
+   */
+  public ApiResult<BackupPage> describeDetachedBackups(DescribeBackupsQuery query) {
+    return rpc.call(
+        "DescribeDetachedBackups",
+        backupsParams(query),
+        reply -> Replies.parseBackupPage(reply, query));
+  }
+
+  private static Map<String, String> backupsParams(DescribeBackupsQuery query) {
     Map<String, String> params = new LinkedHashMap<>();
     params.put("DBClusterId", query.dbClusterId());
     params.put("StartTime", MINUTES.format(query.startTime().truncatedTo(ChronoUnit.MINUTES)));
@@ -91,7 +107,7 @@ public final class PolarDbClient {
     query.backupMode().ifPresent(v -> params.put("BackupMode", v));
     params.put("PageSize", Integer.toString(query.pageSize()));
     params.put("PageNumber", Integer.toString(query.pageNumber()));
-    return rpc.call("DescribeBackups", params, reply -> Replies.parseBackupPage(reply, query));
+    return params;
   }
 
   /**

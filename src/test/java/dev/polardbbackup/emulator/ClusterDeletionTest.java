@@ -214,4 +214,44 @@ class ClusterDeletionTest {
         404,
         h.client.adminReply("DELETE", "/_emulator/clusters?dbClusterId=" + CLUSTER, null).status());
   }
+
+  @Test
+  void keptSetsAreListedAsDetachedBackups() {
+    threeBackups();
+    retainOnDeletion("LATEST");
+    AcsTestClient.Reply before = detached(CLUSTER);
+    assertEquals(200, before.status());
+    assertEquals(0, before.body().path("Items").path("Backup").size(), "not deleted yet");
+
+    h.emulator.console().deleteCluster(CLUSTER);
+
+    AcsTestClient.Reply after = detached(CLUSTER);
+    assertEquals(200, after.status(), after.body().toString());
+    JsonNode items = after.body().path("Items").path("Backup");
+    assertEquals(1, items.size());
+    assertEquals(newestSucceeded, items.get(0).path("BackupId").asText());
+    assertEquals("Success", items.get(0).path("BackupStatus").asText());
+    assertEquals("1", after.text("TotalRecordCount"));
+    assertEquals(0, detached("pc-never").body().path("Items").path("Backup").size());
+    assertEquals(
+        "InvalidPageSize.Malformed",
+        h.client
+            .call("DescribeDetachedBackups")
+            .param("DBClusterId", CLUSTER)
+            .param("StartTime", "2025-03-09T00:00Z")
+            .param("EndTime", "2025-03-11T00:00Z")
+            .param("PageSize", "10")
+            .v3()
+            .code());
+    assertEquals(4L, h.emulator.ledger().callsByAction().get("DescribeDetachedBackups"));
+  }
+
+  private AcsTestClient.Reply detached(String cluster) {
+    return h.client
+        .call("DescribeDetachedBackups")
+        .param("DBClusterId", cluster)
+        .param("StartTime", "2025-03-09T00:00Z")
+        .param("EndTime", "2025-03-11T00:00Z")
+        .v3();
+  }
 }

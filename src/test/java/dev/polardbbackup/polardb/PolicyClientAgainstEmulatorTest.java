@@ -237,4 +237,28 @@ class PolicyClientAgainstEmulatorTest {
     emulator.console().deleteBackup(CLUSTER, first);
     assertFalse(client.describeLocalAvailableRecoveryTime(CLUSTER).value().known());
   }
+
+  @Test
+  void backupsKeptAfterTheClusterIsDeletedAreFoundAsDetached() throws IOException {
+    PolarDbClient client = start(PolicyReadings.defaults());
+    assertTrue(
+        client
+            .modifyBackupPolicy(
+                CLUSTER, BackupPolicy.empty().withBackupRetentionPolicyOnClusterDeletion("ALL"))
+            .isOk());
+    String id = emulator.createConsoleBackup(CLUSTER);
+    clock.advance(Duration.ofMinutes(5));
+    emulator.console().deleteCluster(CLUSTER);
+    DescribeBackupsQuery query =
+        DescribeBackupsQuery.manual(CLUSTER, clock.instant().minusSeconds(3600), clock.instant());
+
+    ApiResult<BackupPage> gone = client.describeBackups(query);
+    assertEquals(FailureKind.NOT_FOUND, gone.error().kind());
+    assertEquals("InvalidDBClusterId.NotFound", gone.error().code());
+
+    BackupPage detached = client.describeDetachedBackups(query).value();
+    assertEquals(1, detached.backups().size());
+    assertEquals(id, detached.backups().get(0).backupId());
+    assertTrue(detached.backups().get(0).succeeded());
+  }
 }
