@@ -11,7 +11,9 @@ import java.util.Map;
  *
  * <p>The level-1 period, window and frequency have an older spelling ({@code
  * PreferredBackupPeriod}, {@code PreferredBackupTime}, {@code BackupFrequency}); a reply is read in
- * either, preferring the {@code DataLevel1*} name when both are present.
+ * either, preferring the {@code DataLevel1*} name when both are present. The level-1 retention is
+ * read from {@code DataLevel1BackupRetentionPeriod}, else from the {@code BackupRetentionPeriod}
+ * some older replies carry.
  *
  * @param dataLevel1BackupPeriod weekdays, comma-separated, at least two ({@code Monday,Friday})
  * @param dataLevel1BackupTime a one-hour UTC window on the hour ({@code 14:00Z-15:00Z})
