@@ -7,11 +7,15 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The unsigned {@code /_emulator/} endpoints that let a test or a person drive the emulator from
- * outside the JVM: read the ledger, add clusters, inject faults, make backups fail and make a
- * manual backup as a DBA would in the console.
+ * outside the JVM: read the ledger, add clusters, inject faults, make backups fail, and do what a
+ * DBA does in the console behind the operator's back: make or delete a manual backup, change a
+ * cluster's backup policy, delete a cluster.
  */
 final class AdminEndpoints {
   static final String PREFIX = "/_emulator/";
@@ -41,6 +45,10 @@ final class AdminEndpoints {
         case "POST backup-outcome" -> outcome(read(body));
         case "POST backup-duration" -> duration(read(body));
         case "POST backups" -> consoleBackup(read(body));
+        case "DELETE backups" -> deleteBackup(ApiRequest.decodeForm(rawQuery));
+        case "DELETE clusters" -> deleteCluster(ApiRequest.decodeForm(rawQuery));
+        case "GET backup-policy" -> policy(required(ApiRequest.decodeForm(rawQuery)));
+        case "POST backup-policy" -> changePolicy(read(body));
         default -> new Reply(404, message("no such endpoint: " + method + " " + path));
       };
     } catch (IllegalArgumentException e) {
@@ -66,6 +74,7 @@ final class AdminEndpoints {
       item.put("createdAt", b.createdAt().toString());
       item.put("status", b.status());
       item.put("deleted", b.deleted());
+      item.put("detached", b.detached());
     }
     ObjectNode inFlight = out.putObject("inFlight");
     emulator.inFlight().forEach(inFlight::put);
@@ -121,11 +130,95 @@ final class AdminEndpoints {
   private Reply consoleBackup(JsonNode body) {
     String id = text(body, "dbClusterId", null);
     try {
-      Backup backup = emulator.consoleBackup(id);
+      Backup backup = emulator.console().makeBackup(id);
       ObjectNode made = JsonNodeFactory.instance.objectNode();
       made.put("backupId", backup.backupId);
       made.put("backupJobId", backup.backupJobId);
       return new Reply(200, made);
+    } catch (ApiError e) {
+      return new Reply(e.status(), message(e.code() + ": " + e.getMessage()));
+    }
+  }
+
+  /** {@code ?dbClusterId=...&backupId=...}: the set is deleted whatever its status. */
+  private Reply deleteBackup(Map<String, String> query) {
+    String id = required(query);
+    String backupId = query.get("backupId");
+    if (backupId == null || backupId.isBlank()) {
+      throw new IllegalArgumentException("backupId is required");
+    }
+    return refusable(
+        () -> {
+          emulator.console().removeBackup(id, backupId);
+          return new Reply(200, message("backup set " + backupId + " of " + id + " deleted"));
+        });
+  }
+
+  /**
+   * {@code ?dbClusterId=...[&backupRetentionPolicyOnClusterDeletion=ALL|LATEST|NONE]}; without the
+   * second, the cluster's own policy decides which backup sets survive.
+   */
+  private Reply deleteCluster(Map<String, String> query) {
+    String id = required(query);
+    String retention = query.get("backupRetentionPolicyOnClusterDeletion");
+    return refusable(
+        () -> {
+          ClusterDeletion deletion =
+              emulator
+                  .console()
+                  .removeCluster(id, retention == null || retention.isBlank() ? null : retention);
+          ObjectNode out = message("cluster " + id + " deleted");
+          out.put(
+              "backupRetentionPolicyOnClusterDeletion",
+              deletion.backupRetentionPolicyOnClusterDeletion());
+          deletion.keptBackupIds().forEach(out.putArray("kept")::add);
+          deletion.deletedBackupIds().forEach(out.putArray("deleted")::add);
+          return new Reply(200, out);
+        });
+  }
+
+  private Reply policy(String dbClusterId) {
+    return refusable(
+        () -> {
+          ObjectNode out = JsonNodeFactory.instance.objectNode().put("dbClusterId", dbClusterId);
+          emulator.console().backupPolicy(dbClusterId).forEach(out::put);
+          return new Reply(200, out);
+        });
+  }
+
+  /**
+   * {@code {"dbClusterId": ..., "<API field name>": "<value>", ...}}: a change made in the console
+   * (drift), checked as ModifyBackupPolicy or ModifyLogBackupPolicy would check it.
+   */
+  private Reply changePolicy(JsonNode body) {
+    String id = text(body, "dbClusterId", null);
+    Map<String, String> fields = new LinkedHashMap<>();
+    body.fields()
+        .forEachRemaining(
+            e -> {
+              if (!e.getKey().equals("dbClusterId")) {
+                fields.put(e.getKey(), e.getValue().asText());
+              }
+            });
+    return refusable(
+        () -> {
+          emulator.console().changePolicy(id, fields);
+          return policy(id);
+        });
+  }
+
+  private static String required(Map<String, String> query) {
+    String id = query.get("dbClusterId");
+    if (id == null || id.isBlank()) {
+      throw new IllegalArgumentException("dbClusterId is required");
+    }
+    return id;
+  }
+
+  /** Refused as PolarDB would refuse it, with the error's status and its code in the message. */
+  private Reply refusable(Supplier<Reply> step) {
+    try {
+      return step.get();
     } catch (ApiError e) {
       return new Reply(e.status(), message(e.code() + ": " + e.getMessage()));
     }

@@ -6,7 +6,7 @@ import java.time.Instant;
 /**
  * One manual backup. Its progress is not stored but derived from the clock: a backup started at
  * {@code createdAt} runs for {@code duration}, then ends as Success, or Failed when its cluster was
- * set to fail. Only {@code deleted} ever changes, under the emulator's lock.
+ * set to fail. Only {@code deleted} and {@code detached} ever change, under the emulator's lock.
  */
 final class Backup {
   static final String RUNNING = "Running";
@@ -25,6 +25,7 @@ final class Backup {
   final String endStatus;
   final long setSize;
   private boolean deleted;
+  private boolean detached;
 
   Backup(
       String backupId,
@@ -109,8 +110,25 @@ final class Backup {
     deleted = true;
   }
 
+  /** Kept after its cluster was deleted (retention ALL or LATEST): no longer the cluster's. */
+  boolean detached() {
+    return detached;
+  }
+
+  void detach() {
+    detached = true;
+  }
+
   BackupRecord record(Instant now) {
     return new BackupRecord(
-        backupId, backupJobId, dbClusterId, clientToken, origin, createdAt, status(now), deleted);
+        backupId,
+        backupJobId,
+        dbClusterId,
+        clientToken,
+        origin,
+        createdAt,
+        status(now),
+        deleted,
+        detached);
   }
 }

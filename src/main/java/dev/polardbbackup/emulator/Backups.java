@@ -127,7 +127,9 @@ final class Backups {
       long used =
           switch (mode) {
             case RETAINED ->
-                all.stream().filter(b -> b.dbClusterId.equals(dbClusterId) && !b.deleted()).count();
+                all.stream()
+                    .filter(b -> b.dbClusterId.equals(dbClusterId) && !b.deleted() && !b.detached())
+                    .count();
             case DAILY -> {
               LocalDate today = LocalDate.ofInstant(now, dailyZone);
               yield all.stream()

@@ -46,6 +46,13 @@ final class Clusters {
     clusters.put(id, new Cluster(id, known.regionId(), status, known.creationTime()));
   }
 
+  /** Forgets a deleted cluster, and how its next backups were to end. */
+  void remove(String id) {
+    clusters.remove(id);
+    failureReasons.remove(id);
+    endStatuses.remove(id);
+  }
+
   Optional<Cluster> find(String id) {
     return Optional.ofNullable(clusters.get(id));
   }

@@ -29,6 +29,7 @@ final class Gateway {
   private final StsService sts;
   private final Faults faults;
   private final PolarDbActions actions;
+  private final PolicyActions policyActions;
   private final List<ApiCall> calls = new ArrayList<>();
   private final Map<String, AtomicInteger> inFlight =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -41,7 +42,8 @@ final class Gateway {
       RequestAuthenticator authenticator,
       StsService sts,
       Faults faults,
-      PolarDbActions actions) {
+      PolarDbActions actions,
+      PolicyActions policyActions) {
     this.lock = lock;
     this.clock = clock;
     this.ids = ids;
@@ -50,6 +52,7 @@ final class Gateway {
     this.sts = sts;
     this.faults = faults;
     this.actions = actions;
+    this.policyActions = policyActions;
   }
 
   /** Answers one RPC request; the reply may ask the server to drop the connection instead. */
@@ -115,8 +118,11 @@ final class Gateway {
 
   private ObjectNode run(String action, Params params, String requestId) {
     Instant now = clock.instant();
-    return Routing.STS_ACTION.equals(action)
-        ? sts.assumeRoleWithOidc(params, now)
+    if (Routing.STS_ACTION.equals(action)) {
+      return sts.assumeRoleWithOidc(params, now);
+    }
+    return PolicyActions.ACTIONS.contains(action)
+        ? policyActions.run(action, params, now, requestId)
         : actions.run(action, params, now, requestId);
   }
 

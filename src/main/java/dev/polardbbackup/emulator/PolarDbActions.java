@@ -33,7 +33,7 @@ final class PolarDbActions {
           "DescribeDBClusterAttribute");
 
   private static final Logger LOG = LoggerFactory.getLogger(PolarDbActions.class);
-  private static final Set<Integer> PAGE_SIZES = Set.of(30, 50, 100);
+  static final Set<Integer> PAGE_SIZES = Set.of(30, 50, 100);
   private static final Set<String> BACKUP_MODES = Set.of("Manual", "Automated");
   // "Running" is not documented but is what an unfinished backup shows, so it filters too.
   private static final Set<String> BACKUP_STATUSES =
@@ -229,6 +229,7 @@ final class PolarDbActions {
     List<Backup> matching = new ArrayList<>();
     for (Backup b : backups.ofCluster(clusterId)) {
       if (b.deleted()
+          || b.detached()
           || b.createdAt.isBefore(start)
           || b.createdAt.isAfter(end)
           || (backupId != null && !backupId.equals(b.backupId))
@@ -251,7 +252,7 @@ final class PolarDbActions {
     return reply;
   }
 
-  private static ObjectNode backupItem(Backup b, Instant now) {
+  static ObjectNode backupItem(Backup b, Instant now) {
     String status = b.status(now);
     ObjectNode item = JsonNodeFactory.instance.objectNode();
     item.put("BackupId", b.backupId);
@@ -339,7 +340,7 @@ final class PolarDbActions {
     return reply;
   }
 
-  private static Instant minuteTime(Params params, String name) {
+  static Instant minuteTime(Params params, String name) {
     String text = params.required(name);
     try {
       return WireTime.parseMinutes(text);
@@ -356,7 +357,7 @@ final class PolarDbActions {
     return mode;
   }
 
-  private static int pageParam(Params params, String name, int absent) {
+  static int pageParam(Params params, String name, int absent) {
     String text = params.optional(name).orElse(null);
     if (text == null) {
       return absent;

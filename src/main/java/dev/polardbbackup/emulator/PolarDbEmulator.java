@@ -56,6 +56,7 @@ public final class PolarDbEmulator {
   private final AccessKeys keys;
   private final Faults faults;
   private final PolarDbActions actions;
+  private final Console console;
   private final Gateway gateway;
   private Duration backupDuration;
 
@@ -80,7 +81,11 @@ public final class PolarDbEmulator {
             () -> backupDuration,
             new PolarDbActions.Readings(
                 b.quotaCheckOrder, b.taskListingLag, b.taskRetention, b.deleteFailedBackups));
-    this.gateway = new Gateway(lock, clock, ids, keys, authenticator, sts, faults, actions);
+    BackupPolicies policies = new BackupPolicies(b.policyReadings);
+    this.console = new Console(lock, clock, clusters, backups, policies, actions);
+    PolicyActions policyActions = new PolicyActions(clusters, backups, policies);
+    this.gateway =
+        new Gateway(lock, clock, ids, keys, authenticator, sts, faults, actions, policyActions);
     Instant now = clock.instant();
     b.clusters.forEach(c -> clusters.put(c.id(), c.regionId(), c.status(), now));
   }
@@ -95,7 +100,7 @@ public final class PolarDbEmulator {
    * counts days in Asia/Shanghai) checked after a repeated ClientToken is replayed (TOKEN_FIRST),
    * ClientTokens remembered for ever, BackupJobId different from BackupId, new jobs listed at once
    * and finished ones for 60 s, failed backup sets not deletable, no trusted OIDC roles, STS
-   * credentials valid for 1 h.
+   * credentials valid for 1 h, backup policies read as {@link PolicyReadings#defaults()}.
    */
   public static final class Builder {
     private record ClusterSeed(String id, String regionId, String status) {}
@@ -116,6 +121,7 @@ public final class PolarDbEmulator {
     private boolean deleteFailedBackups;
     private final Set<StsService.TrustedRole> oidcRoles = new LinkedHashSet<>();
     private Duration stsCredentialLifetime = Duration.ofHours(1);
+    private PolicyReadings policyReadings = PolicyReadings.defaults();
 
     private Builder() {}
 
@@ -242,6 +248,12 @@ public final class PolarDbEmulator {
       return this;
     }
 
+    /** How the backup-policy actions read Alibaba's ambiguous docs. See {@link PolicyReadings}. */
+    public Builder policyReadings(PolicyReadings readings) {
+      this.policyReadings = Objects.requireNonNull(readings, "readings");
+      return this;
+    }
+
     public PolarDbEmulator build() {
       return new PolarDbEmulator(this);
     }
@@ -349,33 +361,14 @@ public final class PolarDbEmulator {
     }
   }
 
-  /**
-   * Makes a manual backup the way a DBA would in the console, outside any ClientToken: the cluster
-   * must exist and be Running and the manual-backup quota must have room, as for CreateBackup.
-   * DescribeBackups and DescribeBackupTasks list it like any manual backup; the ledger marks it
-   * {@link BackupRecord.Origin#CONSOLE}.
-   *
-   * @return the new backup's BackupId
-   * @throws IllegalStateException when PolarDB would refuse it; the message starts with the error
-   *     code, for example {@code BackupTimesExceeded}
-   */
+  /** A manual backup made in the console: {@link Console#createBackup(String)}. */
   public String createConsoleBackup(String dbClusterId) {
-    try {
-      return consoleBackup(dbClusterId).backupId;
-    } catch (ApiError e) {
-      throw new IllegalStateException(
-          e.code() + ": console backup of " + dbClusterId + " refused: " + e.getMessage());
-    }
+    return console.createBackup(dbClusterId);
   }
 
-  /**
-   * As {@link #createConsoleBackup(String)}, but refusals stay ApiErrors for the admin endpoint.
-   */
-  Backup consoleBackup(String dbClusterId) {
-    Objects.requireNonNull(dbClusterId, "dbClusterId");
-    synchronized (lock) {
-      return actions.createConsoleBackup(dbClusterId, clock.instant());
-    }
+  /** Backup policies, backup sets and clusters changed in the console, behind the operator. */
+  public Console console() {
+    return console;
   }
 
   public Ledger ledger() {

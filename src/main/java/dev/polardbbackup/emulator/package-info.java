@@ -1,15 +1,21 @@
 /**
  * A stand-alone emulator of the slice of Alibaba Cloud's PolarDB OpenAPI (version 2017-08-01) that
  * backup tooling uses: CreateBackup, DescribeBackupTasks, DescribeBackups, DeleteBackup and
- * DescribeDBClusterAttribute, plus STS AssumeRoleWithOIDC (2015-04-01). It verifies V1 and V3
- * signatures with {@code dev.polardbbackup.signing}, keeps backups, quotas and ClientTokens the way
- * the real service is documented to, and injects latency, throttling, server errors and lost
- * replies from a seeded random under an injected {@link java.time.Clock}, recording every call in a
- * {@link dev.polardbbackup.emulator.Ledger}. A test can also make a manual backup as a DBA would in
- * the console, outside any ClientToken; the ledger marks each backup's origin. Where the docs are
- * silent (quota or token first, how long a token is remembered, when a new job is listed, whether a
- * failed set can be deleted) the builder chooses the reading. It knows nothing of the operator and
- * could be published alone.
+ * DescribeDBClusterAttribute; the automatic backup policy (DescribeBackupPolicy,
+ * ModifyBackupPolicy, DescribeLogBackupPolicy, ModifyLogBackupPolicy,
+ * DescribeLocalAvailableRecoveryTime) and DescribeDetachedBackups (what a deleted cluster left);
+ * plus STS AssumeRoleWithOIDC (2015-04-01). It verifies V1 and V3 signatures with {@code
+ * dev.polardbbackup.signing}, keeps backups, quotas and ClientTokens the way the real service is
+ * documented to, and injects latency, throttling, server errors and lost replies from a seeded
+ * random under an injected {@link java.time.Clock}, recording every call in a {@link
+ * dev.polardbbackup.emulator.Ledger}. A test can also make a manual backup as a DBA would in the
+ * console, outside any ClientToken; the ledger marks each backup's origin. Through {@link
+ * dev.polardbbackup.emulator.Console} it can also change a cluster's backup policy, delete a backup
+ * set, or delete a cluster, whose backup sets then vanish or stay (detached) by its {@code
+ * BackupRetentionPolicyOnClusterDeletion}. Where the docs are silent (quota or token first, how
+ * long a token is remembered, when a new job is listed, whether a failed set can be deleted, the
+ * policy readings of {@link dev.polardbbackup.emulator.PolicyReadings}) the builder chooses the
+ * reading. It knows nothing of the operator and could be published alone.
  *
  * <p>Error codes it answers with (HTTP status, code), following Alibaba's naming:
  *
@@ -28,10 +34,15 @@
  *       AccessDeniedDetail}).
  *   <li>Parameters: 400 {@code Missing<Name>} (for example {@code MissingDBClusterId}), 400 {@code
  *       Invalid<Name>.Malformed} (StartTime, EndTime, PageSize, PageNumber, BackupStatus,
- *       BackupMode), 400 {@code InvalidClientToken.Malformed}, 400 {@code
- *       IdempotentParameterMismatch}.
+ *       BackupMode, and each backup-policy field, in the spelling sent), 400 {@code
+ *       InvalidClientToken.Malformed}, 400 {@code IdempotentParameterMismatch}.
+ *   <li>Backup policy: 400 {@code InvalidDataLevel2AnotherRegionRegion.NotFound}, 400 {@code
+ *       InvalidLogBackupAnotherRegionRegion.NotFound} (our name), 403 {@code IncorrectBackupPolicy}
+ *       (a cross-region retention without a region), 400 {@code MissingPreferredBackupPeriod} and
+ *       {@code MissingPreferredBackupTime} (only when Modify is read as requiring them).
  *   <li>Clusters: {@code InvalidDBClusterId.Malformed} and {@code InvalidDBClusterId.NotFound}
- *       (404, but 400 in DescribeBackupTasks), 403 {@code OperationDenied.DBClusterStatus}.
+ *       (404, but 400 in DescribeBackupTasks), 403 {@code OperationDenied.DBClusterStatus} (also
+ *       for the Modify policy actions).
  *   <li>Backups: 403 {@code BackupTimesExceeded}, 400 {@code InvalidBackupSetID.NotFound}, 403
  *       {@code OperationDenied.BackupStatus} (deleting a running backup; our choice, the real code
  *       is undocumented), 403 {@code IncorrectBackupSetState} (deleting a failed backup set, unless

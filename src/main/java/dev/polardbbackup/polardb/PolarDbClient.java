@@ -78,6 +78,22 @@ public final class PolarDbClient {
   }
 
   public ApiResult<BackupPage> describeBackups(DescribeBackupsQuery query) {
+    return rpc.call(
+        "DescribeBackups", backupsParams(query), reply -> Replies.parseBackupPage(reply, query));
+  }
+
+  /**
+   * One page of the backup sets a deleted cluster's {@code BackupRetentionPolicyOnClusterDeletion}
+   * ({@code ALL} or {@code LATEST}) kept; the same parameters and reply as DescribeBackups.
+   */
+  public ApiResult<BackupPage> describeDetachedBackups(DescribeBackupsQuery query) {
+    return rpc.call(
+        "DescribeDetachedBackups",
+        backupsParams(query),
+        reply -> Replies.parseBackupPage(reply, query));
+  }
+
+  private static Map<String, String> backupsParams(DescribeBackupsQuery query) {
     Map<String, String> params = new LinkedHashMap<>();
     params.put("DBClusterId", query.dbClusterId());
     params.put("StartTime", MINUTES.format(query.startTime().truncatedTo(ChronoUnit.MINUTES)));
@@ -91,7 +107,7 @@ public final class PolarDbClient {
     query.backupMode().ifPresent(v -> params.put("BackupMode", v));
     params.put("PageSize", Integer.toString(query.pageSize()));
     params.put("PageNumber", Integer.toString(query.pageNumber()));
-    return rpc.call("DescribeBackups", params, reply -> Replies.parseBackupPage(reply, query));
+    return params;
   }
 
   /**
@@ -147,5 +163,55 @@ public final class PolarDbClient {
                 Replies.requiredText(reply, "DBClusterStatus"),
                 Replies.text(reply, "LockMode").orElse(""),
                 Replies.text(reply, "RegionId").orElse("")));
+  }
+
+  /** The cluster's automatic backup policy, read in whichever spelling PolarDB answers with. */
+  public ApiResult<BackupPolicy> describeBackupPolicy(String dbClusterId) {
+    return rpc.call("DescribeBackupPolicy", cluster(dbClusterId), Replies::parseBackupPolicy);
+  }
+
+  /**
+   * Sends the fields set in {@code changes} and no others, under the {@code DataLevel1*} names (see
+   * {@link BackupPolicy#parameters()}); PolarDB leaves the rest as they are.
+   *
+   * @throws IllegalArgumentException when {@code changes} sets no field: there is nothing to send
+   */
+  public ApiResult<Void> modifyBackupPolicy(String dbClusterId, BackupPolicy changes) {
+    return rpc.call("ModifyBackupPolicy", changed(dbClusterId, changes.parameters()), r -> null);
+  }
+
+  public ApiResult<LogBackupPolicy> describeLogBackupPolicy(String dbClusterId) {
+    return rpc.call("DescribeLogBackupPolicy", cluster(dbClusterId), Replies::parseLogBackupPolicy);
+  }
+
+  /**
+   * Sends the fields set in {@code changes} and no others; {@code enableBackupLog} is read-only and
+   * never sent.
+   *
+   * @throws IllegalArgumentException when {@code changes} sets no field
+   */
+  public ApiResult<Void> modifyLogBackupPolicy(String dbClusterId, LogBackupPolicy changes) {
+    return rpc.call("ModifyLogBackupPolicy", changed(dbClusterId, changes.parameters()), r -> null);
+  }
+
+  /** The span the cluster can be restored to from its level-1 backups. */
+  public ApiResult<RecoveryWindow> describeLocalAvailableRecoveryTime(String dbClusterId) {
+    return rpc.call(
+        "DescribeLocalAvailableRecoveryTime", cluster(dbClusterId), Replies::parseRecoveryWindow);
+  }
+
+  private static Map<String, String> cluster(String dbClusterId) {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("DBClusterId", dbClusterId);
+    return params;
+  }
+
+  private static Map<String, String> changed(String dbClusterId, Map<String, String> fields) {
+    if (fields.isEmpty()) {
+      throw new IllegalArgumentException("no policy field to change for " + dbClusterId);
+    }
+    Map<String, String> params = cluster(dbClusterId);
+    params.putAll(fields);
+    return params;
   }
 }

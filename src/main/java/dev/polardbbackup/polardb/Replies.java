@@ -61,6 +61,51 @@ final class Replies {
     return new BackupPage(List.copyOf(backups), total, query.pageNumber(), query.pageSize());
   }
 
+  /**
+   * DescribeBackupPolicy: the level-1 period, window and frequency in either spelling, the {@code
+   * DataLevel1*} one first; a reply with neither period is not a policy.
+   */
+  static BackupPolicy parseBackupPolicy(JsonNode reply) {
+    String period = either(reply, "DataLevel1BackupPeriod", "PreferredBackupPeriod");
+    if (period == null) {
+      throw new MalformedReply("missing DataLevel1BackupPeriod and PreferredBackupPeriod");
+    }
+    return new BackupPolicy(
+        period,
+        either(reply, "DataLevel1BackupTime", "PreferredBackupTime"),
+        either(reply, "DataLevel1BackupRetentionPeriod", "BackupRetentionPeriod"),
+        either(reply, "DataLevel1BackupFrequency", "BackupFrequency"),
+        setting(reply, "DataLevel2BackupPeriod"),
+        setting(reply, "DataLevel2BackupRetentionPeriod"),
+        setting(reply, "DataLevel2BackupAnotherRegionRegion"),
+        setting(reply, "DataLevel2BackupAnotherRegionRetentionPeriod"),
+        setting(reply, "BackupRetentionPolicyOnClusterDeletion"));
+  }
+
+  static LogBackupPolicy parseLogBackupPolicy(JsonNode reply) {
+    return new LogBackupPolicy(
+        requiredText(reply, "LogBackupRetentionPeriod"),
+        setting(reply, "LogBackupAnotherRegionRegion"),
+        setting(reply, "LogBackupAnotherRegionRetentionPeriod"),
+        setting(reply, "EnableBackupLog"));
+  }
+
+  /** Either end may be empty or absent (no backup yet), with or without seconds. */
+  static RecoveryWindow parseRecoveryWindow(JsonNode reply) {
+    return new RecoveryWindow(
+        text(reply, "RecoveryBeginTime").flatMap(Replies::instant),
+        text(reply, "RecoveryEndTime").flatMap(Replies::instant));
+  }
+
+  private static String either(JsonNode reply, String preferred, String other) {
+    String value = setting(reply, preferred);
+    return value != null ? value : setting(reply, other);
+  }
+
+  private static String setting(JsonNode reply, String field) {
+    return PolicyValues.orNull(text(reply, field).orElse(null));
+  }
+
   /** {@code Items.<name>[]}, tolerating a missing {@code Items} on an empty page. */
   private static List<JsonNode> items(JsonNode reply, String name) {
     JsonNode list = reply.path("Items").path(name);

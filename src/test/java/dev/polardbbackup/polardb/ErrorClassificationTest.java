@@ -49,6 +49,12 @@ class ErrorClassificationTest {
     "404, InvalidAction.NotFound, false, INVALID_REQUEST",
     "400, InvalidVersion, false, INVALID_REQUEST",
     "400, MissingDBClusterId, false, INVALID_REQUEST",
+    // Backup policy: a bad value, an unknown region (a NotFound that is no missing cluster), and a
+    // policy PolarDB refuses as a whole are all the request's fault.
+    "400, InvalidDataLevel1BackupRetentionPeriod.Malformed, false, INVALID_REQUEST",
+    "400, InvalidDataLevel2AnotherRegionRegion.NotFound, false, INVALID_REQUEST",
+    "403, IncorrectBackupPolicy, false, INVALID_REQUEST",
+    "400, MissingPreferredBackupPeriod, false, INVALID_REQUEST",
   })
   void errorRepliesAreClassifiedByCode(
       int status, String code, boolean retryAfter, FailureKind expected) {
