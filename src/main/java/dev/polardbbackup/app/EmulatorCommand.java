@@ -3,6 +3,7 @@ package dev.polardbbackup.app;
 import dev.polardbbackup.emulator.EmulatorServer;
 import dev.polardbbackup.emulator.FaultSpec;
 import dev.polardbbackup.emulator.PolarDbEmulator;
+import dev.polardbbackup.emulator.PolicyReadings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -29,7 +30,11 @@ import picocli.CommandLine.Option;
       "Admin endpoints: GET /_emulator/ledger[?calls=true], POST /_emulator/clusters,"
           + " POST|DELETE /_emulator/faults, POST /_emulator/backup-outcome,"
           + " POST /_emulator/backup-duration, POST /_emulator/backups (a console backup:"
-          + " {\"dbClusterId\": ...}), GET /_emulator/healthz."
+          + " {\"dbClusterId\": ...}), DELETE /_emulator/backups?dbClusterId=..&backupId=.. (a"
+          + " console deletion), GET|POST /_emulator/backup-policy (read, or change behind the"
+          + " operator's back: {\"dbClusterId\": ..., \"<Field>\": ...}), DELETE"
+          + " /_emulator/clusters?dbClusterId=..[&backupRetentionPolicyOnClusterDeletion=..]"
+          + " (its backup sets go or stay as the cluster's policy says), GET /_emulator/healthz."
     })
 public final class EmulatorCommand implements Callable<Integer> {
   static final String DEMO_KEY_ID = "LTAI5tEmulatorDemoKey";
@@ -110,6 +115,35 @@ public final class EmulatorCommand implements Callable<Integer> {
               + " IncorrectBackupSetState, as the docs allow only Success).")
   boolean deleteFailedBackups;
 
+  @Option(
+      names = "--policy-retention-max-days",
+      description =
+          "The longest DataLevel1BackupRetentionPeriod ModifyBackupPolicy accepts: 14 (API"
+              + " reference; default) or 30 (Alibaba's Terraform provider).")
+  int policyRetentionMaxDays = PolicyReadings.defaults().level1RetentionMaxDays();
+
+  @Option(
+      names = "--policy-describe-names",
+      description =
+          "Which names DescribeBackupPolicy answers the level-1 period, window and frequency"
+              + " with: legacy (PreferredBackup*), data-level-1 (DataLevel1Backup*) or both"
+              + " (default).")
+  String policyDescribeNames = "both";
+
+  @Option(
+      names = "--policy-legacy-names-refused",
+      description =
+          "Refuse the PreferredBackup* names in ModifyBackupPolicy (the newer docs' reading for"
+              + " regions with cross-region backup); default accepted.")
+  boolean policyLegacyNamesRefused;
+
+  @Option(
+      names = "--policy-modify-requires-window",
+      description =
+          "Require the level-1 period and window in every ModifyBackupPolicy, as older docs"
+              + " mark them required; default optional.")
+  boolean policyModifyRequiresWindow;
+
   @Option(names = "--seed", description = "Seed for ids, sizes and faults (default 1).")
   long seed = 1;
 
@@ -185,7 +219,8 @@ public final class EmulatorCommand implements Callable<Integer> {
             .jobIdEqualsBackupId(jobIdEqualsBackupId)
             .taskListingLag(duration("--task-listing-lag", taskListingLag))
             .taskRetention(duration("--task-retention", taskRetention))
-            .deleteFailedBackups(deleteFailedBackups);
+            .deleteFailedBackups(deleteFailedBackups)
+            .policyReadings(policyReadings());
     if (accessKeys.isEmpty()) {
       builder.accessKey(DEMO_KEY_ID, DEMO_KEY_SECRET);
     }
@@ -218,6 +253,29 @@ public final class EmulatorCommand implements Callable<Integer> {
     PolarDbEmulator emulator = builder.build();
     parsedFaults.forEach(f -> emulator.setFault(f.action(), f.spec()));
     return emulator;
+  }
+
+  /** The backup-policy readings the {@code --policy-*} options choose. */
+  PolicyReadings policyReadings() {
+    if (policyRetentionMaxDays != 14 && policyRetentionMaxDays != 30) {
+      throw new IllegalArgumentException(
+          "--policy-retention-max-days must be 14 or 30, not " + policyRetentionMaxDays);
+    }
+    PolicyReadings.Names names =
+        switch (policyDescribeNames.toLowerCase(java.util.Locale.ROOT)) {
+          case "legacy" -> PolicyReadings.Names.LEGACY;
+          case "data-level-1" -> PolicyReadings.Names.DATA_LEVEL_1;
+          case "both" -> PolicyReadings.Names.BOTH;
+          default ->
+              throw new IllegalArgumentException(
+                  "--policy-describe-names must be legacy, data-level-1 or both, not "
+                      + policyDescribeNames);
+        };
+    return PolicyReadings.defaults()
+        .withLevel1RetentionMaxDays(policyRetentionMaxDays)
+        .withDescribeNames(names)
+        .withLegacyNamesInModify(!policyLegacyNamesRefused)
+        .withModifyRequiresBackupWindow(policyModifyRequiresWindow);
   }
 
   static Duration duration(String option, String text) {

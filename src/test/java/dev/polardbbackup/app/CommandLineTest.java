@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.polardbbackup.emulator.PolarDbEmulator;
+import dev.polardbbackup.emulator.PolicyReadings;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -113,13 +114,34 @@ class CommandLineTest {
   }
 
   @Test
+  void emulatorBackupPolicyReadingsComeFromFlags() {
+    EmulatorCommand emulator = new EmulatorCommand();
+    new CommandLine(emulator)
+        .parseArgs(
+            "--policy-retention-max-days",
+            "30",
+            "--policy-describe-names",
+            "legacy",
+            "--policy-legacy-names-refused",
+            "--policy-modify-requires-window");
+
+    assertEquals(
+        new PolicyReadings(30, PolicyReadings.Names.LEGACY, false, true),
+        emulator.policyReadings());
+    assertEquals(PolicyReadings.defaults(), new EmulatorCommand().policyReadings());
+    emulator.configure();
+  }
+
+  @Test
   void badEmulatorReadingsEndInOneReadableLineAndExitCode2() {
     List<List<String>> bad =
         List.of(
             List.of("--quota-check-order", "sometimes"),
             List.of("--token-ttl", "soon"),
             List.of("--token-ttl", "0s"),
-            List.of("--task-listing-lag", "-5s"));
+            List.of("--task-listing-lag", "-5s"),
+            List.of("--policy-retention-max-days", "21"),
+            List.of("--policy-describe-names", "some"));
     for (List<String> args : bad) {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
