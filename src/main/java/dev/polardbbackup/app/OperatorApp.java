@@ -1,7 +1,7 @@
 package dev.polardbbackup.app;
 
+import dev.polardbbackup.access.SecretReader;
 import dev.polardbbackup.backup.PolarDBBackupReconciler;
-import dev.polardbbackup.backup.SecretReader;
 import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.polardb.DefaultCredentialsChain;
 import dev.polardbbackup.polardb.PolarDbClientFactory;

@@ -1,23 +1,19 @@
 package dev.polardbbackup.backup;
 
+import dev.polardbbackup.access.CloudAccess;
 import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.kube.ResourceLog;
 import dev.polardbbackup.kube.StatusWriter;
 import dev.polardbbackup.model.DeletionPolicy;
 import dev.polardbbackup.model.GrantedAction;
-import dev.polardbbackup.model.PolarDBAccessGrant;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupStatus;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.polardb.ApiResult;
 import dev.polardbbackup.polardb.BackupTask;
 import dev.polardbbackup.polardb.CredentialsProvider;
-import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +24,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,31 +38,20 @@ final class BackupPass {
 
   /** The reconciler's collaborators that a pass uses. */
   record Tools(
-      CredentialsProvider operatorCredentials,
       ControllerSettings settings,
       Clock clock,
       Events events,
       BackupListener listener,
       BackupClaims claims,
-      SecretReader secrets,
       CredentialsInUse credentialsInUse,
-      String operatorNamespace,
-      InformerEventSource<PolarDBAccessGrant, PolarDBBackup> grants,
-      InformerEventSource<Namespace, PolarDBBackup> namespaces,
-      Set<ResourceID> awaitingGrant) {}
+      CloudAccess.Sources access) {}
 
-  private final CredentialsProvider operatorCredentials;
   private final ControllerSettings settings;
   private final Clock clock;
   private final Events events;
   private final BackupListener listener;
   private final BackupClaims claims;
-  private final SecretReader secrets;
   private final CredentialsInUse credentialsInUse;
-  private final String operatorNamespace;
-  private final InformerEventSource<PolarDBAccessGrant, PolarDBBackup> grants;
-  private final InformerEventSource<Namespace, PolarDBBackup> namespaces;
-  private final Set<ResourceID> awaitingGrant;
 
   final PolarDBBackup backup;
   final Context<PolarDBBackup> context;
@@ -78,27 +62,20 @@ final class BackupPass {
   List<BackupTask> listedJobs = List.of();
   // When to try again after credentials() found none.
   Duration credentialsRetry;
-  // The resourceVersion of the Secret whose credentials this pass uses, if any.
-  private String secretVersion;
   private List<PolarDBBackupStatus> othersOnCluster;
   // The sets of this cluster claimed in this process (backup id to UID), read once per pass.
   private Map<String, String> claimsOnCluster;
-  // The grant that allowed this pass's calls; null with the object's own credentials.
-  private PolarDBAccessGrant grant;
+  // Whether this object may call PolarDB, and with which credentials.
+  private final CloudAccess access;
 
   BackupPass(PolarDBBackup backup, Context<PolarDBBackup> context, Tools tools) {
-    this.operatorCredentials = tools.operatorCredentials();
     this.settings = tools.settings();
     this.clock = tools.clock();
     this.events = tools.events();
     this.listener = tools.listener();
     this.claims = tools.claims();
-    this.secrets = tools.secrets();
     this.credentialsInUse = tools.credentialsInUse();
-    this.operatorNamespace = tools.operatorNamespace();
-    this.grants = tools.grants();
-    this.namespaces = tools.namespaces();
-    this.awaitingGrant = tools.awaitingGrant();
+    this.access = new CloudAccess(tools.access(), backup, backup.getSpec().credentialsSecretRef());
     this.backup = backup;
     this.context = context;
     this.original = backup.getStatus();
@@ -116,16 +93,7 @@ final class BackupPass {
    * was allowed to see.
    */
   ClusterObservations.Key observationKey(String what) {
-    var ref = backup.getSpec().credentialsSecretRef();
-    String credential;
-    if (ref != null) {
-      credential = "secret:" + backup.getMetadata().getNamespace() + "/" + ref.name();
-    } else if (grant != null && !grant.getSpec().lendsOperatorIdentity()) {
-      credential = "grant-secret:" + grant.getSpec().credentials().secretName();
-    } else {
-      credential = "operator";
-    }
-    return new ClusterObservations.Key(cluster(), what, credential);
+    return new ClusterObservations.Key(cluster(), what, access.identityKey());
   }
 
   ClusterRef cluster() {
@@ -232,30 +200,7 @@ final class BackupPass {
    * grant (remembered for {@link #credentials()}).
    */
   Optional<String> refusal(Set<GrantedAction> actions) {
-    if (backup.getSpec().credentialsSecretRef() != null) {
-      return Optional.empty();
-    }
-    String namespace = backup.getMetadata().getNamespace();
-    ResourceID id = ResourceID.fromResource(backup);
-    awaitingGrant.add(id);
-    Map<String, String> labels =
-        namespaces == null
-            ? null
-            : namespaces
-                .get(new ResourceID(namespace))
-                .map(ns -> ns.getMetadata().getLabels())
-                .orElse(null);
-    AccessGrants.Decision decision =
-        AccessGrants.decide(
-            grants == null ? Stream.empty() : grants.list(),
-            labels,
-            new AccessGrants.Request(namespace, regionId(), clusterId(), actions));
-    if (decision instanceof AccessGrants.Granted granted) {
-      grant = granted.grant();
-      awaitingGrant.remove(id);
-      return Optional.empty();
-    }
-    return Optional.of(((AccessGrants.Refused) decision).message());
+    return access.refusal(regionId(), clusterId(), actions);
   }
 
   /**
@@ -264,45 +209,23 @@ final class BackupPass {
    * kept by a finalizer from before the first call made with it ({@link CredentialsInUse}).
    */
   Optional<CredentialsProvider> credentials() {
-    var ref = backup.getSpec().credentialsSecretRef();
-    if (ref == null && grant == null) {
-      throw new IllegalStateException("credentials() before permitted()");
+    // Only a team's own Secret goes with its namespace; the operator's namespace outlives it.
+    CloudAccess.Credential credential =
+        access.credential(secret -> credentialsInUse.protect(backup, secret));
+    if (credential instanceof CloudAccess.Usable usable) {
+      return Optional.of(usable.provider());
     }
-    if (ref == null && grant.getSpec().lendsOperatorIdentity()) {
-      return Optional.of(operatorCredentials);
-    }
-    // The team's own Secret, or the one a grant names in the operator's namespace.
-    boolean own = ref != null;
-    String namespace = own ? backup.getMetadata().getNamespace() : operatorNamespace;
-    String name = own ? ref.name() : grant.getSpec().credentials().secretName();
-    Optional<Secret> secret = namespace == null ? Optional.empty() : secrets.get(namespace, name);
-    SecretCredentials.Resolved resolved =
-        namespace == null
-            ? SecretCredentials.Resolved.problem(
-                Reasons.SECRET_NOT_FOUND,
-                "PolarDBAccessGrant "
-                    + grant.getMetadata().getName()
-                    + " names a Secret in the operator's namespace, which this operator does not"
-                    + " know: run it with --operator-namespace or POD_NAMESPACE.")
-            : SecretCredentials.from(secret, namespace, name);
-    if (resolved.credentials().isPresent()) {
-      // Only a team's own Secret goes with its namespace; the operator's namespace outlives it.
-      Secret used = own ? credentialsInUse.protect(backup, secret.get()) : secret.get();
-      secretVersion = used.getMetadata().getResourceVersion();
-      return resolved.credentials().map(CredentialsProvider::of);
-    }
-    // Read again at the next attempt, not after the rest of its time in the cache.
-    secret.ifPresent(s -> secrets.forget(namespace, name, s.getMetadata().getResourceVersion()));
+    CloudAccess.Unusable resolved = (CloudAccess.Unusable) credential;
     if (!status.isTerminal() && !resolved.reason().equals(status.getReason())) {
-      events.warning(backup, resolved.reason(), resolved.problem());
-      log("{}", resolved.problem());
+      events.warning(backup, resolved.reason(), resolved.message());
+      log("{}", resolved.message());
     }
     credentialsRetry = settings.deletionRetry();
     if (!status.isTerminal()) {
       credentialsRetry =
           settings.credentialsRetry(clock, status.waitingForCredentialsSince(clock.instant()));
       Instant next = clock.instant().plus(credentialsRetry);
-      status.retrying(resolved.reason(), resolved.problem(), next, null, clock.instant());
+      status.retrying(resolved.reason(), resolved.message(), next, null, clock.instant());
       // A Secret problem is not a burst of API errors: keep the error backoff where it was.
       status.setConsecutiveErrors(original == null ? null : original.getConsecutiveErrors());
     }
@@ -315,12 +238,7 @@ final class BackupPass {
    * watches it) and later as the problem lasts; the operator's own wait {@code authRetry}.
    */
   Duration credentialsRefused() {
-    var ref = backup.getSpec().credentialsSecretRef();
-    if (ref != null) {
-      secrets.forget(backup.getMetadata().getNamespace(), ref.name(), secretVersion);
-    } else if (grant != null && !grant.getSpec().lendsOperatorIdentity()) {
-      secrets.forget(operatorNamespace, grant.getSpec().credentials().secretName(), secretVersion);
-    } else {
+    if (!access.forgetRefusedSecret()) {
       return settings.authRetry();
     }
     return settings.credentialsRetry(clock, status.waitingForCredentialsSince(clock.instant()));

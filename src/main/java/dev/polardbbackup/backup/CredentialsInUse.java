@@ -1,5 +1,6 @@
 package dev.polardbbackup.backup;
 
+import dev.polardbbackup.access.SecretReader;
 import dev.polardbbackup.kube.ResourceLog;
 import dev.polardbbackup.model.DeletionPolicy;
 import dev.polardbbackup.model.PolarDBBackup;

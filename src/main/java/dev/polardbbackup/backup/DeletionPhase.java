@@ -2,6 +2,7 @@ package dev.polardbbackup.backup;
 
 import static dev.polardbbackup.backup.TokenEvidence.ownsToken;
 
+import dev.polardbbackup.access.SecretReader;
 import dev.polardbbackup.backup.TokenEvidence.Evidence;
 import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.kube.ResourceLog;

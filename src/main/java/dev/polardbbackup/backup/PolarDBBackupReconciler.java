@@ -3,6 +3,8 @@ package dev.polardbbackup.backup;
 import static dev.polardbbackup.backup.BackupPass.generation;
 import static dev.polardbbackup.backup.BackupPass.uid;
 
+import dev.polardbbackup.access.CloudAccess;
+import dev.polardbbackup.access.SecretReader;
 import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.kube.ResourceLog;
 import dev.polardbbackup.kube.SpecOrLifecycleChange;
@@ -36,6 +38,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +70,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   public static final String NAME = "polardbbackup";
   private static final Logger log = LoggerFactory.getLogger(PolarDBBackupReconciler.class);
 
-  private final CredentialsProvider operatorCredentials;
+  private final CloudAccess.Sources accessSources;
   private final ControllerSettings settings;
   private final Clock clock;
   private final Events events;
@@ -106,7 +109,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     this.credentialsInUse = new CredentialsInUse(secrets);
     this.listener = listener;
     this.observations = new ClusterObservations(clock);
-    this.operatorCredentials = operatorCredentials;
+    this.accessSources = accessSources(operatorCredentials);
     this.settings = settings;
     this.clock = clock;
     this.events = events;
@@ -312,17 +315,26 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   /** What a pass works with, as this reconciler holds it now. */
   private BackupPass.Tools tools() {
     return new BackupPass.Tools(
+        settings, clock, events, listener, claims, credentialsInUse, accessSources);
+  }
+
+  /**
+   * Grants and namespace labels as this controller's informers hold them; read at each decision, so
+   * that the informers made by {@link #prepareEventSources} are the ones used.
+   */
+  private CloudAccess.Sources accessSources(CredentialsProvider operatorCredentials) {
+    return new CloudAccess.Sources(
         operatorCredentials,
-        settings,
-        clock,
-        events,
-        listener,
-        claims,
         secrets,
-        credentialsInUse,
         operatorNamespace,
-        grants,
-        namespaces,
+        () -> grants == null ? Stream.empty() : grants.list(),
+        namespace ->
+            namespaces == null
+                ? null
+                : namespaces
+                    .get(new ResourceID(namespace))
+                    .map(ns -> ns.getMetadata().getLabels())
+                    .orElse(null),
         awaitingGrant);
   }
 }

@@ -48,6 +48,18 @@ class ArchitectureTest {
               "dev.polardbbackup.app..");
 
   @ArchTest
+  static final ArchRule accessToTheCloudKnowsNoLifecycle =
+      noClasses()
+          .that()
+          .resideInAPackage("dev.polardbbackup.access..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(
+              "dev.polardbbackup.backup..",
+              "dev.polardbbackup.schedule..",
+              "dev.polardbbackup.app..");
+
+  @ArchTest
   static final ArchRule onlyTheAppWiresThingsTogether =
       noClasses()
           .that()

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.polardbbackup.access.AccessGrants;
 import dev.polardbbackup.emulator.Ledger;
 import dev.polardbbackup.model.DeletionPolicy;
 import dev.polardbbackup.model.GrantCredentials;

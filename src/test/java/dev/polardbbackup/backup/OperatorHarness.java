@@ -2,6 +2,7 @@ package dev.polardbbackup.backup;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.polardbbackup.access.SecretReader;
 import dev.polardbbackup.emulator.EmulatorServer;
 import dev.polardbbackup.emulator.MutableClock;
 import dev.polardbbackup.emulator.PolarDbEmulator;

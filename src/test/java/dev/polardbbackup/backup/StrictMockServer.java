@@ -24,10 +24,10 @@ import java.util.Queue;
  * resourceVersion check never fails for /status: optimistic locking on status could not be tested.
  * Expectations set with {@code server.expect()} answer first, as with {@code crud = true}.
  */
-final class StrictMockServer {
+public final class StrictMockServer {
   private StrictMockServer() {}
 
-  static KubernetesMockServer start() {
+  public static KubernetesMockServer start() {
     Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
     KubernetesMockServer server =
         new KubernetesMockServer(

@@ -1,4 +1,4 @@
-package dev.polardbbackup.backup;
+package dev.polardbbackup.access;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package dev.polardbbackup.backup;
+package dev.polardbbackup.access;
 
 import dev.polardbbackup.model.GrantedAction;
 import dev.polardbbackup.model.PolarDBAccessGrant;
@@ -19,9 +19,9 @@ import java.util.stream.Stream;
  * a {@link PolarDBAccessGrant} that selects its namespace, names its cluster and lists every action
  * it needs. One grant must cover the whole request, so that one cloud identity serves it.
  */
-final class AccessGrants {
+public final class AccessGrants {
   /** Set by Kubernetes 1.21+ on every namespace; added here for older API servers. */
-  static final String NAME_LABEL = "kubernetes.io/metadata.name";
+  public static final String NAME_LABEL = "kubernetes.io/metadata.name";
 
   private AccessGrants() {}
 

@@ -1,4 +1,4 @@
-package dev.polardbbackup.backup;
+package dev.polardbbackup.access;
 
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.polardb.Credentials;
@@ -14,13 +14,13 @@ import java.util.Optional;
  * Reads an access key pair from a Secret. Problems are described by key name only: a value is never
  * quoted, even a broken one.
  */
-final class SecretCredentials {
+public final class SecretCredentials {
   static final String ACCESS_KEY_ID = "accessKeyId";
   static final String ACCESS_KEY_SECRET = "accessKeySecret";
   static final String SECURITY_TOKEN = "securityToken";
 
   /** Either credentials or the reason and message of why there are none. */
-  record Resolved(Optional<Credentials> credentials, String reason, String problem) {
+  public record Resolved(Optional<Credentials> credentials, String reason, String problem) {
     static Resolved ok(Credentials credentials) {
       return new Resolved(Optional.of(credentials), null, null);
     }
@@ -32,7 +32,7 @@ final class SecretCredentials {
 
   private SecretCredentials() {}
 
-  static Resolved from(Optional<Secret> secret, String namespace, String name) {
+  public static Resolved from(Optional<Secret> secret, String namespace, String name) {
     String where = "Secret " + namespace + "/" + name;
     if (secret.isEmpty()) {
       return Resolved.problem(

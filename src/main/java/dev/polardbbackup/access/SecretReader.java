@@ -1,4 +1,4 @@
-package dev.polardbbackup.backup;
+package dev.polardbbackup.access;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;

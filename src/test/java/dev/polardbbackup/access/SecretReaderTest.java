@@ -1,9 +1,10 @@
-package dev.polardbbackup.backup;
+package dev.polardbbackup.access;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.polardbbackup.backup.StrictMockServer;
 import dev.polardbbackup.emulator.MutableClock;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
