@@ -7,5 +7,7 @@ public enum GrantedAction {
   /** Take an existing backup set under management ({@code spec.backupId}). */
   Adopt,
   /** Delete cloud backups: needed by every object with {@code deletionPolicy: Delete}. */
-  Delete
+  Delete,
+  /** Read and change the cluster's automatic backup policy (PolarDBBackupPolicy). */
+  Policy
 }

@@ -30,7 +30,8 @@ public record PolarDBAccessGrantSpec(
         @JsonPropertyDescription(
             "What they may do: Backup (make backups), Adopt (take an existing backup set under"
                 + " management), Delete (delete cloud backups; every object with deletionPolicy"
-                + " Delete needs it).")
+                + " Delete needs it), Policy (read and change a cluster's automatic backup policy"
+                + " through a PolarDBBackupPolicy).")
         List<GrantedAction> actions,
     @JsonPropertyDescription(
             "The cloud identity to act with. Absent: the operator's own (environment, RRSA or"

@@ -48,5 +48,13 @@ public final class Reasons {
   public static final String RETENTION_DELETED = "RetentionDeleted";
   public static final String ROTATED_FOR_QUOTA = "RotatedForQuota";
 
+  // Backup policies: the Ready and InSync conditions, and events. NotPermitted, SecretNotFound,
+  // SecretInvalid, AuthFailed, ClusterNotFound, InvalidRequest, ApiThrottled, ApiUnavailable and
+  // Paused above apply to them too.
+  public static final String POLICY_IN_SYNC = "PolicyInSync";
+  public static final String POLICY_DRIFTED = "PolicyDrifted";
+  public static final String POLICY_APPLIED = "PolicyApplied";
+  public static final String INVALID_SPEC = "InvalidSpec";
+
   private Reasons() {}
 }

@@ -40,7 +40,8 @@ class StatusCeremonyTest {
     return Stream.of(
         new Status(PolarDBBackupStatus.class, s -> ((PolarDBBackupStatus) s).copy()),
         new Status(
-            PolarDBBackupScheduleStatus.class, s -> ((PolarDBBackupScheduleStatus) s).copy()));
+            PolarDBBackupScheduleStatus.class, s -> ((PolarDBBackupScheduleStatus) s).copy()),
+        new Status(PolarDBBackupPolicyStatus.class, s -> ((PolarDBBackupPolicyStatus) s).copy()));
   }
 
   @ParameterizedTest
