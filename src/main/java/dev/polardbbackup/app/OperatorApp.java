@@ -5,6 +5,7 @@ import dev.polardbbackup.backup.PolarDBBackupReconciler;
 import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.polardb.DefaultCredentialsChain;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
+import dev.polardbbackup.policy.PolarDBBackupPolicyReconciler;
 import dev.polardbbackup.schedule.PolarDBBackupScheduleReconciler;
 import dev.polardbbackup.schedule.ScheduleSettings;
 import io.fabric8.kubernetes.client.Config;
@@ -78,8 +79,18 @@ final class OperatorApp implements AutoCloseable {
     var schedules =
         new PolarDBBackupScheduleReconciler(
             ScheduleSettings.defaults(), clock, new Events(kubernetes, clock));
+    var policies =
+        new PolarDBBackupPolicyReconciler(
+            clients,
+            credentials,
+            settings.policies(),
+            clock,
+            new Events(kubernetes, clock),
+            secrets,
+            settings.operatorNamespace().orElse(null));
     operator.register(reconciler, c -> watchNamespaces(c, settings));
     operator.register(schedules, c -> watchNamespaces(c, settings));
+    operator.register(policies, c -> watchNamespaces(c, settings));
     endpoints =
         new HttpEndpoints(
             settings.httpAddress(), () -> !stopped.get(), () -> ready(settings), metrics::scrape);

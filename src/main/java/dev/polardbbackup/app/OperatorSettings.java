@@ -1,6 +1,7 @@
 package dev.polardbbackup.app;
 
 import dev.polardbbackup.backup.ControllerSettings;
+import dev.polardbbackup.policy.PolicySettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -21,6 +22,7 @@ record OperatorSettings(
     Optional<URI> polarDbEndpoint,
     URI stsEndpoint,
     ControllerSettings controller,
+    PolicySettings policies,
     InetSocketAddress httpAddress,
     Optional<LeaderElection> leaderElection,
     boolean serverSideApply,

@@ -2,6 +2,7 @@ package dev.polardbbackup.app;
 
 import dev.polardbbackup.backup.Backoff;
 import dev.polardbbackup.backup.ControllerSettings;
+import dev.polardbbackup.policy.PolicySettings;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -127,6 +128,15 @@ public final class RunCommand implements Callable<Integer> {
       description =
           "How long deleting a cloud backup is tried before giving up (env DELETION_TIMEOUT). Default: ${DEFAULT-VALUE}.")
   Duration deletionTimeout;
+
+  @Option(
+      names = "--policy-resync",
+      defaultValue = "${env:POLICY_RESYNC:-10m}",
+      converter = DurationConverter.class,
+      description =
+          "How often a PolarDBBackupPolicy's cluster policy is described again to find changes made"
+              + " outside it (env POLICY_RESYNC). Default: ${DEFAULT-VALUE}.")
+  Duration policyResync;
 
   @Option(
       names = "--backup-not-found-timeout",
@@ -306,6 +316,7 @@ public final class RunCommand implements Callable<Integer> {
         Optional.ofNullable(polarDbEndpoint),
         stsEndpoint,
         controllerSettings(),
+        new PolicySettings(policyResync, PolicySettings.defaults().retry()),
         new InetSocketAddress(httpBind, httpPort),
         election,
         serverSideApply,

@@ -31,8 +31,11 @@ class ArchitectureTest {
           .resideInAnyPackage("io.fabric8..", "io.javaoperatorsdk..", "dev.polardbbackup.model..");
 
   @ArchTest
-  static final ArchRule backupsAndSchedulesDoNotImportEachOther =
-      slices().matching("dev.polardbbackup.(backup|schedule)..").should().notDependOnEachOther();
+  static final ArchRule lifecyclesDoNotImportEachOther =
+      slices()
+          .matching("dev.polardbbackup.(backup|schedule|policy)..")
+          .should()
+          .notDependOnEachOther();
 
   @ArchTest
   static final ArchRule theKubernetesPlumbingKnowsNoLifecycleAndNoCloud =
@@ -57,6 +60,7 @@ class ArchitectureTest {
           .resideInAnyPackage(
               "dev.polardbbackup.backup..",
               "dev.polardbbackup.schedule..",
+              "dev.polardbbackup.policy..",
               "dev.polardbbackup.app..");
 
   @ArchTest

@@ -24,6 +24,8 @@ import dev.polardbbackup.polardb.Credentials;
 import dev.polardbbackup.polardb.CredentialsProvider;
 import dev.polardbbackup.polardb.PolarDbClient;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
+import dev.polardbbackup.policy.PolarDBBackupPolicyReconciler;
+import dev.polardbbackup.policy.PolicySettings;
 import dev.polardbbackup.schedule.PolarDBBackupScheduleReconciler;
 import dev.polardbbackup.schedule.ScheduleSettings;
 import io.fabric8.kubernetes.api.model.Event;
@@ -84,6 +86,7 @@ public final class OperatorHarness implements AutoCloseable {
   private final CapturedLogs logs = CapturedLogs.open();
   private Clock clock = Clock.systemUTC();
   private boolean schedules;
+  private PolicySettings policySettings;
   private boolean allowAll = true;
   private final java.util.Set<String> watched = new java.util.TreeSet<>(List.of(NAMESPACE));
   private ScheduleSettings scheduleSettings = fastScheduleSettings();
@@ -106,7 +109,11 @@ public final class OperatorHarness implements AutoCloseable {
     this.server = EmulatorServer.start(emulator, new InetSocketAddress("127.0.0.1", 0));
     // Status must behave as a subresource: the mock learns that from the CRD.
     for (String plural :
-        List.of("polardbbackups", "polardbbackupschedules", "polardbaccessgrants")) {
+        List.of(
+            "polardbbackups",
+            "polardbbackupschedules",
+            "polardbaccessgrants",
+            "polardbbackuppolicies")) {
       client
           .apiextensions()
           .v1()
@@ -169,6 +176,12 @@ public final class OperatorHarness implements AutoCloseable {
   /** Runs the schedule controller too (off by default: the backup tests need only backups). */
   public OperatorHarness withSchedules() {
     schedules = true;
+    return this;
+  }
+
+  /** Runs the backup-policy controller too, with these timers (off by default). */
+  public OperatorHarness withPolicies(PolicySettings settings) {
+    policySettings = settings;
     return this;
   }
 
@@ -247,6 +260,19 @@ public final class OperatorHarness implements AutoCloseable {
           new PolarDBBackupScheduleReconciler(
               scheduleSettings, scheduleClock, new Events(client, scheduleClock)),
           c -> c.settingNamespaces(NAMESPACE));
+    }
+    if (policySettings != null) {
+      operator.register(
+          new PolarDBBackupPolicyReconciler(
+              new PolarDbClientFactory(
+                  Optional.of(server.baseUri()), http, clock, CallListener.NONE),
+              CredentialsProvider.of(Credentials.of(KEY_ID, KEY_SECRET, "test")),
+              policySettings,
+              clock,
+              new Events(client, clock),
+              secrets,
+              OPERATOR_NAMESPACE),
+          c -> c.settingNamespaces(watched));
     }
     operator.start();
     return this;

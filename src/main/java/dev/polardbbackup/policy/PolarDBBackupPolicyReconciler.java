@@ -1,0 +1,355 @@
+package dev.polardbbackup.policy;
+
+import dev.polardbbackup.access.CloudAccess;
+import dev.polardbbackup.access.SecretReader;
+import dev.polardbbackup.kube.Events;
+import dev.polardbbackup.kube.ResourceLog;
+import dev.polardbbackup.kube.StatusWriter;
+import dev.polardbbackup.model.Conditions;
+import dev.polardbbackup.model.GrantedAction;
+import dev.polardbbackup.model.ManagementPolicy;
+import dev.polardbbackup.model.PolarDBAccessGrant;
+import dev.polardbbackup.model.PolarDBBackupPolicy;
+import dev.polardbbackup.model.PolarDBBackupPolicySpec;
+import dev.polardbbackup.model.PolarDBBackupPolicyStatus;
+import dev.polardbbackup.model.Reasons;
+import dev.polardbbackup.model.RecoverableWindow;
+import dev.polardbbackup.polardb.ApiError;
+import dev.polardbbackup.polardb.ApiResult;
+import dev.polardbbackup.polardb.BackupPolicy;
+import dev.polardbbackup.polardb.CredentialsProvider;
+import dev.polardbbackup.polardb.LogBackupPolicy;
+import dev.polardbbackup.polardb.PolarDbClient;
+import dev.polardbbackup.polardb.PolarDbClientFactory;
+import dev.polardbbackup.polardb.RecoveryWindow;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps one cluster's automatic backup policy as a {@link PolarDBBackupPolicy} says.
+ *
+ * <ol>
+ *   <li>Check: rules the schema cannot express are refused before any call ({@code InvalidSpec}).
+ *   <li>Permit: the object's own Secret, or a PolarDBAccessGrant with action {@code Policy}.
+ *   <li>Observe: DescribeBackupPolicy and DescribeLogBackupPolicy.
+ *   <li>Converge: under {@code Enforce}, one Modify call per policy with only the fields that
+ *       differ; under {@code ObserveOnly}, the differences are reported and nothing is changed.
+ *   <li>Record: the policy as PolarDB reports it, the recoverable window, and look again after the
+ *       resync interval (drift made in the console or by another tool shows then).
+ * </ol>
+ *
+ * Deleting the resource leaves the cluster's policy as it is: there is no finalizer.
+ */
+@ControllerConfiguration(name = PolarDBBackupPolicyReconciler.NAME)
+public class PolarDBBackupPolicyReconciler implements Reconciler<PolarDBBackupPolicy> {
+  public static final String NAME = "polardbbackuppolicy";
+  private static final Logger log = LoggerFactory.getLogger(PolarDBBackupPolicyReconciler.class);
+
+  private final PolarDbClientFactory clients;
+  private final PolicySettings settings;
+  private final Clock clock;
+  private final Events events;
+  private final CloudAccess.Sources accessSources;
+  // Objects refused for want of a grant: a change of grants or namespaces wakes these.
+  private final Set<ResourceID> awaitingGrant = ConcurrentHashMap.newKeySet();
+  private InformerEventSource<PolarDBAccessGrant, PolarDBBackupPolicy> grants;
+  private InformerEventSource<Namespace, PolarDBBackupPolicy> namespaces;
+
+  public PolarDBBackupPolicyReconciler(
+      PolarDbClientFactory clients,
+      CredentialsProvider operatorCredentials,
+      PolicySettings settings,
+      Clock clock,
+      Events events,
+      SecretReader secrets,
+      String operatorNamespace) {
+    this.clients = clients;
+    this.settings = settings;
+    this.clock = clock;
+    this.events = events;
+    this.accessSources =
+        new CloudAccess.Sources(
+            operatorCredentials,
+            secrets,
+            operatorNamespace,
+            () -> grants == null ? Stream.empty() : grants.list(),
+            namespace ->
+                namespaces == null
+                    ? null
+                    : namespaces
+                        .get(new ResourceID(namespace))
+                        .map(ns -> ns.getMetadata().getLabels())
+                        .orElse(null),
+            awaitingGrant);
+  }
+
+  /** PolarDBAccessGrants and Namespaces: a change wakes the objects refused for want of a grant. */
+  @Override
+  public List<EventSource<?, PolarDBBackupPolicy>> prepareEventSources(
+      EventSourceContext<PolarDBBackupPolicy> context) {
+    grants =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(
+                    PolarDBAccessGrant.class, PolarDBBackupPolicy.class)
+                .withName("policy-grants")
+                .withSecondaryToPrimaryMapper((PolarDBAccessGrant g) -> Set.copyOf(awaitingGrant))
+                .withWatchAllNamespaces()
+                .build(),
+            context);
+    namespaces =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Namespace.class, PolarDBBackupPolicy.class)
+                .withName("policy-namespaces")
+                .withSecondaryToPrimaryMapper(
+                    (Namespace ns) ->
+                        awaitingGrant.stream()
+                            .filter(
+                                id ->
+                                    id.getNamespace().orElse("").equals(ns.getMetadata().getName()))
+                            .collect(Collectors.toSet()))
+                .withWatchAllNamespaces()
+                .build(),
+            context);
+    return List.of(grants, namespaces);
+  }
+
+  @Override
+  public UpdateControl<PolarDBBackupPolicy> reconcile(
+      PolarDBBackupPolicy policy, Context<PolarDBBackupPolicy> context) {
+    Pass pass = new Pass(policy, context);
+    PolarDBBackupPolicySpec spec = policy.getSpec();
+    long generation = Optional.ofNullable(policy.getMetadata().getGeneration()).orElse(1L);
+    boolean specSeen = Long.valueOf(generation).equals(pass.status.getObservedGeneration());
+    pass.status.setObservedGeneration(generation);
+    // 1. Rules the schema cannot express: refused before any call.
+    List<String> problems = spec.problems();
+    if (!problems.isEmpty()) {
+      return pass.notReady(Reasons.INVALID_SPEC, String.join(" ", problems), null);
+    }
+    // 2. Only with the object's own credentials or a grant for Policy.
+    CloudAccess access = new CloudAccess(accessSources, policy, spec.credentialsSecretRef());
+    Optional<String> refusal =
+        access.refusal(spec.regionId(), spec.dbClusterId(), EnumSet.of(GrantedAction.Policy));
+    if (refusal.isPresent()) {
+      return pass.notReady(Reasons.NOT_PERMITTED, refusal.get(), null);
+    }
+    CloudAccess.Credential credential = access.credential(secret -> secret);
+    if (credential instanceof CloudAccess.Unusable unusable) {
+      return pass.notReady(unusable.reason(), unusable.message(), settings.retry());
+    }
+    PolarDbClient polarDb =
+        clients.forRegion(spec.regionId(), ((CloudAccess.Usable) credential).provider());
+    // 3. What PolarDB has now.
+    String cluster = spec.dbClusterId();
+    ApiResult<BackupPolicy> observed = polarDb.describeBackupPolicy(cluster);
+    if (!observed.isOk()) {
+      return pass.failed(observed.error(), "DescribeBackupPolicy", access);
+    }
+    ApiResult<LogBackupPolicy> observedLog = polarDb.describeLogBackupPolicy(cluster);
+    if (!observedLog.isOk()) {
+      return pass.failed(observedLog.error(), "DescribeLogBackupPolicy", access);
+    }
+    BackupPolicy changes = WantedPolicy.backup(spec).changesFrom(observed.value());
+    LogBackupPolicy logChanges = WantedPolicy.log(spec).changesFrom(observedLog.value());
+    List<String> differences =
+        WantedPolicy.differences(changes, observed.value(), logChanges, observedLog.value());
+    BackupPolicy effective = observed.value();
+    LogBackupPolicy effectiveLog = observedLog.value();
+    // 4. Converge, or report.
+    boolean enforce = spec.effectiveManagementPolicy() == ManagementPolicy.Enforce;
+    if (!differences.isEmpty() && enforce) {
+      if (!changes.isEmpty()) {
+        // The observed period and window go along: some readings of the API require them.
+        ApiResult<Void> modified =
+            polarDb.modifyBackupPolicy(cluster, changes.withBackupWindowFrom(observed.value()));
+        if (!modified.isOk()) {
+          return pass.failed(modified.error(), "ModifyBackupPolicy", access);
+        }
+      }
+      if (!logChanges.isEmpty()) {
+        ApiResult<Void> modified = polarDb.modifyLogBackupPolicy(cluster, logChanges);
+        if (!modified.isOk()) {
+          return pass.failed(modified.error(), "ModifyLogBackupPolicy", access);
+        }
+      }
+      String what = String.join("; ", differences);
+      String message =
+          specSeen && pass.status.getLastSyncTime() != null
+              ? "Corrected a change made outside this resource (PolarDB does not say by whom): "
+                  + what
+                  + "."
+              : "Applied: " + what + ".";
+      events.normal(policy, Reasons.POLICY_APPLIED, message);
+      ResourceLog.info(log, policy, "{}", message);
+      // Status shows the policy as PolarDB reports it after the change.
+      ApiResult<BackupPolicy> after = polarDb.describeBackupPolicy(cluster);
+      ApiResult<LogBackupPolicy> afterLog = polarDb.describeLogBackupPolicy(cluster);
+      if (after.isOk() && afterLog.isOk()) {
+        effective = after.value();
+        effectiveLog = afterLog.value();
+        differences =
+            WantedPolicy.differences(
+                WantedPolicy.backup(spec).changesFrom(effective),
+                effective,
+                WantedPolicy.log(spec).changesFrom(effectiveLog),
+                effectiveLog);
+      }
+    }
+    // 5. Record.
+    pass.status.setEffective(WantedPolicy.effective(effective, effectiveLog));
+    pass.status.setDrift(differences.isEmpty() ? null : differences);
+    pass.status.setLastSyncTime(Conditions.timestamp(clock.instant()));
+    ApiResult<RecoveryWindow> window = polarDb.describeLocalAvailableRecoveryTime(cluster);
+    if (window.isOk()) {
+      RecoveryWindow w = window.value();
+      pass.status.setRecoveryWindow(
+          w.known()
+              ? new RecoverableWindow(
+                  w.recoveryBeginTime().map(Conditions::timestamp).orElse(null),
+                  w.recoveryEndTime().map(Conditions::timestamp).orElse(null))
+              : null);
+    }
+    if (differences.isEmpty()) {
+      pass.inSync();
+    } else {
+      pass.drifted(differences, enforce);
+    }
+    pass.save();
+    return UpdateControl.<PolarDBBackupPolicy>noUpdate().rescheduleAfter(settings.resync());
+  }
+
+  /** One reconcile of one policy: its status being edited, and how to save it. */
+  private final class Pass {
+    final PolarDBBackupPolicy policy;
+    final Context<PolarDBBackupPolicy> context;
+    final PolarDBBackupPolicyStatus status;
+
+    Pass(PolarDBBackupPolicy policy, Context<PolarDBBackupPolicy> context) {
+      this.policy = policy;
+      this.context = context;
+      this.status =
+          policy.getStatus() == null ? new PolarDBBackupPolicyStatus() : policy.getStatus().copy();
+    }
+
+    /** Ready=False for {@code reason}, with one Warning when the reason or message is new. */
+    UpdateControl<PolarDBBackupPolicy> notReady(String reason, String message, Duration retry) {
+      if (!reason.equals(status.getReason()) || !message.equals(status.getMessage())) {
+        events.warning(policy, reason, message);
+        ResourceLog.info(log, policy, "not ready: {}", message);
+      }
+      status.setReason(reason);
+      status.setMessage(message);
+      status.setCondition(PolarDBBackupPolicyStatus.READY, false, reason, message, clock.instant());
+      save();
+      UpdateControl<PolarDBBackupPolicy> control = UpdateControl.noUpdate();
+      return retry == null ? control : control.rescheduleAfter(retry);
+    }
+
+    /**
+     * A PolarDB call failed. A refused value (a range only PolarDB knows) waits for the next resync
+     * or a spec change; refused credentials are read again at the next attempt; the rest are tried
+     * again soon.
+     */
+    UpdateControl<PolarDBBackupPolicy> failed(ApiError error, String action, CloudAccess access) {
+      String message = action + " failed: " + error.describe();
+      Duration retry = error.retryAfter().orElse(settings.retry());
+      String reason =
+          switch (error.kind()) {
+            case THROTTLED -> Reasons.API_THROTTLED;
+            case TRANSIENT -> Reasons.API_UNAVAILABLE;
+            case OUTCOME_UNKNOWN -> Reasons.OUTCOME_UNKNOWN;
+            case AUTH -> {
+              access.forgetRefusedSecret();
+              yield Reasons.AUTH_FAILED;
+            }
+            case NOT_FOUND -> Reasons.CLUSTER_NOT_FOUND;
+            case WRONG_CLUSTER_STATE -> Reasons.CLUSTER_NOT_READY;
+            case INVALID_REQUEST, QUOTA_EXHAUSTED -> {
+              retry = settings.resync();
+              yield Reasons.INVALID_REQUEST;
+            }
+          };
+      return notReady(reason, message, retry);
+    }
+
+    void inSync() {
+      String message =
+          "The cluster's backup policy is as this resource says"
+              + (policy.getSpec().effectiveManagementPolicy() == ManagementPolicy.ObserveOnly
+                  ? " (observed only)."
+                  : ".");
+      status.setReason(Reasons.POLICY_IN_SYNC);
+      status.setMessage(message);
+      status.setCondition(
+          PolarDBBackupPolicyStatus.READY, true, Reasons.POLICY_IN_SYNC, message, clock.instant());
+      status.setCondition(
+          PolarDBBackupPolicyStatus.IN_SYNC,
+          true,
+          Reasons.POLICY_IN_SYNC,
+          message,
+          clock.instant());
+    }
+
+    /** The policy differs from the spec: reported under ObserveOnly, or a change did not hold. */
+    void drifted(List<String> differences, boolean enforce) {
+      String message =
+          (enforce
+                  ? "PolarDB still differs from this resource after the change: "
+                  : "PolarDB differs from this resource (managementPolicy ObserveOnly: nothing is"
+                      + " changed): ")
+              + String.join("; ", differences)
+              + ".";
+      if (!Reasons.POLICY_DRIFTED.equals(status.getReason())
+          || !message.equals(status.getMessage())) {
+        events.warning(policy, Reasons.POLICY_DRIFTED, message);
+        ResourceLog.info(log, policy, "{}", message);
+      }
+      status.setReason(Reasons.POLICY_DRIFTED);
+      status.setMessage(message);
+      // Observing is what ObserveOnly asks for: it is ready; under Enforce it is not.
+      status.setCondition(
+          PolarDBBackupPolicyStatus.READY,
+          !enforce,
+          Reasons.POLICY_DRIFTED,
+          message,
+          clock.instant());
+      status.setCondition(
+          PolarDBBackupPolicyStatus.IN_SYNC,
+          false,
+          Reasons.POLICY_DRIFTED,
+          message,
+          clock.instant());
+    }
+
+    /** Writes status when it changed, with optimistic locking. */
+    void save() {
+      if (status.equals(policy.getStatus())) {
+        return;
+      }
+      PolarDBBackupPolicy copy = new PolarDBBackupPolicy();
+      copy.setMetadata(policy.getMetadata());
+      copy.setSpec(policy.getSpec());
+      copy.setStatus(status.copy());
+      StatusWriter.update(context, policy, copy);
+    }
+  }
+}

@@ -1,0 +1,290 @@
+package dev.polardbbackup.policy;
+
+import static dev.polardbbackup.backup.OperatorHarness.CLUSTER;
+import static dev.polardbbackup.backup.OperatorHarness.NAMESPACE;
+import static dev.polardbbackup.backup.OperatorHarness.REGION;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.polardbbackup.backup.MockKubernetes;
+import dev.polardbbackup.backup.OperatorHarness;
+import dev.polardbbackup.emulator.PolarDbEmulator;
+import dev.polardbbackup.emulator.PolicyReadings;
+import dev.polardbbackup.model.GrantedAction;
+import dev.polardbbackup.model.Level1Backups;
+import dev.polardbbackup.model.LogBackups;
+import dev.polardbbackup.model.ManagementPolicy;
+import dev.polardbbackup.model.PolarDBBackupPolicy;
+import dev.polardbbackup.model.PolarDBBackupPolicySpec;
+import dev.polardbbackup.model.PolarDBBackupPolicyStatus;
+import dev.polardbbackup.model.Reasons;
+import dev.polardbbackup.model.RetentionOnClusterDeletion;
+import dev.polardbbackup.model.Weekday;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A PolarDBBackupPolicy against the emulator: it converges with one Modify call per policy, stays
+ * quiet while PolarDB agrees, corrects drift under Enforce and only reports it under ObserveOnly,
+ * and refuses what is wrong (before any call when the operator can tell, with PolarDB's code when
+ * only PolarDB can) and what no grant allows.
+ */
+class BackupPolicyControllerTest {
+  private static final PolicySettings FAST =
+      new PolicySettings(Duration.ofMillis(200), Duration.ofMillis(200));
+
+  @RegisterExtension final MockKubernetes kubernetes = new MockKubernetes(() -> this.harness);
+  private final KubernetesClient client = kubernetes.client;
+  private OperatorHarness harness;
+
+  private OperatorHarness start(PolarDbEmulator.Builder emulator) throws Exception {
+    harness =
+        new OperatorHarness(client, emulator.build(), OperatorHarness.fastSettings())
+            .withPolicies(FAST);
+    return harness;
+  }
+
+  private static PolarDBBackupPolicySpec spec(
+      ManagementPolicy mode, Level1Backups level1, LogBackups logs) {
+    return new PolarDBBackupPolicySpec(
+        CLUSTER, REGION, null, mode, level1, null, logs, RetentionOnClusterDeletion.LATEST);
+  }
+
+  private static Level1Backups level1(String window, int retention) {
+    return new Level1Backups(
+        List.of(Weekday.Tuesday, Weekday.Saturday), window, retention, "Normal");
+  }
+
+  private void apply(String name, PolarDBBackupPolicySpec spec) {
+    client.resource(new PolarDBBackupPolicy(NAMESPACE, name, spec)).create();
+  }
+
+  private PolarDBBackupPolicy awaitPolicy(String name, Predicate<PolarDBBackupPolicy> done) {
+    return await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () ->
+                client
+                    .resources(PolarDBBackupPolicy.class)
+                    .inNamespace(NAMESPACE)
+                    .withName(name)
+                    .get(),
+            p -> p != null && p.getStatus() != null && done.test(p));
+  }
+
+  private static boolean condition(PolarDBBackupPolicy p, String type, String status) {
+    return p.getStatus()
+        .condition(type)
+        .map(Condition::getStatus)
+        .filter(status::equals)
+        .isPresent();
+  }
+
+  private long calls(String action) {
+    return harness.emulator.ledger().callsByAction().getOrDefault(action, 0L);
+  }
+
+  private long policyCalls() {
+    return harness.emulator.ledger().callsByAction().entrySet().stream()
+        .filter(e -> e.getKey().contains("BackupPolicy") || e.getKey().contains("RecoveryTime"))
+        .mapToLong(Map.Entry::getValue)
+        .sum();
+  }
+
+  private PolarDBBackupPolicy awaitInSync(String name) {
+    return awaitPolicy(
+        name,
+        p ->
+            condition(p, PolarDBBackupPolicyStatus.READY, "True")
+                && condition(p, PolarDBBackupPolicyStatus.IN_SYNC, "True"));
+  }
+
+  @Test
+  void convergesWithOneModifyPerPolicyAndThenOnlyLooks() throws Exception {
+    start(OperatorHarness.emulator()).start();
+    apply("prod", spec(null, level1("02:00Z-03:00Z", 10), new LogBackups(30, null, null)));
+
+    PolarDBBackupPolicy synced = awaitInSync("prod");
+
+    assertEquals(1, calls("ModifyBackupPolicy"));
+    assertEquals(1, calls("ModifyLogBackupPolicy"));
+    var effective = synced.getStatus().getEffective();
+    assertEquals(10, effective.level1().retentionDays());
+    assertEquals("02:00Z-03:00Z", effective.level1().backupWindow());
+    assertEquals(List.of("Tuesday", "Saturday"), effective.level1().backupPeriod());
+    assertEquals("LATEST", effective.retentionOnClusterDeletion());
+    assertEquals(30, effective.logBackups().retentionDays());
+    assertNotNull(synced.getStatus().getLastSyncTime());
+    assertTrue(harness.hasEvent("prod", Reasons.POLICY_APPLIED));
+    // Ten more looks (a resync every 200 ms): PolarDB agrees, so nothing is changed.
+    long looks = calls("DescribeBackupPolicy");
+    await().atMost(Duration.ofSeconds(20)).until(() -> calls("DescribeBackupPolicy") >= looks + 10);
+    assertEquals(1, calls("ModifyBackupPolicy"), "no Modify while PolarDB agrees");
+    assertEquals(1, calls("ModifyLogBackupPolicy"), "no Modify while PolarDB agrees");
+  }
+
+  @Test
+  void aChangeMadeInTheConsoleIsCorrectedUnderEnforce() throws Exception {
+    start(OperatorHarness.emulator()).start();
+    apply("prod", spec(ManagementPolicy.Enforce, level1("02:00Z-03:00Z", 10), null));
+    awaitInSync("prod");
+
+    harness
+        .emulator
+        .console()
+        .changeBackupPolicy(
+            CLUSTER,
+            Map.of(
+                "DataLevel1BackupRetentionPeriod", "5",
+                "BackupRetentionPolicyOnClusterDeletion", "NONE"));
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> calls("ModifyBackupPolicy") == 2);
+    PolarDBBackupPolicy corrected =
+        awaitPolicy(
+            "prod",
+            p ->
+                "LATEST".equals(p.getStatus().getEffective().retentionOnClusterDeletion())
+                    && Integer.valueOf(10)
+                        .equals(p.getStatus().getEffective().level1().retentionDays()));
+    assertEquals(
+        "10",
+        harness.emulator.console().backupPolicy(CLUSTER).get("DataLevel1BackupRetentionPeriod"));
+    assertTrue(
+        harness.events("prod").stream()
+            .anyMatch(
+                e ->
+                    e.getMessage().startsWith("Corrected a change made outside this resource")
+                        && e.getMessage().contains("retentionOnClusterDeletion: wanted LATEST")),
+        "the Event names what was corrected");
+    assertTrue(condition(corrected, PolarDBBackupPolicyStatus.IN_SYNC, "True"));
+  }
+
+  @Test
+  void underObserveOnlyDriftIsReportedAndNothingIsChanged() throws Exception {
+    start(OperatorHarness.emulator()).start();
+    apply("watch", spec(ManagementPolicy.ObserveOnly, level1("02:00Z-03:00Z", 10), null));
+
+    PolarDBBackupPolicy observed =
+        awaitPolicy("watch", p -> condition(p, PolarDBBackupPolicyStatus.IN_SYNC, "False"));
+
+    assertEquals(0, calls("ModifyBackupPolicy") + calls("ModifyLogBackupPolicy"));
+    assertTrue(condition(observed, PolarDBBackupPolicyStatus.READY, "True"));
+    assertEquals(Reasons.POLICY_DRIFTED, observed.getStatus().getReason());
+    List<String> drift = observed.getStatus().getDrift();
+    assertTrue(drift.contains("level1.retentionDays: wanted 10, PolarDB has 7"), drift.toString());
+    assertTrue(
+        drift.contains("retentionOnClusterDeletion: wanted LATEST, PolarDB has NONE"),
+        drift.toString());
+    assertTrue(harness.hasEvent("watch", Reasons.POLICY_DRIFTED));
+    // The emulator's default policy is what status shows: PolarDB's, not the spec's.
+    assertEquals(7, observed.getStatus().getEffective().level1().retentionDays());
+  }
+
+  @Test
+  void aValueOnlyPolarDbCanRefuseIsReadyFalseWithItsCode() throws Exception {
+    // The schema allows 3-30 days; this PolarDB reads its docs as 3-14.
+    start(OperatorHarness.emulator()).start();
+    apply("long", spec(null, level1("02:00Z-03:00Z", 20), null));
+
+    PolarDBBackupPolicy refused =
+        awaitPolicy("long", p -> Reasons.INVALID_REQUEST.equals(p.getStatus().getReason()));
+
+    assertTrue(condition(refused, PolarDBBackupPolicyStatus.READY, "False"));
+    assertTrue(
+        refused.getStatus().getMessage().contains("InvalidDataLevel1BackupRetentionPeriod"),
+        refused.getStatus().getMessage());
+    assertTrue(harness.hasEvent("long", Reasons.INVALID_REQUEST));
+    assertEquals(
+        "7",
+        harness.emulator.console().backupPolicy(CLUSTER).get("DataLevel1BackupRetentionPeriod"),
+        "nothing was half-applied");
+  }
+
+  @Test
+  void whatTheSchemaCannotSayIsRefusedBeforeAnyCall() throws Exception {
+    start(OperatorHarness.emulator()).start();
+    apply("wide", spec(null, level1("02:00Z-04:00Z", 7), null));
+
+    PolarDBBackupPolicy refused =
+        awaitPolicy("wide", p -> Reasons.INVALID_SPEC.equals(p.getStatus().getReason()));
+
+    assertTrue(refused.getStatus().getMessage().contains("spec.level1.backupWindow"));
+    assertTrue(condition(refused, PolarDBBackupPolicyStatus.READY, "False"));
+    assertTrue(harness.hasEvent("wide", Reasons.INVALID_SPEC));
+    assertEquals(0, policyCalls(), "no PolarDB call for a spec the operator can tell is wrong");
+  }
+
+  @Test
+  void withoutAGrantForPolicyNothingIsCalledUntilOneIsMade() throws Exception {
+    start(OperatorHarness.emulator()).withoutAllowAllGrant().start();
+    client
+        .resource(
+            OperatorHarness.grant(
+                "backups-only",
+                new LabelSelectorBuilder()
+                    .withMatchLabels(Map.of("kubernetes.io/metadata.name", NAMESPACE))
+                    .build(),
+                REGION,
+                CLUSTER,
+                null,
+                GrantedAction.Backup,
+                GrantedAction.Delete))
+        .create();
+    apply("prod", spec(null, level1("02:00Z-03:00Z", 10), null));
+
+    PolarDBBackupPolicy refused =
+        awaitPolicy("prod", p -> Reasons.NOT_PERMITTED.equals(p.getStatus().getReason()));
+    assertTrue(condition(refused, PolarDBBackupPolicyStatus.READY, "False"));
+    assertEquals(0, policyCalls());
+
+    client
+        .resource(
+            OperatorHarness.grant(
+                "policy",
+                new LabelSelectorBuilder()
+                    .withMatchLabels(Map.of("kubernetes.io/metadata.name", NAMESPACE))
+                    .build(),
+                REGION,
+                CLUSTER,
+                null,
+                GrantedAction.Policy))
+        .create();
+    awaitInSync("prod");
+    assertEquals(1, calls("ModifyBackupPolicy"));
+  }
+
+  /** Every reading of the API's ambiguities: one Modify, and in sync. */
+  @ParameterizedTest
+  @EnumSource(PolicyReadings.Names.class)
+  void convergesUnderEveryReadingOfTheDocs(PolicyReadings.Names names) throws Exception {
+    start(
+            OperatorHarness.emulator()
+                .policyReadings(
+                    PolicyReadings.defaults()
+                        .withDescribeNames(names)
+                        .withLegacyNamesInModify(false)
+                        .withModifyRequiresBackupWindow(true)
+                        .withLevel1RetentionMaxDays(30)))
+        .start();
+    apply("prod", spec(null, level1("02:00Z-03:00Z", 20), new LogBackups(30, null, null)));
+
+    PolarDBBackupPolicy synced = awaitInSync("prod");
+
+    assertEquals(1, calls("ModifyBackupPolicy"));
+    assertEquals(20, synced.getStatus().getEffective().level1().retentionDays());
+    assertFalse(harness.hasEvent("prod", Reasons.INVALID_REQUEST));
+  }
+}
