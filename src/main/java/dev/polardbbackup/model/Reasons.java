@@ -55,6 +55,7 @@ public final class Reasons {
   public static final String POLICY_DRIFTED = "PolicyDrifted";
   public static final String POLICY_APPLIED = "PolicyApplied";
   public static final String INVALID_SPEC = "InvalidSpec";
+  public static final String POLICY_CONFLICT = "PolicyConflict";
 
   private Reasons() {}
 }

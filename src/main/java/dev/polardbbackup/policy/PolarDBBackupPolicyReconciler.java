@@ -145,7 +145,23 @@ public class PolarDBBackupPolicyReconciler implements Reconciler<PolarDBBackupPo
     if (!problems.isEmpty()) {
       return pass.notReady(Reasons.INVALID_SPEC, String.join(" ", problems), null);
     }
-    // 2. Only with the object's own credentials or a grant for Policy.
+    // 2. One policy per cluster: two would undo each other's changes at every look.
+    Optional<String> older = olderPolicyOfTheCluster(policy, context);
+    if (older.isPresent()) {
+      return pass.notReady(
+          Reasons.POLICY_CONFLICT,
+          "Cluster "
+              + spec.dbClusterId()
+              + " in "
+              + spec.regionId()
+              + " is already managed by "
+              + older.get()
+              + "; a cluster has one PolarDBBackupPolicy. This one makes no call until that one is"
+              + " gone.",
+          // Only the cache is read again: as cheap as a queued backup's wait.
+          settings.retry());
+    }
+    // 3. Only with the object's own credentials or a grant for Policy.
     CloudAccess access = new CloudAccess(accessSources, policy, spec.credentialsSecretRef());
     Optional<String> refusal =
         access.refusal(spec.regionId(), spec.dbClusterId(), EnumSet.of(GrantedAction.Policy));
@@ -158,7 +174,7 @@ public class PolarDBBackupPolicyReconciler implements Reconciler<PolarDBBackupPo
     }
     PolarDbClient polarDb =
         clients.forRegion(spec.regionId(), ((CloudAccess.Usable) credential).provider());
-    // 3. What PolarDB has now.
+    // 4. What PolarDB has now.
     String cluster = spec.dbClusterId();
     ApiResult<BackupPolicy> observed = polarDb.describeBackupPolicy(cluster);
     if (!observed.isOk()) {
@@ -174,7 +190,7 @@ public class PolarDBBackupPolicyReconciler implements Reconciler<PolarDBBackupPo
         WantedPolicy.differences(changes, observed.value(), logChanges, observedLog.value());
     BackupPolicy effective = observed.value();
     LogBackupPolicy effectiveLog = observedLog.value();
-    // 4. Converge, or report.
+    // 5. Converge, or report.
     boolean enforce = spec.effectiveManagementPolicy() == ManagementPolicy.Enforce;
     if (!differences.isEmpty() && enforce) {
       if (!changes.isEmpty()) {
@@ -214,7 +230,7 @@ public class PolarDBBackupPolicyReconciler implements Reconciler<PolarDBBackupPo
                 effectiveLog);
       }
     }
-    // 5. Record.
+    // 6. Record.
     pass.status.setEffective(WantedPolicy.effective(effective, effectiveLog));
     pass.status.setDrift(differences.isEmpty() ? null : differences);
     pass.status.setLastSyncTime(Conditions.timestamp(clock.instant()));
@@ -235,6 +251,52 @@ public class PolarDBBackupPolicyReconciler implements Reconciler<PolarDBBackupPo
     }
     pass.save();
     return UpdateControl.<PolarDBBackupPolicy>noUpdate().rescheduleAfter(settings.resync());
+  }
+
+  /**
+   * An older PolarDBBackupPolicy (creation time, then uid) that manages the same cluster, named as
+   * this object's owner may see it: by name in the same namespace, not at all in another. Only one
+   * that has reached PolarDB and still may counts: an object that was never allowed to look (no
+   * grant, bad credentials) or was refused since holds nothing, so a tenant cannot block another
+   * team's policy by creating one first.
+   */
+  private static Optional<String> olderPolicyOfTheCluster(
+      PolarDBBackupPolicy policy, Context<PolarDBBackupPolicy> context) {
+    PolarDBBackupPolicySpec spec = policy.getSpec();
+    return context
+        .getPrimaryCache()
+        .list()
+        .filter(other -> !other.getMetadata().getUid().equals(policy.getMetadata().getUid()))
+        .filter(other -> other.getSpec() != null)
+        .filter(other -> spec.dbClusterId().equals(other.getSpec().dbClusterId()))
+        .filter(other -> spec.regionId().equals(other.getSpec().regionId()))
+        .filter(PolarDBBackupPolicyReconciler::manages)
+        .filter(other -> olderThan(other, policy))
+        .findFirst()
+        .map(
+            other ->
+                other.getMetadata().getNamespace().equals(policy.getMetadata().getNamespace())
+                    ? "PolarDBBackupPolicy " + other.getMetadata().getName()
+                    : "a PolarDBBackupPolicy in another namespace");
+  }
+
+  /** Whether {@code p} has looked at its cluster's policy and is not refused now. */
+  private static boolean manages(PolarDBBackupPolicy p) {
+    PolarDBBackupPolicyStatus s = p.getStatus();
+    return s != null
+        && s.getLastSyncTime() != null
+        && !Reasons.NOT_PERMITTED.equals(s.getReason())
+        && !Reasons.POLICY_CONFLICT.equals(s.getReason());
+  }
+
+  /** Creation order, the uid breaking a tie within one second. */
+  private static boolean olderThan(PolarDBBackupPolicy a, PolarDBBackupPolicy b) {
+    int byTime =
+        java.time.Instant.parse(a.getMetadata().getCreationTimestamp())
+            .compareTo(java.time.Instant.parse(b.getMetadata().getCreationTimestamp()));
+    return byTime != 0
+        ? byTime < 0
+        : a.getMetadata().getUid().compareTo(b.getMetadata().getUid()) < 0;
   }
 
   /** One reconcile of one policy: its status being edited, and how to save it. */

@@ -290,4 +290,58 @@ class ArgoCdHealthCheckTest {
       assertEquals(run(object, SCHEDULE_SCRIPT), run(object, extracted), object);
     }
   }
+
+  // ---- PolarDBBackupPolicy ----
+
+  private static final Path POLICY_SCRIPT = Path.of("deploy/argocd/polardbbackuppolicy-health.lua");
+
+  private static String policy(String conditions) {
+    return "{ metadata = { name = 'p', generation = 2 }, status = { observedGeneration = 2,"
+        + " lastSyncTime = '2026-12-02T03:00:00Z'"
+        + conditions
+        + " } }";
+  }
+
+  @Test
+  void newPolicyWithoutStatusIsProgressing() throws Exception {
+    assertEquals(
+        "Progressing|Waiting for the operator to observe this policy",
+        run("{ metadata = { name = 'p', generation = 1 } }", POLICY_SCRIPT));
+  }
+
+  @Test
+  void policyInSyncIsHealthyAndNamesTheLastLook() throws Exception {
+    String object =
+        policy(
+            conditions(
+                condition("Ready", "True", "PolicyInSync", "ok"),
+                condition("InSync", "True", "PolicyInSync", "ok")));
+
+    assertEquals("Healthy|In sync; last look at 2026-12-02T03:00:00Z", run(object, POLICY_SCRIPT));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"InvalidSpec", "NotPermitted", "InvalidRequest", "AuthFailed"})
+  void policyNotReadyIsDegradedWithTheReason(String reason) throws Exception {
+    String object = policy(conditions(condition("Ready", "False", reason, "what to fix")));
+
+    assertEquals("Degraded|" + reason + ": what to fix", run(object, POLICY_SCRIPT));
+  }
+
+  @Test
+  void observedDriftIsDegradedAndNamesIt() throws Exception {
+    String object =
+        policy(
+            conditions(
+                condition("Ready", "True", "PolicyDrifted", "differs"),
+                condition("InSync", "False", "PolicyDrifted", "level1.retentionDays differs")));
+
+    assertEquals(
+        "Degraded|PolicyDrifted: level1.retentionDays differs", run(object, POLICY_SCRIPT));
+  }
+
+  @Test
+  void configMapCarriesThePolicyScriptVerbatim() throws Exception {
+    assertEquals(Files.readString(POLICY_SCRIPT), embeddedScript(KEY + "PolarDBBackupPolicy"));
+  }
 }

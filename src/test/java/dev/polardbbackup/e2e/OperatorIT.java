@@ -527,6 +527,29 @@ class OperatorIT {
     assertEquals(1, stack.backupsFor(uid), "exactly one backup for lease-lost");
   }
 
+  /**
+   * The shipped policy example, through the shipped grant and RBAC: the one field that differs from
+   * the emulator's defaults (retention on cluster deletion) goes in one Modify, and the printed
+   * columns show the result.
+   */
+  @Test
+  @Order(11)
+  void theShippedPolicyExampleConvergesWithOneModify() throws Exception {
+    admin.ok("apply", "-f", "deploy/examples/backup-policy.yaml");
+
+    admin.ok(
+        "wait", "--for=condition=InSync", "pdbbp/demo1-policy", "-n", "default", "--timeout=90s");
+
+    assertEquals(1, stack.callsTo("ModifyBackupPolicy", "pc-demo1"));
+    assertEquals(0, stack.callsTo("ModifyLogBackupPolicy", "pc-demo1"), "log policy agreed");
+    assertEquals(
+        "LATEST",
+        admin.field(
+            "pdbbp", "demo1-policy", "default", ".status.effective.retentionOnClusterDeletion"));
+    String printed = admin.ok("get", "pdbbp", "-n", "default");
+    assertTrue(printed.contains("LATEST") && printed.contains("PolicyInSync"), printed);
+  }
+
   /** Last: every operator process, Event and resource of the run, searched for secret values. */
   @Test
   @Order(99)

@@ -287,4 +287,82 @@ class BackupPolicyControllerTest {
     assertEquals(20, synced.getStatus().getEffective().level1().retentionDays());
     assertFalse(harness.hasEvent("prod", Reasons.INVALID_REQUEST));
   }
+
+  @Test
+  void aSecondPolicyOfTheSameClusterMakesNoCallAndSaysWhoHasIt() throws Exception {
+    start(OperatorHarness.emulator()).start();
+    apply("first", spec(null, level1("02:00Z-03:00Z", 10), null));
+    awaitInSync("first");
+    long before = policyCalls();
+
+    apply("second", spec(null, level1("05:00Z-06:00Z", 5), null));
+
+    PolarDBBackupPolicy refused =
+        awaitPolicy("second", p -> Reasons.POLICY_CONFLICT.equals(p.getStatus().getReason()));
+    assertTrue(
+        refused.getStatus().getMessage().contains("PolarDBBackupPolicy first"),
+        refused.getStatus().getMessage());
+    assertTrue(condition(refused, PolarDBBackupPolicyStatus.READY, "False"));
+    assertEquals(1, calls("ModifyBackupPolicy"), "the second one changed nothing");
+    assertEquals(
+        "02:00Z-03:00Z",
+        harness.emulator.console().backupPolicy(CLUSTER).get("DataLevel1BackupTime"));
+    assertTrue(policyCalls() >= before, "the first one keeps looking");
+  }
+
+  @Test
+  void aTenantWithoutAGrantCannotBlockAnotherTeamsPolicyByCreatingOneFirst() throws Exception {
+    start(OperatorHarness.emulator()).withoutAllowAllGrant().alsoWatching("team-b").start();
+    client
+        .resource(
+            OperatorHarness.grant(
+                "team-a-policy",
+                new LabelSelectorBuilder()
+                    .withMatchLabels(Map.of("kubernetes.io/metadata.name", NAMESPACE))
+                    .build(),
+                REGION,
+                CLUSTER,
+                null,
+                GrantedAction.Policy))
+        .create();
+    client
+        .resource(
+            new PolarDBBackupPolicy(
+                "team-b",
+                "squatter",
+                new PolarDBBackupPolicySpec(
+                    CLUSTER,
+                    REGION,
+                    null,
+                    null,
+                    level1("05:00Z-06:00Z", 3),
+                    null,
+                    null,
+                    RetentionOnClusterDeletion.NONE)))
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              PolarDBBackupPolicy p =
+                  client
+                      .resources(PolarDBBackupPolicy.class)
+                      .inNamespace("team-b")
+                      .withName("squatter")
+                      .get();
+              return p.getStatus() != null
+                  && Reasons.NOT_PERMITTED.equals(p.getStatus().getReason());
+            });
+
+    apply("prod", spec(null, level1("02:00Z-03:00Z", 10), null));
+
+    awaitInSync("prod");
+    assertEquals(
+        "LATEST",
+        harness
+            .emulator
+            .console()
+            .backupPolicy(CLUSTER)
+            .get("BackupRetentionPolicyOnClusterDeletion"));
+  }
 }
