@@ -4,22 +4,20 @@ import static dev.polardbbackup.backup.BackupPass.generation;
 import static dev.polardbbackup.backup.BackupPass.uid;
 
 import dev.polardbbackup.access.CloudAccess;
+import dev.polardbbackup.access.GrantWatch;
 import dev.polardbbackup.access.SecretReader;
 import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.kube.ResourceLog;
 import dev.polardbbackup.kube.SpecOrLifecycleChange;
 import dev.polardbbackup.kube.StatusWriter;
-import dev.polardbbackup.model.PolarDBAccessGrant;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.model.PolarDBBackupStatus;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.polardb.CredentialsProvider;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
-import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -30,15 +28,11 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,13 +74,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private final ClusterObservations observations;
   private final SecretReader secrets;
   private final CredentialsInUse credentialsInUse;
-  private InformerEventSource<PolarDBAccessGrant, PolarDBBackup> grants;
-  private InformerEventSource<Namespace, PolarDBBackup> namespaces;
+  // Grants and namespace labels, and the objects refused for want of a grant.
+  private final GrantWatch<PolarDBBackup> grantWatch = new GrantWatch<>(PolarDBBackup.class);
   // Where the Secrets that grants name live; null when not known (then such grants cannot lend).
   private final String operatorNamespace;
-  // Objects deciding on, or refused, a grant: a change of grants or namespaces wakes these. An
-  // object joins before it reads the grants, so a change that its read missed still wakes it.
-  private final Set<ResourceID> awaitingGrant = ConcurrentHashMap.newKeySet();
   private final SimpleInboundEventSource<PolarDBBackup> slotFreed =
       new SimpleInboundEventSource<>("slot-freed");
   private final AdoptPhase adoption;
@@ -109,7 +100,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     this.credentialsInUse = new CredentialsInUse(secrets);
     this.listener = listener;
     this.observations = new ClusterObservations(clock);
-    this.accessSources = accessSources(operatorCredentials);
+    this.accessSources = grantWatch.sources(operatorCredentials, secrets, operatorNamespace);
     this.settings = settings;
     this.clock = clock;
     this.events = events;
@@ -148,30 +139,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       EventSourceContext<PolarDBBackup> context) {
     // A refused object waits without a timer: a change of any grant, or of its namespace's labels,
     // is what can let it proceed.
-    grants =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(PolarDBAccessGrant.class, PolarDBBackup.class)
-                .withSecondaryToPrimaryMapper((PolarDBAccessGrant g) -> Set.copyOf(awaitingGrant))
-                // Cluster-scoped: one informer over the cluster, whatever the controller watches.
-                .withWatchAllNamespaces()
-                .build(),
-            context);
-    namespaces =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Namespace.class, PolarDBBackup.class)
-                .withSecondaryToPrimaryMapper(
-                    (Namespace ns) ->
-                        awaitingGrant.stream()
-                            .filter(id -> id.getNamespace().orElse("").equals(name(ns)))
-                            .collect(Collectors.toSet()))
-                .withWatchAllNamespaces()
-                .build(),
-            context);
-    return List.of(grants, namespaces, slotFreed);
-  }
-
-  private static String name(Namespace ns) {
-    return ns.getMetadata().getName();
+    List<EventSource<?, PolarDBBackup>> sources = new java.util.ArrayList<>();
+    sources.addAll(grantWatch.eventSources(context));
+    sources.add(slotFreed);
+    return sources;
   }
 
   @Override
@@ -264,7 +235,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     try {
       DeleteControl control = deletion.steps(backup, context, tools());
       if (control.isRemoveFinalizer()) {
-        awaitingGrant.remove(ResourceID.fromResource(backup));
+        grantWatch.forget(ResourceID.fromResource(backup));
         // The Secret first: once this object is gone, nothing would ever take its finalizer off.
         credentialsInUse.released(context.getClient(), backup, context.getPrimaryCache().list());
         claims.releaseAll(uid(backup));
@@ -316,25 +287,5 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private BackupPass.Tools tools() {
     return new BackupPass.Tools(
         settings, clock, events, listener, claims, credentialsInUse, accessSources);
-  }
-
-  /**
-   * Grants and namespace labels as this controller's informers hold them; read at each decision, so
-   * that the informers made by {@link #prepareEventSources} are the ones used.
-   */
-  private CloudAccess.Sources accessSources(CredentialsProvider operatorCredentials) {
-    return new CloudAccess.Sources(
-        operatorCredentials,
-        secrets,
-        operatorNamespace,
-        () -> grants == null ? Stream.empty() : grants.list(),
-        namespace ->
-            namespaces == null
-                ? null
-                : namespaces
-                    .get(new ResourceID(namespace))
-                    .map(ns -> ns.getMetadata().getLabels())
-                    .orElse(null),
-        awaitingGrant);
   }
 }

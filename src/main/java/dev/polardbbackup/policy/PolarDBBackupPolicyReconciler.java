@@ -1,6 +1,7 @@
 package dev.polardbbackup.policy;
 
 import dev.polardbbackup.access.CloudAccess;
+import dev.polardbbackup.access.GrantWatch;
 import dev.polardbbackup.access.SecretReader;
 import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.kube.ResourceLog;
@@ -8,7 +9,6 @@ import dev.polardbbackup.kube.StatusWriter;
 import dev.polardbbackup.model.Conditions;
 import dev.polardbbackup.model.GrantedAction;
 import dev.polardbbackup.model.ManagementPolicy;
-import dev.polardbbackup.model.PolarDBAccessGrant;
 import dev.polardbbackup.model.PolarDBBackupPolicy;
 import dev.polardbbackup.model.PolarDBBackupPolicySpec;
 import dev.polardbbackup.model.PolarDBBackupPolicyStatus;
@@ -22,25 +22,17 @@ import dev.polardbbackup.polardb.LogBackupPolicy;
 import dev.polardbbackup.polardb.PolarDbClient;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
 import dev.polardbbackup.polardb.RecoveryWindow;
-import io.fabric8.kubernetes.api.model.Namespace;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,10 +61,9 @@ public class PolarDBBackupPolicyReconciler implements Reconciler<PolarDBBackupPo
   private final Clock clock;
   private final Events events;
   private final CloudAccess.Sources accessSources;
-  // Objects refused for want of a grant: a change of grants or namespaces wakes these.
-  private final Set<ResourceID> awaitingGrant = ConcurrentHashMap.newKeySet();
-  private InformerEventSource<PolarDBAccessGrant, PolarDBBackupPolicy> grants;
-  private InformerEventSource<Namespace, PolarDBBackupPolicy> namespaces;
+  // Grants and namespace labels, and the objects refused for want of a grant.
+  private final GrantWatch<PolarDBBackupPolicy> grantWatch =
+      new GrantWatch<>(PolarDBBackupPolicy.class);
 
   public PolarDBBackupPolicyReconciler(
       PolarDbClientFactory clients,
@@ -86,50 +77,19 @@ public class PolarDBBackupPolicyReconciler implements Reconciler<PolarDBBackupPo
     this.settings = settings;
     this.clock = clock;
     this.events = events;
-    this.accessSources =
-        new CloudAccess.Sources(
-            operatorCredentials,
-            secrets,
-            operatorNamespace,
-            () -> grants == null ? Stream.empty() : grants.list(),
-            namespace ->
-                namespaces == null
-                    ? null
-                    : namespaces
-                        .get(new ResourceID(namespace))
-                        .map(ns -> ns.getMetadata().getLabels())
-                        .orElse(null),
-            awaitingGrant);
+    this.accessSources = grantWatch.sources(operatorCredentials, secrets, operatorNamespace);
   }
 
   /** PolarDBAccessGrants and Namespaces: a change wakes the objects refused for want of a grant. */
   @Override
   public List<EventSource<?, PolarDBBackupPolicy>> prepareEventSources(
       EventSourceContext<PolarDBBackupPolicy> context) {
-    grants =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(
-                    PolarDBAccessGrant.class, PolarDBBackupPolicy.class)
-                .withName("policy-grants")
-                .withSecondaryToPrimaryMapper((PolarDBAccessGrant g) -> Set.copyOf(awaitingGrant))
-                .withWatchAllNamespaces()
-                .build(),
-            context);
-    namespaces =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Namespace.class, PolarDBBackupPolicy.class)
-                .withName("policy-namespaces")
-                .withSecondaryToPrimaryMapper(
-                    (Namespace ns) ->
-                        awaitingGrant.stream()
-                            .filter(
-                                id ->
-                                    id.getNamespace().orElse("").equals(ns.getMetadata().getName()))
-                            .collect(Collectors.toSet()))
-                .withWatchAllNamespaces()
-                .build(),
-            context);
-    return List.of(grants, namespaces);
+    return grantWatch.eventSources(context);
+  }
+
+  /** How many policies wait for a grant; for tests. */
+  public int waitingForGrant() {
+    return grantWatch.waiting();
   }
 
   @Override

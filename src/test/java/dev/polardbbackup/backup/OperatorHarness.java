@@ -100,6 +100,9 @@ public final class OperatorHarness implements AutoCloseable {
   /** The running backup controller, for tests that look at what it keeps in memory. */
   public PolarDBBackupReconciler reconciler;
 
+  /** The running backup-policy controller, when {@link #withPolicies} asked for one. */
+  public PolarDBBackupPolicyReconciler policies;
+
   public OperatorHarness(
       KubernetesClient client, PolarDbEmulator emulator, ControllerSettings settings)
       throws IOException {
@@ -262,7 +265,7 @@ public final class OperatorHarness implements AutoCloseable {
           c -> c.settingNamespaces(NAMESPACE));
     }
     if (policySettings != null) {
-      operator.register(
+      policies =
           new PolarDBBackupPolicyReconciler(
               new PolarDbClientFactory(
                   Optional.of(server.baseUri()), http, clock, CallListener.NONE),
@@ -271,8 +274,8 @@ public final class OperatorHarness implements AutoCloseable {
               clock,
               new Events(client, clock),
               secrets,
-              OPERATOR_NAMESPACE),
-          c -> c.settingNamespaces(watched));
+              OPERATOR_NAMESPACE);
+      operator.register(policies, c -> c.settingNamespaces(watched));
     }
     operator.start();
     return this;

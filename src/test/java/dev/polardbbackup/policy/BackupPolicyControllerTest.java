@@ -266,6 +266,42 @@ class BackupPolicyControllerTest {
     assertEquals(1, calls("ModifyBackupPolicy"));
   }
 
+  @Test
+  void aRefusedPolicyThatIsDeletedIsForgotten() throws Exception {
+    // No finalizer tells the controller of a deletion: the waiters are pruned at the next grant
+    // or namespace change, so refused objects created and deleted leave nothing behind.
+    start(OperatorHarness.emulator()).withoutAllowAllGrant().start();
+    apply("refused", spec(null, level1("02:00Z-03:00Z", 10), null));
+    awaitPolicy("refused", p -> Reasons.NOT_PERMITTED.equals(p.getStatus().getReason()));
+    assertEquals(1, harness.policies.waitingForGrant());
+
+    client.resources(PolarDBBackupPolicy.class).inNamespace(NAMESPACE).withName("refused").delete();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                client
+                        .resources(PolarDBBackupPolicy.class)
+                        .inNamespace(NAMESPACE)
+                        .withName("refused")
+                        .get()
+                    == null);
+    client
+        .resource(
+            OperatorHarness.grant(
+                "unrelated",
+                new LabelSelectorBuilder()
+                    .withMatchLabels(Map.of("kubernetes.io/metadata.name", "elsewhere"))
+                    .build(),
+                REGION,
+                "pc-other",
+                null,
+                GrantedAction.Backup))
+        .create();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> harness.policies.waitingForGrant() == 0);
+  }
+
   /** Every reading of the API's ambiguities: one Modify, and in sync. */
   @ParameterizedTest
   @EnumSource(PolicyReadings.Names.class)
