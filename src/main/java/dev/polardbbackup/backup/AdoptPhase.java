@@ -3,6 +3,7 @@ package dev.polardbbackup.backup;
 import static dev.polardbbackup.backup.BackupPass.requestId;
 import static dev.polardbbackup.backup.BackupPass.uid;
 
+import dev.polardbbackup.kube.CreationOrder;
 import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupStatus;
@@ -181,15 +182,7 @@ final class AdoptPhase {
     return other.getSpec().adopts()
         && id.equals(other.getSpec().backupId())
         && !gaveUp
-        && olderThan(other, me);
-  }
-
-  /** Creation order, the uid breaking a tie within one second. */
-  private static boolean olderThan(PolarDBBackup a, PolarDBBackup b) {
-    int byTime =
-        Instant.parse(a.getMetadata().getCreationTimestamp())
-            .compareTo(Instant.parse(b.getMetadata().getCreationTimestamp()));
-    return byTime != 0 ? byTime < 0 : uid(a).compareTo(uid(b)) < 0;
+        && CreationOrder.olderThan(other, me);
   }
 
   /**

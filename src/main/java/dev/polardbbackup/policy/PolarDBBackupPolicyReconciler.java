@@ -3,6 +3,7 @@ package dev.polardbbackup.policy;
 import dev.polardbbackup.access.CloudAccess;
 import dev.polardbbackup.access.GrantWatch;
 import dev.polardbbackup.access.SecretReader;
+import dev.polardbbackup.kube.CreationOrder;
 import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.kube.ResourceLog;
 import dev.polardbbackup.kube.StatusWriter;
@@ -231,7 +232,7 @@ public class PolarDBBackupPolicyReconciler implements Reconciler<PolarDBBackupPo
         .filter(other -> spec.dbClusterId().equals(other.getSpec().dbClusterId()))
         .filter(other -> spec.regionId().equals(other.getSpec().regionId()))
         .filter(PolarDBBackupPolicyReconciler::manages)
-        .filter(other -> olderThan(other, policy))
+        .filter(other -> CreationOrder.olderThan(other, policy))
         .findFirst()
         .map(
             other ->
@@ -247,16 +248,6 @@ public class PolarDBBackupPolicyReconciler implements Reconciler<PolarDBBackupPo
         && s.getLastSyncTime() != null
         && !Reasons.NOT_PERMITTED.equals(s.getReason())
         && !Reasons.POLICY_CONFLICT.equals(s.getReason());
-  }
-
-  /** Creation order, the uid breaking a tie within one second. */
-  private static boolean olderThan(PolarDBBackupPolicy a, PolarDBBackupPolicy b) {
-    int byTime =
-        java.time.Instant.parse(a.getMetadata().getCreationTimestamp())
-            .compareTo(java.time.Instant.parse(b.getMetadata().getCreationTimestamp()));
-    return byTime != 0
-        ? byTime < 0
-        : a.getMetadata().getUid().compareTo(b.getMetadata().getUid()) < 0;
   }
 
   /** One reconcile of one policy: its status being edited, and how to save it. */
