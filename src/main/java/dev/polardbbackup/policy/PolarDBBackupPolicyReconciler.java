@@ -177,19 +177,24 @@ public class PolarDBBackupPolicyReconciler implements Reconciler<PolarDBBackupPo
               : "Applied: " + what + ".";
       events.normal(policy, Reasons.POLICY_APPLIED, message);
       ResourceLog.info(log, policy, "{}", message);
-      // Status shows the policy as PolarDB reports it after the change.
+      // Status shows the policy as PolarDB reports it after the change. A look that fails says
+      // nothing about drift: the next attempt looks again (and finds nothing left to send).
       ApiResult<BackupPolicy> after = polarDb.describeBackupPolicy(cluster);
-      ApiResult<LogBackupPolicy> afterLog = polarDb.describeLogBackupPolicy(cluster);
-      if (after.isOk() && afterLog.isOk()) {
-        effective = after.value();
-        effectiveLog = afterLog.value();
-        differences =
-            WantedPolicy.differences(
-                WantedPolicy.backup(spec).changesFrom(effective),
-                effective,
-                WantedPolicy.log(spec).changesFrom(effectiveLog),
-                effectiveLog);
+      if (!after.isOk()) {
+        return pass.failed(after.error(), "DescribeBackupPolicy", access);
       }
+      ApiResult<LogBackupPolicy> afterLog = polarDb.describeLogBackupPolicy(cluster);
+      if (!afterLog.isOk()) {
+        return pass.failed(afterLog.error(), "DescribeLogBackupPolicy", access);
+      }
+      effective = after.value();
+      effectiveLog = afterLog.value();
+      differences =
+          WantedPolicy.differences(
+              WantedPolicy.backup(spec).changesFrom(effective),
+              effective,
+              WantedPolicy.log(spec).changesFrom(effectiveLog),
+              effectiveLog);
     }
     // 6. Record.
     pass.status.setEffective(WantedPolicy.effective(effective, effectiveLog));

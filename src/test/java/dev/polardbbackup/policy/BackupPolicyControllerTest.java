@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.polardbbackup.backup.MockKubernetes;
 import dev.polardbbackup.backup.OperatorHarness;
+import dev.polardbbackup.emulator.FaultSpec;
 import dev.polardbbackup.emulator.PolarDbEmulator;
 import dev.polardbbackup.emulator.PolicyReadings;
 import dev.polardbbackup.model.GrantedAction;
@@ -400,5 +401,25 @@ class BackupPolicyControllerTest {
             .console()
             .backupPolicy(CLUSTER)
             .get("BackupRetentionPolicyOnClusterDeletion"));
+  }
+
+  @Test
+  void aFailedLookAfterTheChangeIsRetriedNotReportedAsDrift() throws Exception {
+    // The Modify is slow; while it is in flight, DescribeBackupPolicy starts failing, so the look
+    // that follows the change fails. That says nothing about drift: try again, then in sync.
+    start(OperatorHarness.emulator()).start();
+    harness.emulator.setFault("ModifyBackupPolicy", new FaultSpec(Duration.ofMillis(800), 0, 0, 0));
+    apply("prod", spec(null, level1("02:00Z-03:00Z", 10), null));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> harness.emulator.inFlight().getOrDefault("ModifyBackupPolicy", 0) > 0);
+    harness.emulator.setFault("DescribeBackupPolicy", new FaultSpec(Duration.ZERO, 0, 1, 0));
+
+    awaitPolicy("prod", p -> Reasons.API_UNAVAILABLE.equals(p.getStatus().getReason()));
+    harness.emulator.clearFaults();
+    awaitInSync("prod");
+
+    assertEquals(1, calls("ModifyBackupPolicy"));
+    assertFalse(harness.hasEvent("prod", Reasons.POLICY_DRIFTED), "no drift was reported");
   }
 }
