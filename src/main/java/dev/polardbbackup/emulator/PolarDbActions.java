@@ -33,6 +33,8 @@ final class PolarDbActions {
           "DescribeDBClusterAttribute");
 
   private static final Logger LOG = LoggerFactory.getLogger(PolarDbActions.class);
+  // Sets the next listing leaves out once (see PolarDbEmulator.omitFromNextListing).
+  private final Set<String> omittedOnce = new java.util.HashSet<>();
   static final Set<Integer> PAGE_SIZES = Set.of(30, 50, 100);
   private static final Set<String> BACKUP_MODES = Set.of("Manual", "Automated");
   // "Running" is not documented but is what an unfinished backup shows, so it filters too.
@@ -237,6 +239,9 @@ final class PolarDbActions {
           || (mode != null && !mode.equals("Manual"))) {
         continue;
       }
+      if (backupId == null && omittedOnce.remove(b.backupId)) {
+        continue;
+      }
       matching.add(b);
     }
     int from = (int) Math.min((long) (pageNumber - 1) * pageSize, matching.size());
@@ -250,6 +255,10 @@ final class PolarDbActions {
     reply.put("PageNumber", Integer.toString(pageNumber));
     reply.put("PageRecordCount", Integer.toString(page.size()));
     return reply;
+  }
+
+  void omitFromNextListing(String backupId) {
+    omittedOnce.add(backupId);
   }
 
   static ObjectNode backupItem(Backup b, Instant now) {

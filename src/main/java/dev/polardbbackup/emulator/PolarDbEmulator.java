@@ -328,6 +328,18 @@ public final class PolarDbEmulator {
   }
 
   /**
+   * The next DescribeBackups that would list backup set {@code backupId} among others (no BackupId
+   * filter) leaves it out, once: a list that shifted between pages while a set was deleted, or that
+   * lags behind, as a listing may. Asked for by its id, the set is always there.
+   */
+  public void omitFromNextListing(String backupId) {
+    Objects.requireNonNull(backupId, "backupId");
+    synchronized (lock) {
+      actions.omitFromNextListing(backupId);
+    }
+  }
+
+  /**
    * The next {@code calls} calls of {@code action} are throttled (400 {@code Throttling.User}, not
    * processed) with {@code x-acs-retry-after} set to {@code retryAfter}, before any {@link
    * FaultSpec} is drawn for them. {@link #clearFaults()} cancels those still due.

@@ -159,9 +159,11 @@ final class PolicyActions {
     if (pageNumber < 1) {
       throw ApiError.malformed(400, "PageNumber", "PageNumber starts at 1.");
     }
+    String backupId = params.optional("BackupId").orElse(null);
     List<Backup> kept =
         backups.ofCluster(clusterId).stream()
             .filter(b -> b.detached() && !b.deleted())
+            .filter(b -> backupId == null || backupId.equals(b.backupId))
             .filter(b -> !b.createdAt.isBefore(start) && !b.createdAt.isAfter(end))
             .toList();
     int from = (int) Math.min((long) (pageNumber - 1) * pageSize, kept.size());
