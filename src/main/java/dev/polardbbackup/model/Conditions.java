@@ -40,7 +40,13 @@ public final class Conditions {
             .withObservedGeneration(observedGeneration)
             .build();
     List<Condition> result = conditions == null ? new ArrayList<>() : conditions;
-    result.removeIf(c -> type.equals(c.getType()));
+    // In place: setting a condition to what it already says leaves the list equal, so no write.
+    for (int i = 0; i < result.size(); i++) {
+      if (type.equals(result.get(i).getType())) {
+        result.set(i, condition);
+        return result;
+      }
+    }
     result.add(condition);
     return result;
   }
