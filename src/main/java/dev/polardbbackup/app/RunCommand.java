@@ -65,6 +65,16 @@ public final class RunCommand implements Callable<Integer> {
   Duration pollMax;
 
   @Option(
+      names = "--backup-recheck",
+      defaultValue = "${env:BACKUP_RECHECK:-10m}",
+      converter = DurationConverter.class,
+      description =
+          "How often Succeeded backups are looked for again, one shared look per cluster, to report"
+              + " a backup set deleted behind the operator's back or with its cluster, and the"
+              + " cluster's retention on deletion (env BACKUP_RECHECK). Default: ${DEFAULT-VALUE}.")
+  Duration backupRecheck;
+
+  @Option(
       names = "--quota-backoff-initial",
       defaultValue = "${env:QUOTA_BACKOFF_INITIAL:-1m}",
       converter = DurationConverter.class,
@@ -264,6 +274,7 @@ public final class RunCommand implements Callable<Integer> {
         .deletionTimeout(deletionTimeout)
         .tokenReuseWindow(tokenReuseWindow)
         .secretCacheTtl(secretCacheTtl)
+        .recheckInterval(backupRecheck)
         .build();
   }
 

@@ -35,18 +35,21 @@ final class AdoptPhase {
   private final Clock clock;
   private final Events events;
   private final Failures failures;
+  private final RecheckPhase rechecks;
 
   AdoptPhase(
       PolarDbClientFactory clients,
       ControllerSettings settings,
       Clock clock,
       Events events,
-      Failures failures) {
+      Failures failures,
+      RecheckPhase rechecks) {
     this.clients = clients;
     this.settings = settings;
     this.clock = clock;
     this.events = events;
     this.failures = failures;
+    this.rechecks = rechecks;
   }
 
   /**
@@ -121,7 +124,7 @@ final class AdoptPhase {
       step.status.succeeded(
           b.backupId(), b.backupSetSize(), b.consistentTime(), b.endTime(), requestId(found), now);
       events.normal(step.backup, Reasons.BACKUP_SUCCEEDED, "Adopted backup " + id + ".");
-      return step.saveAndWait(null);
+      return step.saveAndWait(rechecks.succeeded(step, polarDb));
     }
     if (b.failed()) {
       String message = "Adopted backup " + id + " is Failed in PolarDB.";

@@ -69,6 +69,11 @@ final class ClusterObservations {
     return clusters;
   }
 
+  /** When the successful look that {@code key} holds was taken, if it holds one. */
+  java.util.Optional<Instant> takenAt(Key key) {
+    return java.util.Optional.ofNullable(looks.get(key)).map(Look::at);
+  }
+
   /** The last successful look for {@code key} taken at or after {@code notBefore}, if any. */
   @SuppressWarnings("unchecked")
   <T> java.util.Optional<T> recent(Key key, Instant notBefore) {

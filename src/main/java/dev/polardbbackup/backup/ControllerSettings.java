@@ -29,6 +29,9 @@ import java.time.Duration;
  * @param credentialsRetryInitial the first retry after a missing or invalid Secret or a Secret's
  *     refused credentials; later retries wait as long as the problem has lasted so far, up to
  *     {@code authRetry}, so that a fixed Secret is noticed soon without a watch
+ * @param recheckInterval how often a Succeeded backup's set is looked for again (one shared look
+ *     per cluster, with one DescribeBackupPolicy for its retention on cluster deletion): a set
+ *     deleted behind the operator's back, or with its cluster, is reported within this interval
  */
 public record ControllerSettings(
     Backoff quotaBackoff,
@@ -43,7 +46,8 @@ public record ControllerSettings(
     Duration deletionRetry,
     Duration tokenReuseWindow,
     Duration secretCacheTtl,
-    Duration credentialsRetryInitial) {
+    Duration credentialsRetryInitial,
+    Duration recheckInterval) {
 
   public static ControllerSettings defaults() {
     return new ControllerSettings(
@@ -59,7 +63,8 @@ public record ControllerSettings(
         Duration.ofSeconds(15),
         Duration.ofHours(1),
         Duration.ofSeconds(15),
-        Duration.ofSeconds(5));
+        Duration.ofSeconds(5),
+        Duration.ofMinutes(10));
   }
 
   /** A copy to change a few settings of, e.g. {@code defaults().toBuilder().pollMin(d).build()}. */
@@ -82,6 +87,7 @@ public record ControllerSettings(
     private Duration tokenReuseWindow;
     private Duration secretCacheTtl;
     private Duration credentialsRetryInitial;
+    private Duration recheckInterval;
 
     private Builder(ControllerSettings s) {
       quotaBackoff = s.quotaBackoff;
@@ -97,6 +103,7 @@ public record ControllerSettings(
       tokenReuseWindow = s.tokenReuseWindow;
       secretCacheTtl = s.secretCacheTtl;
       credentialsRetryInitial = s.credentialsRetryInitial;
+      recheckInterval = s.recheckInterval;
     }
 
     public Builder quotaBackoff(Backoff value) {
@@ -164,6 +171,11 @@ public record ControllerSettings(
       return this;
     }
 
+    public Builder recheckInterval(Duration value) {
+      recheckInterval = value;
+      return this;
+    }
+
     public ControllerSettings build() {
       return new ControllerSettings(
           quotaBackoff,
@@ -178,7 +190,8 @@ public record ControllerSettings(
           deletionRetry,
           tokenReuseWindow,
           secretCacheTtl,
-          credentialsRetryInitial);
+          credentialsRetryInitial,
+          recheckInterval);
     }
   }
 

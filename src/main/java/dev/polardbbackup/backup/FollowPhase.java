@@ -35,6 +35,7 @@ final class FollowPhase {
   private final PollTiming pollTiming;
   private final MatchPhase matching;
   private final Failures failures;
+  private final RecheckPhase rechecks;
 
   FollowPhase(
       PolarDbClientFactory clients,
@@ -44,7 +45,8 @@ final class FollowPhase {
       ClusterObservations observations,
       PollTiming pollTiming,
       MatchPhase matching,
-      Failures failures) {
+      Failures failures,
+      RecheckPhase rechecks) {
     this.clients = clients;
     this.settings = settings;
     this.clock = clock;
@@ -53,6 +55,7 @@ final class FollowPhase {
     this.pollTiming = pollTiming;
     this.matching = matching;
     this.failures = failures;
+    this.rechecks = rechecks;
   }
 
   UpdateControl<PolarDBBackup> follow(BackupPass step) {
@@ -141,7 +144,7 @@ final class FollowPhase {
           step.backup,
           Reasons.BACKUP_SUCCEEDED,
           "Backup " + b.backupId() + " is complete (RequestId " + requestId(located) + ").");
-      return step.saveAndWait(null);
+      return step.saveAndWait(rechecks.succeeded(step, polarDb));
     }
     if (b.failed()) {
       String message =

@@ -10,6 +10,7 @@ import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.kube.ResourceLog;
 import dev.polardbbackup.kube.SpecOrLifecycleChange;
 import dev.polardbbackup.kube.StatusWriter;
+import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.model.PolarDBBackupStatus;
@@ -45,15 +46,17 @@ import org.slf4j.LoggerFactory;
  *       refusal waits (oldest first per cluster) and prepares a new token; an unknown outcome
  *       retries the same token, so a lost reply cannot make a second backup.
  *   <li>Follow: DescribeBackupTasks for progress, then DescribeBackups for the result.
- *   <li>Finish: Succeeded or Failed, both final.
+ *   <li>Finish: Succeeded or Failed, both final. A Succeeded backup's set is looked for again on a
+ *       slow interval, shared per cluster: one deleted behind our back is reported, not hidden.
  * </ol>
  *
  * Deletion keeps or deletes the cloud backup as the spec says, bounded in time.
  *
  * <p>This class is the state diagram; each step is a file: {@link AdoptPhase}, {@link StartPhase}
  * (with {@link QuotaWait} and {@link TokenEvidence}), {@link FollowPhase} (with {@link
- * MatchPhase}), {@link Failures} for what a failed call means, and {@link DeletionPhase} (with
- * {@link NamespaceTeardown}). A reconcile's state and its collaborators are a {@link BackupPass}.
+ * MatchPhase}), {@link RecheckPhase}, {@link Failures} for what a failed call means, and {@link
+ * DeletionPhase} (with {@link NamespaceTeardown}). A reconcile's state and its collaborators are a
+ * {@link BackupPass}.
  */
 // Not generation-aware: the pause and force-delete annotations must act at once (see the filter).
 @ControllerConfiguration(
@@ -84,6 +87,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private final StartPhase starting;
   private final FollowPhase following;
   private final DeletionPhase deletion;
+  private final RecheckPhase rechecks;
 
   public PolarDBBackupReconciler(
       PolarDbClientFactory clients,
@@ -108,7 +112,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     Failures failures = new Failures(settings, clock, random, events);
     MatchPhase matching = new MatchPhase(settings, clock, observations, pollTiming);
     TokenEvidence tokens = new TokenEvidence(settings, clock);
-    this.adoption = new AdoptPhase(clients, settings, clock, events, failures);
+    this.rechecks = new RecheckPhase(clients, settings, clock, events, observations);
+    this.adoption = new AdoptPhase(clients, settings, clock, events, failures, rechecks);
     this.starting =
         new StartPhase(
             clients,
@@ -123,7 +128,15 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
             new QuotaWait(settings, clock, random, events, listener, tokens));
     this.following =
         new FollowPhase(
-            clients, settings, clock, events, observations, pollTiming, matching, failures);
+            clients,
+            settings,
+            clock,
+            events,
+            observations,
+            pollTiming,
+            matching,
+            failures,
+            rechecks);
     this.deletion =
         new DeletionPhase(clients, settings, clock, events, secrets, matching, tokens, slotFreed);
   }
@@ -150,10 +163,13 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       PolarDBBackup backup, Context<PolarDBBackup> context) throws InterruptedException {
     BackupPass step = new BackupPass(backup, context, tools());
 
-    // 1. Finished backups are final.
+    // 1. Finished backups are final; a Succeeded one's set is looked for again now and then, as
+    //    it may be deleted behind our back (not while paused: then nothing is called).
     if (step.status.isTerminal()) {
       noteSpecChange(step);
-      return step.saveAndWait(null);
+      return step.status.getPhase() == Phase.Succeeded && !backup.isPaused()
+          ? rechecks.recheck(step)
+          : step.saveAndWait(null);
     }
     // 2. Paused objects are left alone (deletion still works).
     if (backup.isPaused()) {

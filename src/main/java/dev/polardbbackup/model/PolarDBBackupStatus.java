@@ -372,6 +372,29 @@ public class PolarDBBackupStatus {
     setReady(true, Reasons.BACKUP_SUCCEEDED, "Backup " + id + " is complete.", now);
   }
 
+  /** PolarDB lists the backup set, or keeps it after its cluster was deleted. */
+  public void available(String why, String text, Instant now) {
+    setCondition(Reasons.BACKUP_AVAILABLE, true, why, text, now);
+  }
+
+  /**
+   * The backup set no longer exists. The phase stays Succeeded (the backup was made; status never
+   * moves backwards), but nothing can be restored from it: Ready and BackupAvailable go False.
+   */
+  public void gone(String text, String requestId, Instant now) {
+    lastRequestId = requestIdOr(requestId);
+    setCondition(Reasons.BACKUP_AVAILABLE, false, Reasons.BACKUP_GONE, text, now);
+    setReady(false, Reasons.BACKUP_GONE, text, now);
+  }
+
+  /** The backup set was found gone: final, as a deleted set never comes back. */
+  @JsonIgnore
+  public boolean isGone() {
+    return condition(Reasons.BACKUP_AVAILABLE)
+        .map(c -> "False".equals(c.getStatus()) && Reasons.BACKUP_GONE.equals(c.getReason()))
+        .orElse(false);
+  }
+
   public void failed(String why, String text, String requestId, Instant now) {
     moveTo(Phase.Failed);
     completionTime = timestamp(now);

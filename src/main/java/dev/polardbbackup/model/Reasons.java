@@ -33,6 +33,17 @@ public final class Reasons {
   public static final String BACKUP_ALREADY_CLAIMED = "BackupAlreadyClaimed";
   public static final String NOT_PERMITTED = "NotPermitted";
 
+  // Succeeded backups, looked at again: the BackupAvailable condition (its type and reasons), and
+  // the RetainedAfterClusterDeletion condition (its type and reasons), and their events.
+  public static final String BACKUP_AVAILABLE = "BackupAvailable";
+  public static final String BACKUP_LISTED = "BackupListed";
+  public static final String KEPT_AFTER_CLUSTER_DELETION = "KeptAfterClusterDeletion";
+  public static final String BACKUP_GONE = "BackupGone";
+  public static final String RETAINED_AFTER_CLUSTER_DELETION = "RetainedAfterClusterDeletion";
+  public static final String DELETED_WITH_CLUSTER = "DeletedWithCluster";
+  public static final String ONLY_LATEST_KEPT = "OnlyLatestKept";
+  public static final String ALL_KEPT = "AllKept";
+
   // Schedules: the Ready and Stalled conditions, and events.
   public static final String SCHEDULED = "Scheduled";
   public static final String SUSPENDED = "Suspended";

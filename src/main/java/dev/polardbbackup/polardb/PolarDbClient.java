@@ -116,10 +116,22 @@ public final class PolarDbClient {
    * {@link #MAX_PAGES}.
    */
   public ApiResult<List<Backup>> describeAllBackups(DescribeBackupsQuery query) {
+    return allPages("DescribeBackups", query, this::describeBackups);
+  }
+
+  /** Every backup set a deleted cluster left that matches the query, following pages. */
+  public ApiResult<List<Backup>> describeAllDetachedBackups(DescribeBackupsQuery query) {
+    return allPages("DescribeDetachedBackups", query, this::describeDetachedBackups);
+  }
+
+  private static ApiResult<List<Backup>> allPages(
+      String action,
+      DescribeBackupsQuery query,
+      java.util.function.Function<DescribeBackupsQuery, ApiResult<BackupPage>> describe) {
     List<Backup> all = new ArrayList<>();
     String requestId = null;
     for (int page = 1; page <= MAX_PAGES; page++) {
-      ApiResult<BackupPage> result = describeBackups(query.page(page));
+      ApiResult<BackupPage> result = describe.apply(query.page(page));
       if (!result.isOk()) {
         return new ApiResult.Failed<>(result.error());
       }
@@ -134,7 +146,8 @@ public final class PolarDbClient {
         new ApiError(
             FailureKind.OUTCOME_UNKNOWN,
             "TooManyPages",
-            "DescribeBackups still had more after "
+            action
+                + " still had more after "
                 + MAX_PAGES
                 + " pages of "
                 + query.pageSize()

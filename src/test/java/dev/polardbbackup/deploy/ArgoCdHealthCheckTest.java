@@ -98,12 +98,68 @@ class ArgoCdHealthCheckTest {
 
   @Test
   void configMapCarriesTheSameScript() throws Exception {
+    assertEquals(Files.readString(SCRIPT), embeddedScript(KEY + "PolarDBBackup"));
     Path extracted = embeddedScriptFile(KEY + "PolarDBBackup");
     for (String status : new String[] {"Succeeded", "Failed", "Running"}) {
       String object =
           "{ status = { phase = '" + status + "', reason = 'AuthFailed', message = 'm' } }";
       assertEquals(run(object, SCRIPT), run(object, extracted), status);
     }
+    String gone = succeeded(condition("BackupAvailable", "False", "BackupGone", "gone"));
+    assertEquals(run(gone, SCRIPT), run(gone, extracted));
+  }
+
+  /** A Succeeded backup with these conditions (besides Ready). */
+  private static String succeeded(String... conditions) {
+    return "{ status = { phase = 'Succeeded', reason = 'BackupSucceeded', message = 'm',"
+        + " backupId = '123'"
+        + conditions(
+            java.util.stream.Stream.concat(
+                    java.util.stream.Stream.of(
+                        condition("Ready", "True", "BackupSucceeded", "Backup 123 is complete.")),
+                    java.util.stream.Stream.of(conditions))
+                .toArray(String[]::new))
+        + " } }";
+  }
+
+  @Test
+  void aBackupSetGoneSinceItSucceededIsDegradedWithWhy() throws Exception {
+    String object =
+        succeeded(
+            condition(
+                "BackupAvailable",
+                "False",
+                "BackupGone",
+                "Cluster pc-1 was deleted and PolarDB did not keep backup set 123"));
+
+    assertEquals(
+        "Degraded|BackupGone: Cluster pc-1 was deleted and PolarDB did not keep backup set 123",
+        run(object, SCRIPT));
+  }
+
+  @Test
+  void aBackupSetStillListedIsHealthy() throws Exception {
+    assertEquals(
+        "Healthy|Backup 123 is complete",
+        run(succeeded(condition("BackupAvailable", "True", "BackupListed", "listed")), SCRIPT));
+    assertEquals(
+        "Healthy|Backup 123 is complete",
+        run(
+            succeeded(
+                condition("BackupAvailable", "True", "KeptAfterClusterDeletion", "kept"),
+                condition("RetainedAfterClusterDeletion", "True", "AllKept", "all")),
+            SCRIPT));
+  }
+
+  @Test
+  void aBackupThatItsClusterWouldDeleteIsHealthyButSaysSo() throws Exception {
+    assertEquals(
+        "Healthy|Backup 123 is complete; DeletedWithCluster: deleting the cluster deletes it",
+        run(
+            succeeded(
+                condition("BackupAvailable", "True", "BackupListed", "listed"),
+                condition("RetainedAfterClusterDeletion", "False", "DeletedWithCluster", "none")),
+            SCRIPT));
   }
 
   // ---- PolarDBBackupSchedule ----

@@ -345,6 +345,13 @@ final class LocalStack implements AutoCloseable {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  /** DELETEs an emulator admin path (with its query); the reply. */
+  HttpResponse<String> emulatorDelete(String pathAndQuery) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(emulatorUrl.resolve(pathAndQuery)).DELETE().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   JsonNode ledger() throws Exception {
     return ledger("/_emulator/ledger");
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -48,7 +49,9 @@ class OperatorIT {
                 "--cluster",
                 "pc-e2efail",
                 "--cluster",
-                "pc-sched"),
+                "pc-sched",
+                "--cluster",
+                "pc-gone"),
             List.of(
                 "--poll-min",
                 "500ms",
@@ -67,10 +70,12 @@ class OperatorIT {
                 "--renew-deadline",
                 "4s",
                 "--retry-period",
-                "1s"));
+                "1s",
+                "--backup-recheck",
+                "2s"));
     admin = stack.admin;
     // deploy/base grants the examples' pc-demo clusters; the tests' own clusters need their own.
-    stack.grantDefaultNamespace("e2e-clusters", "pc-e2efail", "pc-sched");
+    stack.grantDefaultNamespace("e2e-clusters", "pc-e2efail", "pc-sched", "pc-gone");
     stack.startOperator("op-a");
   }
 
@@ -548,6 +553,53 @@ class OperatorIT {
             "pdbbp", "demo1-policy", "default", ".status.effective.retentionOnClusterDeletion"));
     String printed = admin.ok("get", "pdbbp", "-n", "default");
     assertTrue(printed.contains("LATEST") && printed.contains("PolicyInSync"), printed);
+  }
+
+  @Test
+  @Order(12)
+  void deletingTheClusterUnderRetentionNoneMakesItsBackupSayGone() throws Exception {
+    admin.apply(LocalStack.backup("lost", "pc-gone", "Retain")).orFail("apply lost");
+    admin.ok("wait", "--for=condition=Ready", "pdbb/lost", "-n", "default", "--timeout=90s");
+    // The same status write that said Succeeded says the cluster would take the set along.
+    assertEquals(
+        "DeletedWithCluster",
+        admin.field(
+            "pdbb",
+            "lost",
+            "default",
+            ".status.conditions[?(@.type==\"RetainedAfterClusterDeletion\")].reason"));
+    String set = status("lost", "default", "backupId");
+    assertFalse(set.isEmpty(), "lost recorded its backupId");
+
+    HttpResponse<String> deleted =
+        stack.emulatorDelete("/_emulator/clusters?dbClusterId=pc-gone");
+    assertEquals(200, deleted.statusCode(), deleted.body());
+    assertTrue(deleted.body().contains(set), "the emulator deleted the set: " + deleted.body());
+
+    admin.ok(
+        "wait",
+        "--for=condition=BackupAvailable=false",
+        "pdbb/lost",
+        "-n",
+        "default",
+        "--timeout=30s");
+    assertEquals("Succeeded", status("lost", "default", "phase"), "the phase never goes back");
+    assertEquals("BackupGone", status("lost", "default", "reason"));
+    assertEquals(
+        "False",
+        admin.field(
+            "pdbb", "lost", "default", ".status.conditions[?(@.type==\"Ready\")].status"));
+    String events =
+        admin.ok(
+            "get",
+            "events",
+            "-n",
+            "default",
+            "--field-selector",
+            "involvedObject.name=lost,reason=BackupGone",
+            "-o",
+            "jsonpath={.items[*].type}");
+    assertEquals("Warning", events.trim());
   }
 
   /** Last: every operator process, Event and resource of the run, searched for secret values. */
