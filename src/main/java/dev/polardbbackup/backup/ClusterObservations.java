@@ -53,6 +53,25 @@ final class ClusterObservations {
   }
 
   /**
+   * {@link #look}, but a failed result is shared too, until it is older than {@code notBefore}: for
+   * looks that can wait (the re-checks of Succeeded backups), so that a refusal or throttling costs
+   * one call per cluster and interval, not one per backup.
+   */
+  @SuppressWarnings("unchecked")
+  <T> ApiResult<T> lookSharingFailures(Key key, Instant notBefore, Supplier<ApiResult<T>> fetch) {
+    synchronized (locks.computeIfAbsent(key, k -> new Object())) {
+      Look cached = looks.get(key);
+      if (cached != null && !cached.at().isBefore(notBefore)) {
+        return (ApiResult<T>) cached.result();
+      }
+      Instant at = clock.instant();
+      ApiResult<T> result = fetch.get();
+      looks.put(key, new Look(result, at));
+      return result;
+    }
+  }
+
+  /**
    * Drops every look, and its lock, of {@code cluster}: it has no backup left. A fetch running
    * meanwhile is only no longer shared.
    */
@@ -78,7 +97,7 @@ final class ClusterObservations {
   @SuppressWarnings("unchecked")
   <T> java.util.Optional<T> recent(Key key, Instant notBefore) {
     Look cached = looks.get(key);
-    return cached != null && !cached.at().isBefore(notBefore)
+    return cached != null && cached.result().isOk() && !cached.at().isBefore(notBefore)
         ? java.util.Optional.of(((ApiResult<T>) cached.result()).value())
         : java.util.Optional.empty();
   }

@@ -92,7 +92,7 @@ final class RecheckPhase {
     Instant since = sharedWindowStart(step);
     ClusterObservations.Key setsKey = step.observationKey("sets since " + since);
     ApiResult<List<Backup>> sets =
-        observations.look(
+        observations.lookSharingFailures(
             setsKey, oldestUsable(step), () -> polarDb.describeAllBackups(window(step, since)));
     if (sets.isOk()) {
       if (listedIn(step, sets.value())
@@ -110,7 +110,7 @@ final class RecheckPhase {
     // The cluster is gone: its policy may have kept the set, detached from it.
     ClusterObservations.Key detachedKey = step.observationKey("detached since " + since);
     ApiResult<List<Backup>> detached =
-        observations.look(
+        observations.lookSharingFailures(
             detachedKey,
             oldestUsable(step),
             () -> polarDb.describeAllDetachedBackups(window(step, since)));
@@ -196,11 +196,23 @@ final class RecheckPhase {
   private void lookAtRetention(BackupPass step, PolarDbClient polarDb) {
     Instant now = clock.instant();
     ApiResult<BackupPolicy> policy =
-        observations.look(
+        observations.lookSharingFailures(
             step.observationKey("policy"),
             now.minus(settings.recheckInterval()),
             () -> polarDb.describeBackupPolicy(step.clusterId()));
     if (!policy.isOk()) {
+      FailureKind kind = policy.error().kind();
+      if (kind == FailureKind.AUTH || kind == FailureKind.INVALID_REQUEST) {
+        // Refused, not busy: say so on the object (RAM may lack polardb:DescribeBackupPolicy).
+        step.status.retentionUnreadable(
+            "DescribeBackupPolicy was refused ("
+                + policy.error().code()
+                + "): what deleting cluster "
+                + step.clusterId()
+                + " does to this backup is not known. The credentials need"
+                + " polardb:DescribeBackupPolicy.",
+            now);
+      }
       log.debug(
           "{}: DescribeBackupPolicy failed ({}); the retention on cluster deletion is not known",
           step.backup.getMetadata().getName(),

@@ -24,7 +24,19 @@ public final class Conditions {
       String message,
       Long observedGeneration,
       Instant now) {
-    String statusText = value ? "True" : "False";
+    return set(
+        conditions, type, value ? "True" : "False", reason, message, observedGeneration, now);
+  }
+
+  /** {@link #set} with the status as text: {@code True}, {@code False} or {@code Unknown}. */
+  public static List<Condition> set(
+      List<Condition> conditions,
+      String type,
+      String statusText,
+      String reason,
+      String message,
+      Long observedGeneration,
+      Instant now) {
     String transition =
         find(conditions, type)
             .filter(c -> statusText.equals(c.getStatus()))

@@ -387,6 +387,28 @@ public class PolarDBBackupStatus {
     setReady(false, Reasons.BACKUP_GONE, text, now);
   }
 
+  /**
+   * What deleting the cluster would do to the set could not be read ({@code
+   * RetainedAfterClusterDeletion=Unknown}); only before it was ever read, as a value once read
+   * stays the best knowledge there is.
+   */
+  public void retentionUnreadable(String text, Instant now) {
+    if (condition(Reasons.RETAINED_AFTER_CLUSTER_DELETION).isEmpty()
+        || condition(Reasons.RETAINED_AFTER_CLUSTER_DELETION)
+            .map(c -> "Unknown".equals(c.getStatus()))
+            .orElse(false)) {
+      conditions =
+          Conditions.set(
+              conditions,
+              Reasons.RETAINED_AFTER_CLUSTER_DELETION,
+              "Unknown",
+              Reasons.POLICY_UNREADABLE,
+              text,
+              observedGeneration,
+              now);
+    }
+  }
+
   /** The backup set was found gone: final, as a deleted set never comes back. */
   @JsonIgnore
   public boolean isGone() {

@@ -43,6 +43,7 @@ public final class Reasons {
   public static final String DELETED_WITH_CLUSTER = "DeletedWithCluster";
   public static final String ONLY_LATEST_KEPT = "OnlyLatestKept";
   public static final String ALL_KEPT = "AllKept";
+  public static final String POLICY_UNREADABLE = "PolicyUnreadable";
 
   // Schedules: the Ready and Stalled conditions, and events.
   public static final String SCHEDULED = "Scheduled";

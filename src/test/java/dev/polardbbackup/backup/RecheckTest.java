@@ -273,6 +273,37 @@ class RecheckTest {
   }
 
   @Test
+  void aKeyThatMayNotReadThePolicySaysSoOnceAndCostsOneCallPerInterval() throws Exception {
+    start();
+    harness.emulator.denyAction(OperatorHarness.KEY_ID, "DescribeBackupPolicy");
+    List<String> names = List.of("x", "y", "z");
+    names.forEach(harness::create);
+    for (String name : names) {
+      PolarDBBackup b =
+          awaitCondition(
+              name,
+              Reasons.RETAINED_AFTER_CLUSTER_DELETION,
+              "Unknown",
+              Reasons.POLICY_UNREADABLE,
+              Duration.ofSeconds(20));
+      String message =
+          condition(b, Reasons.RETAINED_AFTER_CLUSTER_DELETION).orElseThrow().getMessage();
+      assertTrue(
+          message.contains("Forbidden.RAM") && message.contains("polardb:DescribeBackupPolicy"),
+          message);
+      assertEquals("True", condition(b, "Ready").orElseThrow().getStatus());
+    }
+    long refused = calls("DescribeBackupPolicy");
+    int intervals = 3;
+
+    Thread.sleep(INTERVAL.multipliedBy(intervals).toMillis());
+
+    long more = calls("DescribeBackupPolicy") - refused;
+    // A refusal is shared like an answer: one call per cluster and interval, not one per backup.
+    assertTrue(more <= intervals + 1, "refused policy looks: " + more);
+  }
+
+  @Test
   void deletingAGoneBackupWithDeletionPolicyDeleteEndsAtOnce() throws Exception {
     start();
     harness.create("doomed", new PolarDBBackupSpec(CLUSTER, REGION, DeletionPolicy.Delete, null));

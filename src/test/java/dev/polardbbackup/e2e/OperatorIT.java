@@ -571,8 +571,7 @@ class OperatorIT {
     String set = status("lost", "default", "backupId");
     assertFalse(set.isEmpty(), "lost recorded its backupId");
 
-    HttpResponse<String> deleted =
-        stack.emulatorDelete("/_emulator/clusters?dbClusterId=pc-gone");
+    HttpResponse<String> deleted = stack.emulatorDelete("/_emulator/clusters?dbClusterId=pc-gone");
     assertEquals(200, deleted.statusCode(), deleted.body());
     assertTrue(deleted.body().contains(set), "the emulator deleted the set: " + deleted.body());
 
@@ -587,8 +586,7 @@ class OperatorIT {
     assertEquals("BackupGone", status("lost", "default", "reason"));
     assertEquals(
         "False",
-        admin.field(
-            "pdbb", "lost", "default", ".status.conditions[?(@.type==\"Ready\")].status"));
+        admin.field("pdbb", "lost", "default", ".status.conditions[?(@.type==\"Ready\")].status"));
     String events =
         admin.ok(
             "get",

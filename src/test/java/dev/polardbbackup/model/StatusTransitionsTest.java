@@ -17,6 +17,38 @@ class StatusTransitionsTest {
   }
 
   @Test
+  void settingAConditionToWhatItSaysLeavesTheStatusEqualSoNothingIsWritten() {
+    PolarDBBackupStatus s = accepted();
+    s.succeeded("b-1", Optional.empty(), Optional.empty(), Optional.empty(), "req-1", T0);
+    s.available(Reasons.BACKUP_LISTED, "PolarDB lists backup set b-1.", T0);
+    s.setCondition(Reasons.RETAINED_AFTER_CLUSTER_DELETION, true, Reasons.ALL_KEPT, "all", T0);
+    PolarDBBackupStatus before = s.copy();
+
+    // A later look that finds the same sets both again: no change, so no status write.
+    s.available(Reasons.BACKUP_LISTED, "PolarDB lists backup set b-1.", T0.plusSeconds(600));
+
+    assertEquals(before, s);
+  }
+
+  @Test
+  void aGoneSetKeepsThePhaseAndTurnsReadyAndBackupAvailableFalse() {
+    PolarDBBackupStatus s = accepted();
+    s.succeeded("b-1", Optional.empty(), Optional.empty(), Optional.empty(), "req-1", T0);
+    s.available(Reasons.BACKUP_LISTED, "listed", T0);
+    assertFalse(s.isGone());
+
+    s.gone("gone", "req-2", T0.plusSeconds(600));
+
+    assertTrue(s.isGone());
+    assertEquals(Phase.Succeeded, s.getPhase());
+    assertEquals(Reasons.BACKUP_GONE, s.getReason());
+    assertEquals("False", s.condition("Ready").orElseThrow().getStatus());
+    assertEquals("False", s.condition(Reasons.BACKUP_AVAILABLE).orElseThrow().getStatus());
+    assertEquals("req-2", s.getLastRequestId());
+    assertTrue(s.isTerminal());
+  }
+
+  @Test
   void firstAttemptUsesTheUidAsClientToken() {
     PolarDBBackupStatus s = accepted();
     assertEquals(Phase.Pending, s.getPhase());
