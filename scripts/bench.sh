@@ -23,6 +23,18 @@ cluster_args=()
 for i in $(seq 1 "$CLUSTERS"); do cluster_args+=(--cluster "pc-bench$i"); done
 # The quota is far above N so that it does not interfere; the benchmark measures the operator.
 stack_emulator --backup-duration "$DURATION" --quota 1000000 "${cluster_args[@]}"
+# The operator acts only where a PolarDBAccessGrant allows (deploy/base grants the examples'
+# pc-demo clusters); the bench clusters need their own, in place before the operator starts.
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: polardbbackup.dev/v1alpha1
+kind: PolarDBAccessGrant
+metadata: {name: bench}
+spec:
+  namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: default}}
+  actions: [Backup]
+  clusters:
+    - {regionId: cn-hangzhou, dbClusterId: "pc-bench*"}
+YAML
 # The JVM as the Deployment runs it: 70% of the 512 MiB limit as heap, the serial collector (what
 # the JVM picks by itself in a container that small).
 JAVA_OPTS="-Xmx358m -XX:+UseSerialGC" stack_operator
