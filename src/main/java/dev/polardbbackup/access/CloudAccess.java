@@ -37,7 +37,21 @@ public final class CloudAccess {
       String operatorNamespace,
       Supplier<Stream<PolarDBAccessGrant>> grants,
       Function<String, Map<String, String>> namespaceLabels,
-      Set<ResourceID> awaitingGrant) {}
+      Set<ResourceID> awaitingGrant,
+      java.util.function.BooleanSupplier grantsKnown) {}
+
+  /**
+   * The grants cannot be read right now: the informers that hold them are not running or have not
+   * listed yet (the operator is starting or, more often, stopping: JOSDK empties an informer's
+   * cache when it stops it, while reconciles may still be running). Nothing may be decided from an
+   * empty view, least of all a refusal that lets a deletion keep a cloud backup; the pass is tried
+   * again.
+   */
+  public static final class GrantsUnknownException extends RuntimeException {
+    GrantsUnknownException() {
+      super("the PolarDBAccessGrants are not known right now (informers stopped or not synced)");
+    }
+  }
 
   /** The credentials to call with, or why there are none. */
   public sealed interface Credential {}
@@ -74,6 +88,9 @@ public final class CloudAccess {
   public Optional<String> refusal(String regionId, String dbClusterId, Set<GrantedAction> actions) {
     if (ownSecret != null) {
       return Optional.empty();
+    }
+    if (!sources.grantsKnown().getAsBoolean()) {
+      throw new GrantsUnknownException();
     }
     String namespace = object.getMetadata().getNamespace();
     ResourceID id = ResourceID.fromResource(object);

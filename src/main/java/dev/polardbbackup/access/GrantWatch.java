@@ -89,7 +89,21 @@ public final class GrantWatch<P extends HasMetadata> {
                     .get(new ResourceID(namespace))
                     .map(ns -> ns.getMetadata().getLabels())
                     .orElse(null),
-        awaitingGrant);
+        awaitingGrant,
+        () -> synced(grants) && synced(namespaces));
+  }
+
+  /**
+   * An informer that runs and has listed: what it holds is the cluster's state. A stopped one has
+   * an empty cache (JOSDK clears it on stop), which would read as "no grants".
+   */
+  private static boolean synced(InformerEventSource<?, ?> informer) {
+    if (informer == null || !informer.isRunning()) {
+      return false;
+    }
+    var informers = informer.informerHealthIndicators();
+    return !informers.isEmpty()
+        && informers.values().stream().allMatch(i -> i.isRunning() && i.hasSynced());
   }
 
   /** How many objects wait for a grant now; for tests. */

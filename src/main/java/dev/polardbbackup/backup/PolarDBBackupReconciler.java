@@ -261,6 +261,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     } catch (StatusWriter.StaleStatusException e) {
       log.info("{}", e.getMessage());
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
+    } catch (CloudAccess.GrantsUnknownException e) {
+      // Never "no grant, so keep the backup and let go" from an empty view: try again.
+      ResourceLog.info(log, backup, "deletion waits: {}", e.getMessage());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
     } catch (KubernetesClientException e) {
       ResourceLog.info(
           log, backup, "deletion: a Kubernetes request failed ({}); trying again", e.getMessage());

@@ -422,4 +422,26 @@ class BackupPolicyControllerTest {
     assertEquals(1, calls("ModifyBackupPolicy"));
     assertFalse(harness.hasEvent("prod", Reasons.POLICY_DRIFTED), "no drift was reported");
   }
+
+  @Test
+  void aModifyWhoseReplyIsLostIsNotSentAgainOncePolarDbAgrees() throws Exception {
+    // The Modify does its work, but its reply never arrives (OutcomeUnknown). The retry looks
+    // first, finds PolarDB in agreement, and sends nothing: one Modify, no drift reported.
+    start(OperatorHarness.emulator()).start();
+    harness.emulator.setFault("ModifyBackupPolicy", FaultSpec.lostResponses(1.0));
+    apply("prod", spec(null, level1("02:00Z-03:00Z", 10), null));
+
+    awaitPolicy("prod", p -> Reasons.OUTCOME_UNKNOWN.equals(p.getStatus().getReason()));
+    assertEquals(1, calls("ModifyBackupPolicy"));
+    assertEquals(
+        "10",
+        harness.emulator.console().backupPolicy(CLUSTER).get("DataLevel1BackupRetentionPeriod"),
+        "the lost Modify did its work");
+    harness.emulator.clearFaults();
+    PolarDBBackupPolicy synced = awaitInSync("prod");
+
+    assertEquals(1, calls("ModifyBackupPolicy"), "not sent again");
+    assertEquals(10, synced.getStatus().getEffective().level1().retentionDays());
+    assertFalse(harness.hasEvent("prod", Reasons.POLICY_DRIFTED), "no drift was reported");
+  }
 }
