@@ -5,6 +5,7 @@ import static dev.polardbbackup.backup.BackupPass.uid;
 
 import dev.polardbbackup.kube.CreationOrder;
 import dev.polardbbackup.kube.Events;
+import dev.polardbbackup.kube.LiveCache;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupStatus;
 import dev.polardbbackup.model.Reasons;
@@ -162,9 +163,7 @@ final class AdoptPhase {
    * that adopts the same id. Objects of other namespaces are not named.
    */
   private Optional<String> holderOf(BackupPass step, String id) {
-    return step.context
-        .getPrimaryCache()
-        .list()
+    return LiveCache.list(step.context)
         .filter(other -> !Objects.equals(uid(other), uid(step.backup)))
         .filter(other -> step.clusterId().equals(ClusterRef.of(other).dbClusterId()))
         .filter(other -> holds(other, id, step.backup))

@@ -7,6 +7,7 @@ import dev.polardbbackup.access.CloudAccess;
 import dev.polardbbackup.access.GrantWatch;
 import dev.polardbbackup.access.SecretReader;
 import dev.polardbbackup.kube.Events;
+import dev.polardbbackup.kube.LiveCache;
 import dev.polardbbackup.kube.ResourceLog;
 import dev.polardbbackup.kube.SpecOrLifecycleChange;
 import dev.polardbbackup.kube.StatusWriter;
@@ -253,7 +254,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       if (control.isRemoveFinalizer()) {
         grantWatch.forget(ResourceID.fromResource(backup));
         // The Secret first: once this object is gone, nothing would ever take its finalizer off.
-        credentialsInUse.released(context.getClient(), backup, context.getPrimaryCache().list());
+        credentialsInUse.released(context.getClient(), backup, LiveCache.list(context));
         claims.releaseAll(uid(backup));
         forgetClustersNoOneElseUses(backup, context);
       }
@@ -261,7 +262,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     } catch (StatusWriter.StaleStatusException e) {
       log.info("{}", e.getMessage());
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
-    } catch (CloudAccess.GrantsUnknownException e) {
+    } catch (CloudAccess.GrantsUnknownException | LiveCache.StoppedException e) {
       // Never "no grant, so keep the backup and let go" from an empty view: try again.
       ResourceLog.info(log, backup, "deletion waits: {}", e.getMessage());
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
@@ -281,9 +282,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    */
   private void forgetClustersNoOneElseUses(PolarDBBackup gone, Context<PolarDBBackup> context) {
     Set<ClusterRef> unused = ClusterRef.named(gone);
-    context
-        .getPrimaryCache()
-        .list()
+    LiveCache.list(context)
         .filter(other -> other.getMetadata().getDeletionTimestamp() == null)
         .filter(other -> !Objects.equals(uid(other), uid(gone)))
         .forEach(other -> unused.removeAll(ClusterRef.named(other)));

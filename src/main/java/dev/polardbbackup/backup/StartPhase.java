@@ -6,6 +6,7 @@ import static dev.polardbbackup.backup.TokenEvidence.ownsToken;
 
 import dev.polardbbackup.backup.TokenEvidence.Evidence;
 import dev.polardbbackup.kube.Events;
+import dev.polardbbackup.kube.LiveCache;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.polardb.ApiError;
@@ -79,7 +80,7 @@ final class StartPhase {
     // that the older waiters are waiting for.
     if (!step.status.tokenSent()) {
       Optional<PolarDBBackup> older =
-          ClusterQueue.olderWaiter(step.backup, step.context.getPrimaryCache().list());
+          ClusterQueue.olderWaiter(step.backup, LiveCache.list(step.context));
       if (older.isPresent()) {
         Instant next = clock.instant().plus(settings.queueRecheck());
         step.status.queued(

@@ -5,6 +5,7 @@ import dev.polardbbackup.access.GrantWatch;
 import dev.polardbbackup.access.SecretReader;
 import dev.polardbbackup.kube.CreationOrder;
 import dev.polardbbackup.kube.Events;
+import dev.polardbbackup.kube.LiveCache;
 import dev.polardbbackup.kube.ResourceLog;
 import dev.polardbbackup.kube.StatusWriter;
 import dev.polardbbackup.model.Conditions;
@@ -229,9 +230,7 @@ public class PolarDBBackupPolicyReconciler implements Reconciler<PolarDBBackupPo
   private static Optional<String> olderPolicyOfTheCluster(
       PolarDBBackupPolicy policy, Context<PolarDBBackupPolicy> context) {
     PolarDBBackupPolicySpec spec = policy.getSpec();
-    return context
-        .getPrimaryCache()
-        .list()
+    return LiveCache.list(context)
         .filter(other -> !other.getMetadata().getUid().equals(policy.getMetadata().getUid()))
         .filter(other -> other.getSpec() != null)
         .filter(other -> spec.dbClusterId().equals(other.getSpec().dbClusterId()))
