@@ -63,6 +63,7 @@ final class PolarDbActions {
   private final Ids ids;
   private final Supplier<Duration> backupDuration;
   private final Readings readings;
+  private final ClusterCreations creations;
 
   /**
    * How the emulator answers where Alibaba's docs are silent or ambiguous; each is explained on the
@@ -79,7 +80,9 @@ final class PolarDbActions {
       Backups backups,
       Ids ids,
       Supplier<Duration> backupDuration,
-      Readings readings) {
+      Readings readings,
+      ClusterCreations creations) {
+    this.creations = creations;
     this.clusters = clusters;
     this.backups = backups;
     this.ids = ids;
@@ -346,6 +349,20 @@ final class PolarDbActions {
     reply.put("PayType", "Postpaid");
     reply.put("Category", "Normal");
     reply.put("Expired", "false");
+    // A cluster CreateDBCluster made reports what it was asked for.
+    creations
+        .find(cluster.id())
+        .ifPresent(
+            order -> {
+              Map<String, String> asked = order.attributes();
+              asked.forEach(
+                  (field, value) -> reply.put(field.equals("ZoneId") ? "ZoneIds" : field, value));
+              reply.put("Engine", asked.get("DBType"));
+              reply.put("ResourceGroupId", order.resourceGroupId());
+              if (asked.containsKey("VPCId")) {
+                reply.put("DBClusterNetworkType", "VPC");
+              }
+            });
     return reply;
   }
 
@@ -379,13 +396,13 @@ final class PolarDbActions {
   }
 
   /** The request's own parameters, for telling a retry from a different request with one token. */
-  private static String fingerprint(Params params) {
+  static String fingerprint(Params params) {
     Map<String, String> own = new TreeMap<>(params.values());
     own.keySet().removeAll(PROTOCOL_PARAMS);
     return own.toString();
   }
 
-  private static boolean isAscii(String text) {
+  static boolean isAscii(String text) {
     return StandardCharsets.US_ASCII.newEncoder().canEncode(text);
   }
 
