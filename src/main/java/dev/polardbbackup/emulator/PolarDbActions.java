@@ -333,36 +333,38 @@ final class PolarDbActions {
     return JsonNodeFactory.instance.objectNode();
   }
 
+  /** Seeded clusters get these; a cluster CreateDBCluster made reports what it was asked for. */
+  private static final String DEFAULT_NODE_CLASS = "polar.mysql.x4.medium";
+
   private ObjectNode describeDbClusterAttribute(Params params) {
     Clusters.Cluster cluster = clusters.lookup(params.required("DBClusterId"), 404);
+    Map<String, String> asked =
+        creations.find(cluster.id()).map(ClusterCreations.Order::attributes).orElse(Map.of());
     ObjectNode reply = JsonNodeFactory.instance.objectNode();
     reply.put("DBClusterId", cluster.id());
-    reply.put("DBClusterDescription", cluster.id());
+    reply.put("DBClusterDescription", asked.getOrDefault("DBClusterDescription", cluster.id()));
     reply.put("DBClusterStatus", cluster.status());
     reply.put("LockMode", "Unlock");
     reply.put("RegionId", cluster.regionId());
-    reply.put("ZoneIds", cluster.regionId() + "-i");
+    reply.put("ZoneIds", asked.getOrDefault("ZoneId", cluster.regionId() + "-i"));
     reply.put("CreationTime", WireTime.seconds(cluster.creationTime()));
-    reply.put("Engine", "MySQL");
-    reply.put("DBType", "MySQL");
-    reply.put("DBVersion", "8.0");
-    reply.put("PayType", "Postpaid");
+    reply.put("Engine", asked.getOrDefault("DBType", "MySQL"));
+    reply.put("DBType", asked.getOrDefault("DBType", "MySQL"));
+    reply.put("DBVersion", asked.getOrDefault("DBVersion", "8.0"));
+    reply.put("PayType", asked.getOrDefault("PayType", "Postpaid"));
     reply.put("Category", "Normal");
     reply.put("Expired", "false");
-    // A cluster CreateDBCluster made reports what it was asked for.
+    reply.put("DBClusterNetworkType", "VPC");
+    reply.put("VPCId", asked.getOrDefault("VPCId", "vpc-emulator"));
+    reply.put("VSwitchId", asked.getOrDefault("VSwitchId", "vsw-emulator"));
     creations
         .find(cluster.id())
-        .ifPresent(
-            order -> {
-              Map<String, String> asked = order.attributes();
-              asked.forEach(
-                  (field, value) -> reply.put(field.equals("ZoneId") ? "ZoneIds" : field, value));
-              reply.put("Engine", asked.get("DBType"));
-              reply.put("ResourceGroupId", order.resourceGroupId());
-              if (asked.containsKey("VPCId")) {
-                reply.put("DBClusterNetworkType", "VPC");
-              }
-            });
+        .ifPresent(order -> reply.put("ResourceGroupId", order.resourceGroupId()));
+    ObjectNode node = reply.putArray("DBNodes").addObject();
+    node.put("DBNodeId", cluster.id().replaceFirst("^pc-", "pi-"));
+    node.put("DBNodeClass", asked.getOrDefault("DBNodeClass", DEFAULT_NODE_CLASS));
+    node.put("DBNodeRole", "Writer");
+    node.put("DBNodeStatus", cluster.status());
     return reply;
   }
 
