@@ -90,6 +90,10 @@ record CloneOrder(
             d -> {
               throw ApiError.malformed(400, "DBClusterDescription", "Use 2 to 256 characters.");
             });
+    params
+        .optional(PolicyFields.ON_DELETION)
+        .ifPresent(
+            r -> PolicyFields.check(PolicyFields.ON_DELETION, PolicyFields.ON_DELETION, r, 0));
     Map<String, String> attributes = new LinkedHashMap<>();
     attributes.put("DBType", dbType);
     attributes.put("DBVersion", dbVersion);

@@ -94,10 +94,6 @@ final class ClusterActions {
       dataPoint = order.cloneDataPoint();
       databases = schemas.at(source.id(), dataPointTime(source.id(), dataPoint, now));
     }
-    order
-        .retentionOnDeletion()
-        .ifPresent(
-            r -> PolicyFields.check(PolicyFields.ON_DELETION, PolicyFields.ON_DELETION, r, 0));
     faults.checkCapacity("CreateDBCluster");
 
     String id = ids.dbClusterId();
