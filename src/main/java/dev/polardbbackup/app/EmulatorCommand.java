@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
     name = "emulator",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs an emulator of the PolarDB OpenAPI (backups, cluster attributes) and STS"
+      "Runs an emulator of the PolarDB OpenAPI (backups, cluster attributes, clones and table"
+          + " restores) and STS"
           + " AssumeRoleWithOIDC, with V1/V3 signature checks, quotas and fault injection.",
       "Admin endpoints: GET /_emulator/ledger[?calls=true], POST /_emulator/clusters,"
           + " POST|DELETE /_emulator/faults, POST /_emulator/backup-outcome,"
@@ -34,7 +35,10 @@ import picocli.CommandLine.Option;
           + " console deletion), GET|POST /_emulator/backup-policy (read, or change behind the"
           + " operator's back: {\"dbClusterId\": ..., \"<Field>\": ...}), DELETE"
           + " /_emulator/clusters?dbClusterId=..[&backupRetentionPolicyOnClusterDeletion=..]"
-          + " (its backup sets go or stay as the cluster's policy says), GET /_emulator/healthz."
+          + " (its backup sets go or stay as the cluster's policy says), POST"
+          + " /_emulator/cluster-creation-duration ({\"durationMs\": ..}), POST"
+          + " /_emulator/insufficient-capacity ({\"action\": \"CreateDBCluster\"|\"RestoreTable\","
+          + " \"calls\": n}), GET /_emulator/healthz."
     })
 public final class EmulatorCommand implements Callable<Integer> {
   static final String DEMO_KEY_ID = "LTAI5tEmulatorDemoKey";
@@ -144,6 +148,27 @@ public final class EmulatorCommand implements Callable<Integer> {
               + " mark them required; default optional.")
   boolean policyModifyRequiresWindow;
 
+  @Option(
+      names = "--cluster-creation-duration",
+      description =
+          "How long a cluster made by CreateDBCluster is Creating before Running, e.g. 30s, 5m"
+              + " (default 60s).")
+  String clusterCreationDuration = "60s";
+
+  @Option(
+      names = "--delete-cluster-while-creating",
+      description =
+          "Let DeleteDBCluster delete a cluster that is still Creating (default: refused with"
+              + " OperationDenied.DBClusterStatus).")
+  boolean deleteClusterWhileCreating;
+
+  @Option(
+      names = "--meta-list-needs-backup-or-time",
+      description =
+          "Refuse DescribeMetaList without BackupId or RestoreTime (MissingBackupId); default: it"
+              + " lists the cluster's databases as they are now.")
+  boolean metaListNeedsBackupOrTime;
+
   @Option(names = "--seed", description = "Seed for ids, sizes and faults (default 1).")
   long seed = 1;
 
@@ -220,6 +245,10 @@ public final class EmulatorCommand implements Callable<Integer> {
             .taskListingLag(duration("--task-listing-lag", taskListingLag))
             .taskRetention(duration("--task-retention", taskRetention))
             .deleteFailedBackups(deleteFailedBackups)
+            .clusterCreationDuration(
+                duration("--cluster-creation-duration", clusterCreationDuration))
+            .deleteClusterWhileCreating(deleteClusterWhileCreating)
+            .metaListNeedsBackupOrTime(metaListNeedsBackupOrTime)
             .policyReadings(policyReadings());
     if (accessKeys.isEmpty()) {
       builder.accessKey(DEMO_KEY_ID, DEMO_KEY_SECRET);

@@ -15,7 +15,8 @@ import java.util.function.Supplier;
  * The unsigned {@code /_emulator/} endpoints that let a test or a person drive the emulator from
  * outside the JVM: read the ledger, add clusters, inject faults, make backups fail, and do what a
  * DBA does in the console behind the operator's back: make or delete a manual backup, change a
- * cluster's backup policy, delete a cluster.
+ * cluster's backup policy, delete a cluster; and steer restores: how long a new cluster is
+ * Creating, and when the zone is out of stock.
  */
 final class AdminEndpoints {
   static final String PREFIX = "/_emulator/";
@@ -44,6 +45,8 @@ final class AdminEndpoints {
         }
         case "POST backup-outcome" -> outcome(read(body));
         case "POST backup-duration" -> duration(read(body));
+        case "POST cluster-creation-duration" -> creationDuration(read(body));
+        case "POST insufficient-capacity" -> shortOfCapacity(read(body));
         case "POST backups" -> consoleBackup(read(body));
         case "DELETE backups" -> deleteBackup(ApiRequest.decodeForm(rawQuery));
         case "DELETE clusters" -> deleteCluster(ApiRequest.decodeForm(rawQuery));
@@ -76,6 +79,31 @@ final class AdminEndpoints {
       item.put("deleted", b.deleted());
       item.put("detached", b.detached());
     }
+    ArrayNode clusters = out.putArray("clusters");
+    for (ClusterRecord c : ledger.clusters()) {
+      ObjectNode item = clusters.addObject();
+      item.put("dbClusterId", c.dbClusterId());
+      item.put("orderId", c.orderId());
+      item.put("clientToken", c.clientToken());
+      item.put("source", c.sourceDbClusterId());
+      item.put("cloneDataPoint", c.cloneDataPoint());
+      item.put("createdAt", c.createdAt().toString());
+      item.put("deleted", c.deleted());
+      item.put("deletedAt", c.deletedAt() == null ? null : c.deletedAt().toString());
+      c.tags().forEach(item.putObject("tags")::put);
+    }
+    ArrayNode restores = out.putArray("tableRestores");
+    for (TableRestoreRecord r : ledger.tableRestores()) {
+      ObjectNode item = restores.addObject();
+      item.put("dbClusterId", r.dbClusterId());
+      item.put("backupId", r.backupId());
+      item.put("restoreTime", r.restoreTime() == null ? null : r.restoreTime().toString());
+      r.databases().forEach(item.putObject("databases")::put);
+      item.put("restoredAt", r.restoredAt().toString());
+      item.put("requestId", r.requestId());
+    }
+    ObjectNode clustersByToken = out.putObject("clustersByClientToken");
+    ledger.clustersByClientToken().forEach(clustersByToken::put);
     ObjectNode inFlight = out.putObject("inFlight");
     emulator.inFlight().forEach(inFlight::put);
     ObjectNode byAction = out.putObject("callsByAction");
@@ -231,6 +259,24 @@ final class AdminEndpoints {
     }
     emulator.setBackupDuration(Duration.ofMillis(ms));
     return new Reply(200, message("backups created from now on take " + ms + " ms"));
+  }
+
+  private Reply creationDuration(JsonNode body) {
+    long ms = body.path("durationMs").asLong(-1);
+    if (ms < 0) {
+      throw new IllegalArgumentException("durationMs (a non-negative number) is required");
+    }
+    emulator.setClusterCreationDuration(Duration.ofMillis(ms));
+    return new Reply(200, message("clusters created from now on are Creating for " + ms + " ms"));
+  }
+
+  /** {@code {"action": "CreateDBCluster"|"RestoreTable", "calls": n}} (n default 1). */
+  private Reply shortOfCapacity(JsonNode body) {
+    String action = text(body, "action", null);
+    int calls = body.path("calls").asInt(1);
+    emulator.shortOfCapacityNext(action, calls);
+    return new Reply(
+        200, message("the next " + calls + " " + action + " get InsufficientResourceCapacity"));
   }
 
   private JsonNode read(byte[] body) {

@@ -1,5 +1,6 @@
 package dev.polardbbackup.emulator;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -7,9 +8,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-/** The PolarDB clusters the emulator knows, and how their next backups will end. */
+/**
+ * The PolarDB clusters the emulator knows, and how their next backups will end. A cluster made by
+ * CreateDBCluster is {@code Creating} until its time is up on the emulator's clock, then {@code
+ * Running}: the switch happens whenever the cluster is next looked at, so no timer is needed.
+ */
 final class Clusters {
   static final String RUNNING = "Running";
+  static final String CREATING = "Creating";
   private static final Pattern ID = Pattern.compile("pc-[a-z0-9]+");
 
   record Cluster(String id, String regionId, String status, Instant creationTime) {}
@@ -17,6 +23,12 @@ final class Clusters {
   private final Map<String, Cluster> clusters = new LinkedHashMap<>();
   private final Map<String, String> failureReasons = new HashMap<>();
   private final Map<String, String> endStatuses = new HashMap<>();
+  private final Map<String, Instant> runningAt = new HashMap<>();
+  private final Clock clock;
+
+  Clusters(Clock clock) {
+    this.clock = clock;
+  }
 
   static boolean wellFormed(String dbClusterId) {
     return ID.matcher(dbClusterId).matches();
@@ -33,12 +45,20 @@ final class Clusters {
   /** Adds a cluster, or changes the region and status of a known one (keeping its age). */
   void put(String id, String regionId, String status, Instant now) {
     requireWellFormed(id);
+    runningAt.remove(id);
     Cluster known = clusters.get(id);
     Instant created = known == null ? now : known.creationTime();
     clusters.put(id, new Cluster(id, regionId, status, created));
   }
 
+  /** A new cluster that reports {@code Creating} until {@code readyAt}, then {@code Running}. */
+  void putCreating(String id, String regionId, Instant now, Instant readyAt) {
+    put(id, regionId, CREATING, now);
+    runningAt.put(id, readyAt);
+  }
+
   void setStatus(String id, String status) {
+    runningAt.remove(id);
     Cluster known = clusters.get(id);
     if (known == null) {
       throw new IllegalArgumentException("no such cluster: " + id);
@@ -49,11 +69,13 @@ final class Clusters {
   /** Forgets a deleted cluster, and how its next backups were to end. */
   void remove(String id) {
     clusters.remove(id);
+    runningAt.remove(id);
     failureReasons.remove(id);
     endStatuses.remove(id);
   }
 
   Optional<Cluster> find(String id) {
+    settle(id);
     return Optional.ofNullable(clusters.get(id));
   }
 
@@ -68,6 +90,7 @@ final class Clusters {
           "InvalidDBClusterId.Malformed",
           "The specified parameter DBClusterId is not valid.");
     }
+    settle(id);
     Cluster cluster = clusters.get(id);
     if (cluster == null) {
       throw new ApiError(
@@ -76,6 +99,16 @@ final class Clusters {
           "The DBClusterId provided does not exist.");
     }
     return cluster;
+  }
+
+  /** A cluster whose creation time is up is Running from then on. */
+  private void settle(String id) {
+    Instant ready = runningAt.get(id);
+    Cluster known = clusters.get(id);
+    if (ready != null && known != null && !clock.instant().isBefore(ready)) {
+      runningAt.remove(id);
+      clusters.put(id, new Cluster(id, known.regionId(), RUNNING, known.creationTime()));
+    }
   }
 
   static void requireRunning(Cluster cluster) {

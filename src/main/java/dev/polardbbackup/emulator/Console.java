@@ -28,6 +28,7 @@ public final class Console {
   private final Backups backups;
   private final BackupPolicies policies;
   private final PolarDbActions actions;
+  private final ClusterCreations creations;
 
   Console(
       Object lock,
@@ -35,13 +36,15 @@ public final class Console {
       Clusters clusters,
       Backups backups,
       BackupPolicies policies,
-      PolarDbActions actions) {
+      PolarDbActions actions,
+      ClusterCreations creations) {
     this.lock = lock;
     this.clock = clock;
     this.clusters = clusters;
     this.backups = backups;
     this.policies = policies;
     this.actions = actions;
+    this.creations = creations;
   }
 
   /**
@@ -187,6 +190,7 @@ public final class Console {
       }
       clusters.remove(dbClusterId);
       policies.forget(dbClusterId);
+      creations.deleted(dbClusterId, now);
       deletion = new ClusterDeletion(dbClusterId, rule, kept, deleted);
     }
     LOG.info(

@@ -24,6 +24,8 @@ final class Faults {
   private final Map<String, FaultSpec> specs = new HashMap<>();
   // Throttles a test asked for by count, each with its retry-after: these come before any spec.
   private final Map<String, java.util.ArrayDeque<Duration>> throttles = new HashMap<>();
+  // Calls still to be refused with InsufficientResourceCapacity, per action.
+  private final Map<String, Integer> shortfalls = new HashMap<>();
   private final Random random;
 
   Faults(long seed) {
@@ -42,6 +44,28 @@ final class Faults {
   void clear() {
     specs.clear();
     throttles.clear();
+    shortfalls.clear();
+  }
+
+  /**
+   * The next {@code calls} calls of {@code action} that pass its checks find no stock: the zone has
+   * no capacity for the node class. Unlike the other faults this is the action's own answer, given
+   * after its parameters were checked, and only the actions that create resources ask for it.
+   */
+  void shortOfCapacityNext(String action, int calls) {
+    shortfalls.merge(action, calls, Integer::sum);
+  }
+
+  /** Throws InsufficientResourceCapacity, using up one of the refusals due to {@code action}. */
+  void checkCapacity(String action) {
+    int due = shortfalls.getOrDefault(action, 0);
+    if (due > 0) {
+      shortfalls.put(action, due - 1);
+      throw new ApiError(
+          400,
+          "InsufficientResourceCapacity",
+          "The resources in the specified zone are insufficient. Try another zone or node class.");
+    }
   }
 
   /** The next {@code calls} calls of {@code action} are throttled with that retry-after. */

@@ -30,6 +30,8 @@ final class Gateway {
   private final Faults faults;
   private final PolarDbActions actions;
   private final PolicyActions policyActions;
+  private final ClusterActions clusterActions;
+  private final RestoreActions restoreActions;
   private final List<ApiCall> calls = new ArrayList<>();
   private final Map<String, AtomicInteger> inFlight =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -43,7 +45,9 @@ final class Gateway {
       StsService sts,
       Faults faults,
       PolarDbActions actions,
-      PolicyActions policyActions) {
+      PolicyActions policyActions,
+      ClusterActions clusterActions,
+      RestoreActions restoreActions) {
     this.lock = lock;
     this.clock = clock;
     this.ids = ids;
@@ -53,6 +57,8 @@ final class Gateway {
     this.faults = faults;
     this.actions = actions;
     this.policyActions = policyActions;
+    this.clusterActions = clusterActions;
+    this.restoreActions = restoreActions;
   }
 
   /** Answers one RPC request; the reply may ask the server to drop the connection instead. */
@@ -121,9 +127,16 @@ final class Gateway {
     if (Routing.STS_ACTION.equals(action)) {
       return sts.assumeRoleWithOidc(params, now);
     }
-    return PolicyActions.ACTIONS.contains(action)
-        ? policyActions.run(action, params, now, requestId)
-        : actions.run(action, params, now, requestId);
+    if (PolicyActions.ACTIONS.contains(action)) {
+      return policyActions.run(action, params, now, requestId);
+    }
+    if (ClusterActions.ACTIONS.contains(action)) {
+      return clusterActions.run(action, params, now, requestId);
+    }
+    if (RestoreActions.ACTIONS.contains(action)) {
+      return restoreActions.run(action, params, now, requestId);
+    }
+    return actions.run(action, params, now, requestId);
   }
 
   private ApiReply answer(ApiReply reply, String action, Params params) {

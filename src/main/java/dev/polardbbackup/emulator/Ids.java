@@ -44,6 +44,16 @@ final class Ids {
     return GIB + (long) (random.nextDouble() * 15 * GIB);
   }
 
+  /** PolarDB's cluster id shape: {@code pc-} and 14 lowercase letters and digits. */
+  String dbClusterId() {
+    return "pc-" + alphanumeric(14).toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** Fifteen digits, like an Alibaba order id. */
+  String orderId() {
+    return Long.toString(200_000_000_000_000L + (long) (random.nextDouble() * 7e14));
+  }
+
   String stsAccessKeyId() {
     return "STS.NT" + alphanumeric(22);
   }

@@ -63,6 +63,7 @@ final class PolarDbActions {
   private final Ids ids;
   private final Supplier<Duration> backupDuration;
   private final Readings readings;
+  private final ClusterCreations creations;
 
   /**
    * How the emulator answers where Alibaba's docs are silent or ambiguous; each is explained on the
@@ -79,7 +80,9 @@ final class PolarDbActions {
       Backups backups,
       Ids ids,
       Supplier<Duration> backupDuration,
-      Readings readings) {
+      Readings readings,
+      ClusterCreations creations) {
+    this.creations = creations;
     this.clusters = clusters;
     this.backups = backups;
     this.ids = ids;
@@ -330,22 +333,38 @@ final class PolarDbActions {
     return JsonNodeFactory.instance.objectNode();
   }
 
+  /** Seeded clusters get these; a cluster CreateDBCluster made reports what it was asked for. */
+  private static final String DEFAULT_NODE_CLASS = "polar.mysql.x4.medium";
+
   private ObjectNode describeDbClusterAttribute(Params params) {
     Clusters.Cluster cluster = clusters.lookup(params.required("DBClusterId"), 404);
+    Map<String, String> asked =
+        creations.find(cluster.id()).map(ClusterCreations.Order::attributes).orElse(Map.of());
     ObjectNode reply = JsonNodeFactory.instance.objectNode();
     reply.put("DBClusterId", cluster.id());
-    reply.put("DBClusterDescription", cluster.id());
+    reply.put("DBClusterDescription", asked.getOrDefault("DBClusterDescription", cluster.id()));
     reply.put("DBClusterStatus", cluster.status());
     reply.put("LockMode", "Unlock");
     reply.put("RegionId", cluster.regionId());
-    reply.put("ZoneIds", cluster.regionId() + "-i");
+    reply.put("ZoneIds", asked.getOrDefault("ZoneId", cluster.regionId() + "-i"));
     reply.put("CreationTime", WireTime.seconds(cluster.creationTime()));
-    reply.put("Engine", "MySQL");
-    reply.put("DBType", "MySQL");
-    reply.put("DBVersion", "8.0");
-    reply.put("PayType", "Postpaid");
+    reply.put("Engine", asked.getOrDefault("DBType", "MySQL"));
+    reply.put("DBType", asked.getOrDefault("DBType", "MySQL"));
+    reply.put("DBVersion", asked.getOrDefault("DBVersion", "8.0"));
+    reply.put("PayType", asked.getOrDefault("PayType", "Postpaid"));
     reply.put("Category", "Normal");
     reply.put("Expired", "false");
+    reply.put("DBClusterNetworkType", "VPC");
+    reply.put("VPCId", asked.getOrDefault("VPCId", "vpc-emulator"));
+    reply.put("VSwitchId", asked.getOrDefault("VSwitchId", "vsw-emulator"));
+    creations
+        .find(cluster.id())
+        .ifPresent(order -> reply.put("ResourceGroupId", order.resourceGroupId()));
+    ObjectNode node = reply.putArray("DBNodes").addObject();
+    node.put("DBNodeId", cluster.id().replaceFirst("^pc-", "pi-"));
+    node.put("DBNodeClass", asked.getOrDefault("DBNodeClass", DEFAULT_NODE_CLASS));
+    node.put("DBNodeRole", "Writer");
+    node.put("DBNodeStatus", cluster.status());
     return reply;
   }
 
@@ -379,13 +398,13 @@ final class PolarDbActions {
   }
 
   /** The request's own parameters, for telling a retry from a different request with one token. */
-  private static String fingerprint(Params params) {
+  static String fingerprint(Params params) {
     Map<String, String> own = new TreeMap<>(params.values());
     own.keySet().removeAll(PROTOCOL_PARAMS);
     return own.toString();
   }
 
-  private static boolean isAscii(String text) {
+  static boolean isAscii(String text) {
     return StandardCharsets.US_ASCII.newEncoder().canEncode(text);
   }
 

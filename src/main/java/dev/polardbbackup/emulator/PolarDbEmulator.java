@@ -51,7 +51,7 @@ public final class PolarDbEmulator {
 
   private final Object lock = new Object();
   private final Clock clock;
-  private final Clusters clusters = new Clusters();
+  private final Clusters clusters;
   private final Backups backups;
   private final AccessKeys keys;
   private final Faults faults;
@@ -59,9 +59,13 @@ public final class PolarDbEmulator {
   private final Console console;
   private final Gateway gateway;
   private Duration backupDuration;
+  private Duration clusterCreationDuration;
+  private final ClusterCreations creations;
+  private final Schemas schemas;
 
   private PolarDbEmulator(Builder b) {
     this.clock = b.clock;
+    this.clusters = new Clusters(clock);
     Ids ids = new Ids(b.seed);
     this.backupDuration = b.backupDuration;
     this.backups =
@@ -73,6 +77,9 @@ public final class PolarDbEmulator {
     RequestAuthenticator authenticator = new RequestAuthenticator(keys, new NonceWindow());
     StsService sts = new StsService(b.oidcRoles, b.stsCredentialLifetime, keys, ids);
     this.faults = new Faults(b.seed);
+    this.clusterCreationDuration = b.clusterCreationDuration;
+    this.creations = new ClusterCreations(b.tokenTtl);
+    this.schemas = new Schemas(b.seed);
     this.actions =
         new PolarDbActions(
             clusters,
@@ -80,12 +87,39 @@ public final class PolarDbEmulator {
             ids,
             () -> backupDuration,
             new PolarDbActions.Readings(
-                b.quotaCheckOrder, b.taskListingLag, b.taskRetention, b.deleteFailedBackups));
+                b.quotaCheckOrder, b.taskListingLag, b.taskRetention, b.deleteFailedBackups),
+            creations);
     BackupPolicies policies = new BackupPolicies(b.policyReadings);
-    this.console = new Console(lock, clock, clusters, backups, policies, actions);
+    this.console = new Console(lock, clock, clusters, backups, policies, actions, creations);
     PolicyActions policyActions = new PolicyActions(clusters, backups, policies);
+    ClusterActions clusterActions =
+        new ClusterActions(
+            clusters,
+            backups,
+            schemas,
+            creations,
+            policies,
+            console,
+            faults,
+            ids,
+            () -> clusterCreationDuration,
+            new ClusterActions.Readings(b.deleteClusterWhileCreating));
+    RestoreActions restoreActions =
+        new RestoreActions(
+            clusters, backups, schemas, creations, faults, b.metaListNeedsBackupOrTime);
     this.gateway =
-        new Gateway(lock, clock, ids, keys, authenticator, sts, faults, actions, policyActions);
+        new Gateway(
+            lock,
+            clock,
+            ids,
+            keys,
+            authenticator,
+            sts,
+            faults,
+            actions,
+            policyActions,
+            clusterActions,
+            restoreActions);
     Instant now = clock.instant();
     b.clusters.forEach(c -> clusters.put(c.id(), c.regionId(), c.status(), now));
   }
@@ -100,7 +134,9 @@ public final class PolarDbEmulator {
    * counts days in Asia/Shanghai) checked after a repeated ClientToken is replayed (TOKEN_FIRST),
    * ClientTokens remembered for ever, BackupJobId different from BackupId, new jobs listed at once
    * and finished ones for 60 s, failed backup sets not deletable, no trusted OIDC roles, STS
-   * credentials valid for 1 h, backup policies read as {@link PolicyReadings#defaults()}.
+   * credentials valid for 1 h, backup policies read as {@link PolicyReadings#defaults()}, clusters
+   * made by CreateDBCluster Creating for 60 s, DeleteDBCluster refused while a cluster is Creating,
+   * DescribeMetaList without BackupId or RestoreTime listing the cluster as it is now.
    */
   public static final class Builder {
     private record ClusterSeed(String id, String regionId, String status) {}
@@ -122,6 +158,9 @@ public final class PolarDbEmulator {
     private final Set<StsService.TrustedRole> oidcRoles = new LinkedHashSet<>();
     private Duration stsCredentialLifetime = Duration.ofHours(1);
     private PolicyReadings policyReadings = PolicyReadings.defaults();
+    private Duration clusterCreationDuration = Duration.ofSeconds(60);
+    private boolean deleteClusterWhileCreating;
+    private boolean metaListNeedsBackupOrTime;
 
     private Builder() {}
 
@@ -254,6 +293,37 @@ public final class PolarDbEmulator {
       return this;
     }
 
+    /**
+     * How long a cluster made by CreateDBCluster reports {@code Creating} before {@code Running},
+     * on the emulator's clock; default 60 s (a real clone takes minutes).
+     */
+    public Builder clusterCreationDuration(Duration d) {
+      this.clusterCreationDuration = requireNotNegative("clusterCreationDuration", d);
+      return this;
+    }
+
+    /**
+     * Whether DeleteDBCluster accepts a cluster that is still {@code Creating}. Undocumented.
+     * Default false: refused with 403 {@code OperationDenied.DBClusterStatus} like any action that
+     * needs a Running cluster, so a clone can only be cleaned up once it is ready. True: deleted at
+     * once.
+     */
+    public Builder deleteClusterWhileCreating(boolean allowed) {
+      this.deleteClusterWhileCreating = allowed;
+      return this;
+    }
+
+    /**
+     * Whether DescribeMetaList needs a BackupId or a RestoreTime. The API reference lists both as
+     * optional but describes the list as what a backup can restore. Default false: without either
+     * it lists the cluster's databases as they are now. True: refused with 400 {@code
+     * MissingBackupId}.
+     */
+    public Builder metaListNeedsBackupOrTime(boolean needed) {
+      this.metaListNeedsBackupOrTime = needed;
+      return this;
+    }
+
     public PolarDbEmulator build() {
       return new PolarDbEmulator(this);
     }
@@ -355,6 +425,32 @@ public final class PolarDbEmulator {
     }
   }
 
+  /** Applies to clusters CreateDBCluster makes afterwards. */
+  public void setClusterCreationDuration(Duration d) {
+    Objects.requireNonNull(d, "d");
+    if (d.isNegative()) {
+      throw new IllegalArgumentException("clusterCreationDuration must not be negative: " + d);
+    }
+    synchronized (lock) {
+      clusterCreationDuration = d;
+    }
+  }
+
+  /**
+   * The next {@code calls} calls of {@code action} (CreateDBCluster or RestoreTable) that pass its
+   * checks are refused with 400 {@code InsufficientResourceCapacity} and make nothing; a repeated
+   * ClientToken still gets its first cluster. {@link #clearFaults()} cancels those still due.
+   */
+  public void shortOfCapacityNext(String action, int calls) {
+    Objects.requireNonNull(action, "action");
+    if (calls < 0) {
+      throw new IllegalArgumentException("calls must not be negative");
+    }
+    synchronized (lock) {
+      faults.shortOfCapacityNext(action, calls);
+    }
+  }
+
   public void clearFaults() {
     synchronized (lock) {
       faults.clear();
@@ -383,9 +479,24 @@ public final class PolarDbEmulator {
     return console;
   }
 
+  /**
+   * The databases the cluster holds now (name to table names, both sorted), as DescribeMetaList
+   * would list them: invented from the seed and the id, carried by a clone, added to by
+   * RestoreTable.
+   */
+  public Map<String, List<String>> databasesOf(String dbClusterId) {
+    synchronized (lock) {
+      return schemas.at(dbClusterId, clock.instant());
+    }
+  }
+
   public Ledger ledger() {
     synchronized (lock) {
-      return new Ledger(backups.records(clock.instant()), gateway.calls());
+      return new Ledger(
+          backups.records(clock.instant()),
+          gateway.calls(),
+          creations.records(),
+          creations.restores());
     }
   }
 

@@ -127,16 +127,24 @@ final class PolicyActions {
    */
   private ObjectNode describeRecoveryTime(Params params, Instant now) {
     String clusterId = clusters.lookup(params.required("DBClusterId"), 404).id();
-    Optional<Instant> earliest =
-        backups.ofCluster(clusterId).stream()
-            .filter(b -> !b.deleted() && Backup.SUCCESS.equals(b.status(now)))
-            .map(b -> b.createdAt)
-            .min(Comparator.naturalOrder());
+    Optional<Instant> earliest = recoveryBegin(backups, clusterId, now);
     ObjectNode reply = JsonNodeFactory.instance.objectNode();
     reply.put("DBClusterId", clusterId);
     reply.put("RecoveryBeginTime", earliest.map(WireTime::seconds).orElse(""));
     reply.put("RecoveryEndTime", earliest.isPresent() ? WireTime.seconds(now) : "");
     return reply;
+  }
+
+  /**
+   * Where the cluster's recoverable window starts (it ends now): the consistent time of its
+   * earliest successful backup set still kept; empty while it has none. CreateDBCluster and
+   * RestoreTable accept a point in time only inside this window.
+   */
+  static Optional<Instant> recoveryBegin(Backups backups, String clusterId, Instant now) {
+    return backups.ofCluster(clusterId).stream()
+        .filter(b -> !b.deleted() && Backup.SUCCESS.equals(b.status(now)))
+        .map(b -> b.createdAt)
+        .min(Comparator.naturalOrder());
   }
 
   /**

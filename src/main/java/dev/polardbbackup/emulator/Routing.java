@@ -18,7 +18,10 @@ final class Routing {
     String expected;
     if (STS_ACTION.equals(action)) {
       expected = STS_VERSION;
-    } else if (PolarDbActions.ACTIONS.contains(action) || PolicyActions.ACTIONS.contains(action)) {
+    } else if (PolarDbActions.ACTIONS.contains(action)
+        || PolicyActions.ACTIONS.contains(action)
+        || ClusterActions.ACTIONS.contains(action)
+        || RestoreActions.ACTIONS.contains(action)) {
       expected = PolarDbActions.VERSION;
     } else {
       throw new ApiError(

@@ -4,18 +4,21 @@
  * DescribeDBClusterAttribute; the automatic backup policy (DescribeBackupPolicy,
  * ModifyBackupPolicy, DescribeLogBackupPolicy, ModifyLogBackupPolicy,
  * DescribeLocalAvailableRecoveryTime) and DescribeDetachedBackups (what a deleted cluster left);
- * plus STS AssumeRoleWithOIDC (2015-04-01). It verifies V1 and V3 signatures with {@code
- * dev.polardbbackup.signing}, keeps backups, quotas and ClientTokens the way the real service is
- * documented to, and injects latency, throttling, server errors and lost replies from a seeded
- * random under an injected {@link java.time.Clock}, recording every call in a {@link
- * dev.polardbbackup.emulator.Ledger}. A test can also make a manual backup as a DBA would in the
- * console, outside any ClientToken; the ledger marks each backup's origin. Through {@link
- * dev.polardbbackup.emulator.Console} it can also change a cluster's backup policy, delete a backup
- * set, or delete a cluster, whose backup sets then vanish or stay (detached) by its {@code
- * BackupRetentionPolicyOnClusterDeletion}. Where the docs are silent (quota or token first, how
- * long a token is remembered, when a new job is listed, whether a failed set can be deleted, the
- * policy readings of {@link dev.polardbbackup.emulator.PolicyReadings}) the builder chooses the
- * reading. It knows nothing of the operator and could be published alone.
+ * restore: CreateDBCluster (a clone as of now, a backup set or a point in time; Creating, then
+ * Running), DeleteDBCluster, DescribeDBClusterEndpoints, DescribeMetaList and RestoreTable, over
+ * databases and tables invented per cluster from the seed; plus STS AssumeRoleWithOIDC
+ * (2015-04-01). It verifies V1 and V3 signatures with {@code dev.polardbbackup.signing}, keeps
+ * backups, quotas and ClientTokens the way the real service is documented to, and injects latency,
+ * throttling, server errors and lost replies from a seeded random under an injected {@link
+ * java.time.Clock}, recording every call in a {@link dev.polardbbackup.emulator.Ledger}. A test can
+ * also make a manual backup as a DBA would in the console, outside any ClientToken; the ledger
+ * marks each backup's origin. Through {@link dev.polardbbackup.emulator.Console} it can also change
+ * a cluster's backup policy, delete a backup set, or delete a cluster, whose backup sets then
+ * vanish or stay (detached) by its {@code BackupRetentionPolicyOnClusterDeletion}. Where the docs
+ * are silent (quota or token first, how long a token is remembered, when a new job is listed,
+ * whether a failed set can be deleted, the policy readings of {@link
+ * dev.polardbbackup.emulator.PolicyReadings}) the builder chooses the reading. It knows nothing of
+ * the operator and could be published alone.
  *
  * <p>Error codes it answers with (HTTP status, code), following Alibaba's naming:
  *
@@ -47,6 +50,16 @@
  *       {@code OperationDenied.BackupStatus} (deleting a running backup; our choice, the real code
  *       is undocumented), 403 {@code IncorrectBackupSetState} (deleting a failed backup set, unless
  *       failed sets may be deleted).
+ *   <li>Restore: 400 {@code Invalid<Name>.Malformed} for DBType, PayType, CreationOption,
+ *       CloneDataPoint, ClusterNetworkType, DBClusterDescription, Tag, TableMeta; 400 {@code
+ *       InvalidCreationOption.NotSupported} (an option the emulator does not model), 400 {@code
+ *       InvalidCloneDataPoint.OutOfRange} (our name: a time outside the recoverable window), 400
+ *       {@code InvalidBackupSetID.NotFound}, 400 {@code IncorrectBackupSetState}, 400 {@code
+ *       InvalidRestoreTime.Format} (also for a time outside the last 7 days), 404 {@code
+ *       InvalidBackup.NotFound} (no backup covers the time), 400 {@code InvalidDBName.Duplicate},
+ *       400 {@code InvalidDBName.NotFound} and {@code InvalidTableName.NotFound} (our names), 400
+ *       {@code MissingBackupId} (neither BackupId nor RestoreTime), 400 {@code
+ *       InsufficientResourceCapacity} (when a test asks for it).
  *   <li>STS: 400 {@code MissingRoleArn}, 400 {@code MissingOIDCProviderArn}, 400 {@code
  *       InvalidParameter.OIDCToken}, 400 {@code InvalidParameter.RoleSessionName}, 400 {@code
  *       InvalidParameter.DurationSeconds}, 403 {@code NoPermission}.

@@ -14,7 +14,9 @@ public final class ErrorClassifier {
           "InvalidDBClusterId.NotFound",
           "InvalidDBCluster.NotFound",
           "InvalidBackupSetID.NotFound",
-          "InvalidBackupId.NotFound");
+          "InvalidBackupId.NotFound",
+          // RestoreTable: no backup covers the RestoreTime.
+          "InvalidBackup.NotFound");
 
   private static final Set<String> THROTTLED =
       Set.of("Throttling", "Throttling.User", "Throttling.Api", "Rejected.Throttling");
@@ -50,7 +52,9 @@ public final class ErrorClassifier {
 
   public static FailureKind classify(int httpStatus, String code, boolean hasRetryAfter) {
     String c = code == null ? "" : code;
-    if (c.equals("BackupTimesExceeded")) {
+    // Both are a wait for room that nothing on our side can make: no backup slot, no stock of the
+    // node class in the zone. Nothing was created; the same request may pass later.
+    if (c.equals("BackupTimesExceeded") || c.equals("InsufficientResourceCapacity")) {
       return FailureKind.QUOTA_EXHAUSTED;
     }
     if (NOT_FOUND.contains(c)) {

@@ -5,7 +5,11 @@ package dev.polardbbackup.polardb;
  * value states whether the request could have taken effect.
  */
 public enum FailureKind {
-  /** {@code BackupTimesExceeded}: the cluster's manual-backup quota is used up; nothing created. */
+  /**
+   * {@code BackupTimesExceeded}: the cluster's manual-backup quota is used up; or {@code
+   * InsufficientResourceCapacity}: the zone has no stock for a new cluster or a table restore.
+   * Nothing created; the same request may pass later. Tell them apart by the code.
+   */
   QUOTA_EXHAUSTED,
   /** The cluster or backup set does not exist. */
   NOT_FOUND,

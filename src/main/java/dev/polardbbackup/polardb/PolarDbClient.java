@@ -170,12 +170,63 @@ public final class PolarDbClient {
     return rpc.call(
         "DescribeDBClusterAttribute",
         params,
+        reply -> Replies.parseClusterAttribute(reply, dbClusterId));
+  }
+
+  /**
+   * Clones a cluster into a new, billed one. The reply comes before the cluster is ready: it is
+   * {@code Creating} until DescribeDBClusterAttribute says {@code Running}. After a lost reply,
+   * send the same request again: the ClientToken returns the first cluster.
+   */
+  public ApiResult<CreatedCluster> createDBCluster(CloneRequest request) {
+    return rpc.call(
+        "CreateDBCluster",
+        request.parameters(),
         reply ->
-            new ClusterAttribute(
-                Replies.text(reply, "DBClusterId").orElse(dbClusterId),
-                Replies.requiredText(reply, "DBClusterStatus"),
-                Replies.text(reply, "LockMode").orElse(""),
-                Replies.text(reply, "RegionId").orElse("")));
+            new CreatedCluster(
+                Replies.requiredText(reply, "DBClusterId"),
+                Replies.text(reply, "OrderId").orElse(""),
+                Replies.text(reply, "ResourceGroupId").orElse("")));
+  }
+
+  /**
+   * Releases a cluster; its backup sets go or stay by {@code
+   * backupRetentionPolicyOnClusterDeletion} ({@code ALL}, {@code LATEST}, {@code NONE}), or by the
+   * cluster's own policy when empty. A cluster already gone answers NOT_FOUND.
+   */
+  public ApiResult<Void> deleteDBCluster(
+      String dbClusterId, Optional<String> backupRetentionPolicyOnClusterDeletion) {
+    Map<String, String> params = cluster(dbClusterId);
+    backupRetentionPolicyOnClusterDeletion.ifPresent(
+        v -> params.put("BackupRetentionPolicyOnClusterDeletion", v));
+    return rpc.call("DeleteDBCluster", params, reply -> null);
+  }
+
+  /** One page of the databases (with their tables) a backup set or a moment can give back. */
+  public ApiResult<MetaPage> describeMetaList(MetaListQuery query) {
+    Map<String, String> params = cluster(query.dbClusterId());
+    query.point().ifPresent(p -> params.putAll(p.parameters()));
+    query.dbName().ifPresent(db -> params.put("GetDbName", db));
+    params.put("PageSize", Integer.toString(query.pageSize()));
+    params.put("PageNumber", Integer.toString(query.pageNumber()));
+    return rpc.call("DescribeMetaList", params, reply -> Replies.parseMetaPage(reply, query));
+  }
+
+  /**
+   * Restores databases and tables into the same cluster under new names. There is no ClientToken: a
+   * repeat of a restore that worked answers {@code InvalidDBName.Duplicate} (INVALID_REQUEST),
+   * which after a lost reply means "already done"; check DescribeMetaList to be sure.
+   */
+  public ApiResult<Void> restoreTable(TableRestore restore) {
+    Map<String, String> params = cluster(restore.dbClusterId());
+    params.put("TableMeta", restore.tableMeta());
+    params.putAll(restore.point().parameters());
+    return rpc.call("RestoreTable", params, reply -> null);
+  }
+
+  /** Every address of every endpoint of the cluster; none while it is still being created. */
+  public ApiResult<List<ClusterEndpoint>> describeDBClusterEndpoints(String dbClusterId) {
+    return rpc.call("DescribeDBClusterEndpoints", cluster(dbClusterId), Replies::parseEndpoints);
   }
 
   /** The cluster's automatic backup policy, read in whichever spelling PolarDB answers with. */

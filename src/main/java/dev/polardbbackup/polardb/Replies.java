@@ -97,6 +97,72 @@ final class Replies {
         text(reply, "RecoveryEndTime").flatMap(Replies::instant));
   }
 
+  static ClusterAttribute parseClusterAttribute(JsonNode reply, String dbClusterId) {
+    JsonNode writer = reply.path("DBNodes");
+    writer = writer.isArray() ? writer.path(0) : writer.path("DBNode").path(0);
+    return new ClusterAttribute(
+        text(reply, "DBClusterId").orElse(dbClusterId),
+        requiredText(reply, "DBClusterStatus"),
+        text(reply, "LockMode").orElse(""),
+        text(reply, "RegionId").orElse(""),
+        text(reply, "CreationTime").flatMap(Replies::instant),
+        text(reply, "DBClusterDescription").orElse(""),
+        text(reply, "DBType").orElse(""),
+        text(reply, "DBVersion").orElse(""),
+        text(writer, "DBNodeClass").orElse(""),
+        text(reply, "ZoneIds").orElse(""),
+        text(reply, "VPCId").orElse(""),
+        text(reply, "VSwitchId").orElse(""));
+  }
+
+  /**
+   * DescribeMetaList: {@code Items[]} of {@code Database} and {@code Tables[]}, tolerating an
+   * {@code Items} that wraps its list in an object, as other PolarDB replies do.
+   */
+  static MetaPage parseMetaPage(JsonNode reply, MetaListQuery query) {
+    List<DatabaseMeta> databases = new ArrayList<>();
+    for (JsonNode item : list(reply.path("Items"), "MetaItems")) {
+      List<String> tables = new ArrayList<>();
+      for (JsonNode table : list(item.path("Tables"), "Table")) {
+        tables.add(table.asText());
+      }
+      databases.add(new DatabaseMeta(requiredText(item, "Database"), tables));
+    }
+    int total =
+        text(reply, "TotalRecordCount")
+            .flatMap(Replies::number)
+            .orElse((long) databases.size())
+            .intValue();
+    return new MetaPage(databases, total, query.pageNumber(), query.pageSize());
+  }
+
+  /** DescribeDBClusterEndpoints: one value per address of each endpoint. */
+  static List<ClusterEndpoint> parseEndpoints(JsonNode reply) {
+    List<ClusterEndpoint> endpoints = new ArrayList<>();
+    for (JsonNode endpoint : list(reply.path("Items"), "DBEndpoint")) {
+      for (JsonNode address : list(endpoint.path("AddressItems"), "Address")) {
+        endpoints.add(
+            new ClusterEndpoint(
+                text(endpoint, "DBEndpointId").orElse(""),
+                text(endpoint, "EndpointType").orElse(""),
+                requiredText(address, "ConnectionString"),
+                text(address, "Port").flatMap(Replies::number).orElse(0L).intValue(),
+                text(address, "NetType").orElse("")));
+      }
+    }
+    return endpoints;
+  }
+
+  /** A JSON list, or the same list wrapped as {@code {"<name>": [...]}}; empty when absent. */
+  private static List<JsonNode> list(JsonNode node, String wrapper) {
+    JsonNode items = node.isObject() ? node.path(wrapper) : node;
+    List<JsonNode> out = new ArrayList<>();
+    if (items.isArray()) {
+      items.forEach(out::add);
+    }
+    return out;
+  }
+
   private static String either(JsonNode reply, String preferred, String other) {
     String value = setting(reply, preferred);
     return value != null ? value : setting(reply, other);

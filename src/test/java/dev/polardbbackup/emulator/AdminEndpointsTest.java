@@ -138,4 +138,52 @@ class AdminEndpointsTest {
             .adminReply("POST", "/_emulator/clusters", "{\"dbClusterId\":\"not-a-cluster\"}")
             .status());
   }
+
+  @Test
+  void ledgerShowsClonesAndTableRestoresAndTheRestoreKnobsWork() {
+    h.client.admin("POST", "/_emulator/cluster-creation-duration", "{\"durationMs\":120000}");
+    h.client.admin(
+        "POST", "/_emulator/insufficient-capacity", "{\"action\":\"CreateDBCluster\",\"calls\":1}");
+    AcsTestClient.Call clone =
+        h.client
+            .call("CreateDBCluster")
+            .param("RegionId", "cn-hangzhou")
+            .param("DBType", "MySQL")
+            .param("DBVersion", "8.0")
+            .param("PayType", "Postpaid")
+            .param("CreationOption", "CloneFromPolarDB")
+            .param("SourceResourceId", CLUSTER)
+            .param("ClientToken", "r-1");
+    assertEquals("InsufficientResourceCapacity", clone.v3().code());
+    String id =
+        h.client
+            .call("CreateDBCluster")
+            .param("RegionId", "cn-hangzhou")
+            .param("DBType", "MySQL")
+            .param("DBVersion", "8.0")
+            .param("PayType", "Postpaid")
+            .param("CreationOption", "CloneFromPolarDB")
+            .param("SourceResourceId", CLUSTER)
+            .param("ClientToken", "r-1")
+            .v3()
+            .text("DBClusterId");
+    h.clock.advance(Duration.ofSeconds(119));
+    assertEquals(
+        "Creating",
+        h.client
+            .call("DescribeDBClusterAttribute")
+            .param("DBClusterId", id)
+            .v3()
+            .text("DBClusterStatus"));
+
+    JsonNode ledger = h.client.admin("GET", "/_emulator/ledger", null);
+    JsonNode cluster = ledger.path("clusters").get(0);
+    assertEquals(id, cluster.path("dbClusterId").asText());
+    assertEquals("r-1", cluster.path("clientToken").asText());
+    assertEquals(CLUSTER, cluster.path("source").asText());
+    assertEquals("LATEST", cluster.path("cloneDataPoint").asText());
+    assertFalse(cluster.path("deleted").asBoolean());
+    assertEquals(1, ledger.path("clustersByClientToken").path("r-1").asInt());
+    assertEquals(0, ledger.path("tableRestores").size());
+  }
 }

@@ -18,6 +18,13 @@ class ErrorClassificationTest {
     "400, InvalidDBClusterId.NotFound, false, NOT_FOUND",
     "404, InvalidDBCluster.NotFound, false, NOT_FOUND",
     "400, InvalidBackupSetID.NotFound, false, NOT_FOUND",
+    // Restore: no stock is a wait like the backup quota; a repeat of a restore stays its own code.
+    "400, InsufficientResourceCapacity, false, QUOTA_EXHAUSTED",
+    "404, InvalidBackup.NotFound, false, NOT_FOUND",
+    "400, InvalidDBName.Duplicate, false, INVALID_REQUEST",
+    "400, IncorrectBackupSetState, false, INVALID_REQUEST",
+    "400, InvalidRestoreTime.Format, false, INVALID_REQUEST",
+    "400, IdempotentParameterMismatch, false, INVALID_REQUEST",
     "400, Throttling, false, THROTTLED",
     "400, Throttling.User, false, THROTTLED",
     "400, Throttling.Api, false, THROTTLED",
