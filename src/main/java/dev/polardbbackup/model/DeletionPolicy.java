@@ -1,9 +1,12 @@
 package dev.polardbbackup.model;
 
-/** What happens to the cloud backup when the resource is deleted. */
+/**
+ * What happens to the cloud object a resource made when the resource is deleted: a PolarDBBackup's
+ * backup set, or the new cluster of a PolarDBRestore.
+ */
 public enum DeletionPolicy {
-  /** Keep the PolarDB backup; only the Kubernetes object goes. */
+  /** Keep the cloud object; only the Kubernetes object goes. */
   Retain,
-  /** Delete the PolarDB backup too (waiting for it to finish first). */
+  /** Delete the cloud object too (a backup: once it has finished; a cluster: DeleteDBCluster). */
   Delete
 }

@@ -9,5 +9,11 @@ public enum GrantedAction {
   /** Delete cloud backups: needed by every object with {@code deletionPolicy: Delete}. */
   Delete,
   /** Read and change the cluster's automatic backup policy (PolarDBBackupPolicy). */
-  Policy
+  Policy,
+  /**
+   * Create clusters from backups (CreateDBCluster clones), restore tables, and delete the clusters
+   * a PolarDBRestore made (PolarDBRestore, and a schedule's restore drills). Checked against the
+   * source cluster.
+   */
+  Restore
 }

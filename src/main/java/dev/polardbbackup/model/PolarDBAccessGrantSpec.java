@@ -31,7 +31,9 @@ public record PolarDBAccessGrantSpec(
             "What they may do: Backup (make backups), Adopt (take an existing backup set under"
                 + " management), Delete (delete cloud backups; every object with deletionPolicy"
                 + " Delete needs it), Policy (read and change a cluster's automatic backup policy"
-                + " through a PolarDBBackupPolicy).")
+                + " through a PolarDBBackupPolicy), Restore (create clusters from the cluster's"
+                + " backups, restore its tables, and delete the clusters a PolarDBRestore or a"
+                + " schedule's restore drill made).")
         List<GrantedAction> actions,
     @JsonPropertyDescription(
             "The cloud identity to act with. Absent: the operator's own (environment, RRSA or"

@@ -35,6 +35,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.nextScheduleTime",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
+    name = "Last Drill",
+    jsonPath = ".status.lastVerifiedRestore.outcome",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
     name = "Active",
     jsonPath = ".status.active[*]",
     type = AdditionalPrinterColumn.Type.STRING,

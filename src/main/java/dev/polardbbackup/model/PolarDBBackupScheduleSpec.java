@@ -8,6 +8,8 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * When to back up, what, and how many backups to keep. Unlike a backup's spec this one is editable:
@@ -55,7 +57,36 @@ public record PolarDBBackupScheduleSpec(
     @JsonPropertyDescription(
             "Which backups to keep: keepLast 2 and keepFailed 1 when absent. Children being made"
                 + " are never deleted.")
-        Retention retention) {
+        Retention retention,
+    @JsonPropertyDescription(
+            "Restore drills: every so often, restore the newest successful backup into a"
+                + " throw-away clone, check that the backup's databases are listed, and delete"
+                + " the clone. Needs the action Restore on the cluster. Absent: no drills.")
+        RestoreDrill verify) {
+
+  /** A schedule without restore drills. */
+  public PolarDBBackupScheduleSpec(
+      String schedule,
+      String timeZone,
+      BackupTemplate template,
+      Boolean suspend,
+      ConcurrencyPolicy concurrencyPolicy,
+      Long startingDeadlineSeconds,
+      CatchUpPolicy catchUpPolicy,
+      Boolean runImmediately,
+      Retention retention) {
+    this(
+        schedule,
+        timeZone,
+        template,
+        suspend,
+        concurrencyPolicy,
+        startingDeadlineSeconds,
+        catchUpPolicy,
+        runImmediately,
+        retention,
+        null);
+  }
 
   public static final String SCHEDULE_PATTERN =
       "^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|\\S+(\\s+\\S+){4})$";
@@ -80,9 +111,22 @@ public record PolarDBBackupScheduleSpec(
     return retention == null ? Retention.defaults() : retention;
   }
 
+  /**
+   * What is wrong with this spec's restore drill that the CRD schema cannot say, one sentence per
+   * problem naming the field; empty when nothing is (or when there are no drills). The cron
+   * expression and time zone are checked where the schedule is parsed.
+   */
+  public List<String> problems() {
+    List<String> problems = new ArrayList<>();
+    if (verify != null) {
+      verify.problems(problems);
+    }
+    return problems;
+  }
+
   /** A spec with the usual defaults and the given schedule and template. */
   public static PolarDBBackupScheduleSpec of(String schedule, BackupTemplate template) {
     return new PolarDBBackupScheduleSpec(
-        schedule, null, template, false, null, null, null, false, null);
+        schedule, null, template, false, null, null, null, false, null, null);
   }
 }

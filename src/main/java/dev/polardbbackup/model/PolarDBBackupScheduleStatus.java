@@ -60,6 +60,18 @@ public class PolarDBBackupScheduleStatus {
   @JsonPropertyDescription("The schedule and time zone the tick times above belong to.")
   private String observedSchedule;
 
+  @JsonPropertyDescription(
+      "The last restore drill (spec.verify) that finished: when, which backup, how it ended, and"
+          + " how long the clone took to be Running.")
+  private VerifiedRestore lastVerifiedRestore;
+
+  @JsonPropertyDescription(
+      "The restore drill under way, if any: what finds its clone again after a restart.")
+  private DrillInProgress drill;
+
+  @JsonPropertyDescription("When the next restore drill is due.")
+  private String nextVerifyTime;
+
   @JsonPropertyDescription("Ready, Stalled and Paused.")
   private List<Condition> conditions;
 
@@ -103,6 +115,30 @@ public class PolarDBBackupScheduleStatus {
 
   public void countDeleted() {
     deleted = (deleted == null ? 0 : deleted) + 1;
+  }
+
+  /** A restore drill begins; there is none under way (at most one per schedule). */
+  public void drillStarted(DrillInProgress started) {
+    if (drill != null) {
+      throw new IllegalStateException("a drill is already under way since " + drill.startedAt());
+    }
+    drill = started;
+  }
+
+  /** The drill under way moved on (see the {@code with...} methods of {@link DrillInProgress}). */
+  public void drillProgressed(DrillInProgress now) {
+    drill = now;
+  }
+
+  /** The drill's clone is gone: the drill is over and its result recorded. */
+  public void drillFinished(VerifiedRestore result, Instant next) {
+    lastVerifiedRestore = result;
+    drill = null;
+    nextVerifyTime = next == null ? null : Conditions.timestamp(next);
+  }
+
+  public Optional<Instant> nextVerify() {
+    return Optional.ofNullable(nextVerifyTime).map(Instant::parse);
   }
 
   public Optional<Instant> lastTick() {
@@ -232,6 +268,22 @@ public class PolarDBBackupScheduleStatus {
 
   public void setQuotaRotation(QuotaRotation quotaRotation) {
     this.quotaRotation = quotaRotation;
+  }
+
+  public VerifiedRestore getLastVerifiedRestore() {
+    return lastVerifiedRestore;
+  }
+
+  public DrillInProgress getDrill() {
+    return drill;
+  }
+
+  public String getNextVerifyTime() {
+    return nextVerifyTime;
+  }
+
+  public void setNextVerifyTime(String nextVerifyTime) {
+    this.nextVerifyTime = nextVerifyTime;
   }
 
   public List<Condition> getConditions() {

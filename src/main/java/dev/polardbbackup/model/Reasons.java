@@ -69,5 +69,27 @@ public final class Reasons {
   public static final String INVALID_SPEC = "InvalidSpec";
   public static final String POLICY_CONFLICT = "PolicyConflict";
 
+  // Restores (PolarDBRestore): the Ready condition's reasons, and events. Pending, InvalidSpec,
+  // NotPermitted, SecretNotFound, SecretInvalid, AuthFailed, ClusterNotFound, InvalidRequest,
+  // ApiThrottled, ApiUnavailable, OutcomeUnknown, SpecChangeIgnored and Paused above apply too.
+  public static final String SOURCE_NOT_READY = "SourceNotReady";
+  public static final String SOURCE_FAILED = "SourceFailed";
+  public static final String WAITING_FOR_CAPACITY = "WaitingForCapacity";
+  public static final String CLUSTER_CREATING = "ClusterCreating";
+  public static final String TABLES_RESTORING = "TablesRestoring";
+  public static final String RESTORE_SUCCEEDED = "RestoreSucceeded";
+  public static final String RESTORE_FAILED = "RestoreFailed";
+  public static final String CLUSTER_DELETING = "ClusterDeleting";
+  public static final String CLUSTER_DELETED = "ClusterDeleted";
+  public static final String CLUSTER_RETAINED = "ClusterRetained";
+  public static final String TTL_EXPIRED = "TtlExpired";
+  public static final String RESOURCE_DELETED = "ResourceDeleted";
+  // Schedules' restore drills (spec.verify): events, and DrillFailed as a Stalled reason.
+  public static final String DRILL_STARTED = "DrillStarted";
+  public static final String DRILL_SUCCEEDED = "DrillSucceeded";
+  public static final String DRILL_FAILED = "DrillFailed";
+  public static final String DRILL_SKIPPED = "DrillSkipped";
+  public static final String DRILL_CLONE_DELETED = "DrillCloneDeleted";
+
   private Reasons() {}
 }

@@ -8,7 +8,6 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.regex.Matcher;
 
 /**
  * Which of a schedule's backups to keep. The oldest beyond the limits are deleted; each one's
@@ -43,9 +42,7 @@ public record Retention(
                 + " counts backups per day). Needs deletionPolicy Delete. Default false.")
         Boolean rotateWhenQuotaFull) {
 
-  public static final String MAX_AGE_PATTERN = "^([0-9]{1,6}[dhm])+$";
-  private static final java.util.regex.Pattern MAX_AGE_PART =
-      java.util.regex.Pattern.compile("([0-9]{1,6})([dhm])");
+  public static final String MAX_AGE_PATTERN = DurationText.PATTERN;
 
   public static Retention defaults() {
     return new Retention(null, null, null, null);
@@ -65,21 +62,6 @@ public record Retention(
 
   /** The maximum age, or empty when unset or not of the form 30d, 12h, 1d12h, 90m. */
   public Optional<Duration> maxAgeDuration() {
-    if (maxAge == null || !maxAge.matches(MAX_AGE_PATTERN)) {
-      return Optional.empty();
-    }
-    Duration total = Duration.ZERO;
-    Matcher m = MAX_AGE_PART.matcher(maxAge);
-    while (m.find()) {
-      long n = Long.parseLong(m.group(1));
-      total =
-          total.plus(
-              switch (m.group(2)) {
-                case "d" -> Duration.ofDays(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofMinutes(n);
-              });
-    }
-    return total.isZero() ? Optional.empty() : Optional.of(total);
+    return DurationText.parse(maxAge);
   }
 }

@@ -116,7 +116,8 @@ public final class OperatorHarness implements AutoCloseable {
             "polardbbackups",
             "polardbbackupschedules",
             "polardbaccessgrants",
-            "polardbbackuppolicies")) {
+            "polardbbackuppolicies",
+            "polardbrestores")) {
       client
           .apiextensions()
           .v1()

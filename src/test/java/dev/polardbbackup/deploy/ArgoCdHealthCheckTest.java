@@ -400,4 +400,106 @@ class ArgoCdHealthCheckTest {
   void configMapCarriesThePolicyScriptVerbatim() throws Exception {
     assertEquals(Files.readString(POLICY_SCRIPT), embeddedScript(KEY + "PolarDBBackupPolicy"));
   }
+
+  // ---- PolarDBRestore ----
+
+  private static final Path RESTORE_SCRIPT = Path.of("deploy/argocd/polardbrestore-health.lua");
+
+  private static String restore(String phase, String reason, String extra) {
+    return "{ metadata = { name = 'r', generation = 1 }, status = { observedGeneration = 1,"
+        + " phase = '"
+        + phase
+        + "', reason = '"
+        + reason
+        + "', message = 'm'"
+        + extra
+        + " } }";
+  }
+
+  @Test
+  void newRestoreWithoutStatusIsProgressing() throws Exception {
+    assertEquals(
+        "Progressing|Waiting for the operator to accept the restore",
+        run("{ metadata = { name = 'r', generation = 1 } }", RESTORE_SCRIPT));
+  }
+
+  @ParameterizedTest(name = "{0}/{1} -> {2}")
+  @CsvSource({
+    "Pending, Pending, Progressing",
+    "Pending, SourceNotReady, Progressing",
+    "Pending, WaitingForCapacity, Progressing",
+    "Pending, ApiThrottled, Progressing",
+    "Creating, ClusterCreating, Progressing",
+    "Creating, TablesRestoring, Progressing",
+    "Pending, SecretNotFound, Degraded",
+    "Pending, SecretInvalid, Degraded",
+    "Pending, AuthFailed, Degraded",
+    "Pending, NotPermitted, Degraded",
+    "Creating, NotPermitted, Degraded",
+    "Succeeded, RestoreSucceeded, Healthy",
+    "Succeeded, ClusterDeleted, Healthy",
+    "Failed, InvalidRequest, Degraded",
+    "Failed, InvalidSpec, Degraded",
+    "Failed, SourceFailed, Degraded",
+  })
+  void everyRestorePhaseMapsToAnArgoHealth(String phase, String reason, String expected)
+      throws Exception {
+    String result = run(restore(phase, reason, ""), RESTORE_SCRIPT);
+
+    assertEquals(expected, result.substring(0, result.indexOf('|')), result);
+  }
+
+  @Test
+  void aRestoreWaitingSaysWhatFor() throws Exception {
+    assertEquals(
+        "Progressing|Pending: m",
+        run(restore("Pending", "WaitingForCapacity", ""), RESTORE_SCRIPT));
+    assertEquals(
+        "Degraded|NotPermitted: m", run(restore("Pending", "NotPermitted", ""), RESTORE_SCRIPT));
+    assertEquals(
+        "Degraded|InvalidRequest: m", run(restore("Failed", "InvalidRequest", ""), RESTORE_SCRIPT));
+  }
+
+  @Test
+  void aRunningCloneIsHealthyAndNamesItsClusterAndExpiry() throws Exception {
+    assertEquals(
+        "Healthy|Cluster pc-new restored; expires at 2026-12-02T07:00:00Z",
+        run(
+            restore(
+                "Succeeded",
+                "RestoreSucceeded",
+                ", dbClusterId = 'pc-new', expiryTime = '2026-12-02T07:00:00Z'"),
+            RESTORE_SCRIPT));
+    assertEquals(
+        "Healthy|Tables restored",
+        run(restore("Succeeded", "RestoreSucceeded", ""), RESTORE_SCRIPT));
+  }
+
+  @Test
+  void aCloneDeletedForItsTtlIsStillHealthyAndSaysSo() throws Exception {
+    assertEquals(
+        "Healthy|Cluster pc-new restored; ClusterDeleted: m",
+        run(
+            restore(
+                "Succeeded",
+                "ClusterDeleted",
+                ", dbClusterId = 'pc-new', expiryTime = '2026-12-02T07:00:00Z'"),
+            RESTORE_SCRIPT));
+  }
+
+  @Test
+  void configMapCarriesTheRestoreScriptVerbatim() throws Exception {
+    assertEquals(Files.readString(RESTORE_SCRIPT), embeddedScript(KEY + "PolarDBRestore"));
+    Path extracted = embeddedScriptFile(KEY + "PolarDBRestore");
+    for (String object :
+        new String[] {
+          "{ metadata = { generation = 1 } }",
+          restore("Pending", "NotPermitted", ""),
+          restore("Creating", "ClusterCreating", ""),
+          restore("Succeeded", "RestoreSucceeded", ", dbClusterId = 'pc-new'"),
+          restore("Failed", "InvalidRequest", ""),
+        }) {
+      assertEquals(run(object, RESTORE_SCRIPT), run(object, extracted), object);
+    }
+  }
 }

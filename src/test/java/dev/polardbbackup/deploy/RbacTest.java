@@ -38,11 +38,47 @@ class RbacTest {
   }
 
   private static Set<String> verbsOn(List<PolicyRule> rules, String resource) {
+    return verbsOn(rules, "", resource);
+  }
+
+  private static Set<String> verbsOn(List<PolicyRule> rules, String group, String resource) {
     Set<String> verbs = new TreeSet<>();
     rules.stream()
-        .filter(r -> r.getApiGroups().contains("") && r.getResources().contains(resource))
+        .filter(r -> r.getApiGroups().contains(group) && r.getResources().contains(resource))
         .forEach(r -> verbs.addAll(r.getVerbs()));
     return verbs;
+  }
+
+  private static final String GROUP = "polardbbackup.dev";
+
+  /**
+   * Restores: read, finalizer and status, as for backups, but no create or delete: the operator
+   * makes no PolarDBRestore itself. Changed on purpose when PolarDBRestore came (issue 15).
+   */
+  @Test
+  void bothRolesLetTheOperatorFollowRestoresButNeverCreateOrDeleteThem() throws IOException {
+    for (List<PolicyRule> rules :
+        List.of(
+            rules("deploy/base/03-rbac.yaml", ClusterRole.class),
+            rules("deploy/overlays/namespaced/role.yaml", Role.class))) {
+      assertEquals(
+          Set.of("get", "list", "patch", "update", "watch"),
+          verbsOn(rules, GROUP, "polardbrestores"));
+      assertEquals(Set.of("update"), verbsOn(rules, GROUP, "polardbrestores/status"));
+      assertEquals(Set.of(), verbsOn(rules, GROUP, "polardbrestores/finalizers"));
+    }
+  }
+
+  @Test
+  void everyRoleThatFollowsBackupPoliciesFollowsRestoresToo() throws IOException {
+    for (List<PolicyRule> rules :
+        List.of(
+            rules("deploy/base/03-rbac.yaml", ClusterRole.class),
+            rules("deploy/overlays/namespaced/role.yaml", Role.class))) {
+      assertEquals(
+          verbsOn(rules, GROUP, "polardbbackuppolicies").contains("watch"),
+          verbsOn(rules, GROUP, "polardbrestores").contains("watch"));
+    }
   }
 
   @Test

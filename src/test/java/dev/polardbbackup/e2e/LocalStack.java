@@ -96,7 +96,7 @@ final class LocalStack implements AutoCloseable {
       files =
           listing.filter(f -> f.toString().endsWith(".polardbbackup.dev-v1.yml")).sorted().toList();
     }
-    assertTrue(files.size() >= 3, "crds/ holds the CRDs: " + files);
+    assertTrue(files.size() >= 5, "crds/ holds the CRDs: " + files);
     for (Path path : files) {
       String file = repo.relativize(path).toString();
       String plural = path.getFileName().toString().replace(".polardbbackup.dev-v1.yml", "");

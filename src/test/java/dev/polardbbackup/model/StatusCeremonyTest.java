@@ -14,7 +14,9 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -41,7 +43,8 @@ class StatusCeremonyTest {
         new Status(PolarDBBackupStatus.class, s -> ((PolarDBBackupStatus) s).copy()),
         new Status(
             PolarDBBackupScheduleStatus.class, s -> ((PolarDBBackupScheduleStatus) s).copy()),
-        new Status(PolarDBBackupPolicyStatus.class, s -> ((PolarDBBackupPolicyStatus) s).copy()));
+        new Status(PolarDBBackupPolicyStatus.class, s -> ((PolarDBBackupPolicyStatus) s).copy()),
+        new Status(PolarDBRestoreStatus.class, s -> ((PolarDBRestoreStatus) s).copy()));
   }
 
   @ParameterizedTest
@@ -134,6 +137,13 @@ class StatusCeremonyTest {
       list.add(sample(p.getActualTypeArguments()[0], variant));
       return list;
     }
+    if (type instanceof ParameterizedType p && p.getRawType() == Map.class) {
+      Map<Object, Object> map = new HashMap<>();
+      map.put(
+          sample(p.getActualTypeArguments()[0], variant),
+          sample(p.getActualTypeArguments()[1], variant));
+      return map;
+    }
     if (type == String.class) {
       return "value-" + variant;
     }
@@ -150,7 +160,8 @@ class StatusCeremonyTest {
       return condition(variant);
     }
     if (type instanceof Class<?> c && c.isEnum()) {
-      return c.getEnumConstants()[variant + 1];
+      // Variants 0 and 1 differ for any enum of two constants or more.
+      return c.getEnumConstants()[(variant + 1) % c.getEnumConstants().length];
     }
     if (type instanceof Class<?> c && c.isRecord()) {
       RecordComponent[] components = c.getRecordComponents();
