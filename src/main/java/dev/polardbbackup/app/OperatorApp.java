@@ -6,6 +6,8 @@ import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.polardb.DefaultCredentialsChain;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
 import dev.polardbbackup.policy.PolarDBBackupPolicyReconciler;
+import dev.polardbbackup.restore.PolarDBRestoreReconciler;
+import dev.polardbbackup.restore.RestoreSettings;
 import dev.polardbbackup.schedule.PolarDBBackupScheduleReconciler;
 import dev.polardbbackup.schedule.ScheduleSettings;
 import io.fabric8.kubernetes.client.Config;
@@ -88,9 +90,19 @@ final class OperatorApp implements AutoCloseable {
             new Events(kubernetes, clock),
             secrets,
             settings.operatorNamespace().orElse(null));
+    var restores =
+        new PolarDBRestoreReconciler(
+            clients,
+            credentials,
+            RestoreSettings.defaults(),
+            clock,
+            new Events(kubernetes, clock),
+            secrets,
+            settings.operatorNamespace().orElse(null));
     operator.register(reconciler, c -> watchNamespaces(c, settings));
     operator.register(schedules, c -> watchNamespaces(c, settings));
     operator.register(policies, c -> watchNamespaces(c, settings));
+    operator.register(restores, c -> watchNamespaces(c, settings));
     endpoints =
         new HttpEndpoints(
             settings.httpAddress(), () -> !stopped.get(), () -> ready(settings), metrics::scrape);

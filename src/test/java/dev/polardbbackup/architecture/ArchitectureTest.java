@@ -33,7 +33,7 @@ class ArchitectureTest {
   @ArchTest
   static final ArchRule lifecyclesDoNotImportEachOther =
       slices()
-          .matching("dev.polardbbackup.(backup|schedule|policy)..")
+          .matching("dev.polardbbackup.(backup|schedule|policy|restore)..")
           .should()
           .notDependOnEachOther();
 
@@ -47,6 +47,8 @@ class ArchitectureTest {
           .resideInAnyPackage(
               "dev.polardbbackup.backup..",
               "dev.polardbbackup.schedule..",
+              "dev.polardbbackup.policy..",
+              "dev.polardbbackup.restore..",
               "dev.polardbbackup.polardb..",
               "dev.polardbbackup.app..");
 
@@ -61,6 +63,7 @@ class ArchitectureTest {
               "dev.polardbbackup.backup..",
               "dev.polardbbackup.schedule..",
               "dev.polardbbackup.policy..",
+              "dev.polardbbackup.restore..",
               "dev.polardbbackup.app..");
 
   @ArchTest

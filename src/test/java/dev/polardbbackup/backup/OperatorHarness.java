@@ -87,6 +87,7 @@ public final class OperatorHarness implements AutoCloseable {
   private Clock clock = Clock.systemUTC();
   private boolean schedules;
   private PolicySettings policySettings;
+  private dev.polardbbackup.restore.RestoreSettings restoreSettings;
   private boolean allowAll = true;
   private final java.util.Set<String> watched = new java.util.TreeSet<>(List.of(NAMESPACE));
   private ScheduleSettings scheduleSettings = fastScheduleSettings();
@@ -102,6 +103,9 @@ public final class OperatorHarness implements AutoCloseable {
 
   /** The running backup-policy controller, when {@link #withPolicies} asked for one. */
   public PolarDBBackupPolicyReconciler policies;
+
+  /** The running restore controller, when {@link #withRestores} asked for one. */
+  public dev.polardbbackup.restore.PolarDBRestoreReconciler restores;
 
   public OperatorHarness(
       KubernetesClient client, PolarDbEmulator emulator, ControllerSettings settings)
@@ -188,6 +192,12 @@ public final class OperatorHarness implements AutoCloseable {
   /** Runs the backup-policy controller too, with these timers (off by default). */
   public OperatorHarness withPolicies(PolicySettings settings) {
     policySettings = settings;
+    return this;
+  }
+
+  /** Runs the restore controller too, with these timers (off by default). */
+  public OperatorHarness withRestores(dev.polardbbackup.restore.RestoreSettings settings) {
+    restoreSettings = settings;
     return this;
   }
 
@@ -279,6 +289,19 @@ public final class OperatorHarness implements AutoCloseable {
               secrets,
               OPERATOR_NAMESPACE);
       operator.register(policies, c -> c.settingNamespaces(watched));
+    }
+    if (restoreSettings != null) {
+      restores =
+          new dev.polardbbackup.restore.PolarDBRestoreReconciler(
+              new PolarDbClientFactory(
+                  Optional.of(server.baseUri()), http, clock, CallListener.NONE),
+              CredentialsProvider.of(Credentials.of(KEY_ID, KEY_SECRET, "test")),
+              restoreSettings,
+              clock,
+              new Events(client, clock),
+              secrets,
+              OPERATOR_NAMESPACE);
+      operator.register(restores, c -> c.settingNamespaces(watched));
     }
     operator.start();
     return this;

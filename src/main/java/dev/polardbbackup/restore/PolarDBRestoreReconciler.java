@@ -1,0 +1,352 @@
+package dev.polardbbackup.restore;
+
+import dev.polardbbackup.access.CloudAccess;
+import dev.polardbbackup.access.GrantWatch;
+import dev.polardbbackup.access.SecretReader;
+import dev.polardbbackup.kube.Events;
+import dev.polardbbackup.kube.ResourceLog;
+import dev.polardbbackup.kube.SpecOrLifecycleChange;
+import dev.polardbbackup.kube.StatusWriter;
+import dev.polardbbackup.model.DeletionPolicy;
+import dev.polardbbackup.model.GrantedAction;
+import dev.polardbbackup.model.PolarDBRestore;
+import dev.polardbbackup.model.PolarDBRestoreSpec;
+import dev.polardbbackup.model.PolarDBRestoreStatus;
+import dev.polardbbackup.model.Reasons;
+import dev.polardbbackup.model.RestorePhase;
+import dev.polardbbackup.polardb.CredentialsProvider;
+import dev.polardbbackup.polardb.PolarDbClient;
+import dev.polardbbackup.polardb.PolarDbClientFactory;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns one {@link PolarDBRestore} into exactly one new cluster, made from a backup set or a point
+ * in time (a restore costs money: a second cluster from a double-click or a lost reply is a bill).
+ *
+ * <ol>
+ *   <li>Accept: record the spec (immutable from here; edits are ignored) and the ClientToken.
+ *   <li>Check: rules the schema cannot express are refused before any call ({@code InvalidSpec}).
+ *   <li>Source: the {@code backupRef}'s set once it has Succeeded, or the spec's backup id or point
+ *       in time ({@link SourcePhase}); no call for what the operator can tell.
+ *   <li>Permit: the object's own Secret, or a PolarDBAccessGrant with action {@code Restore}.
+ *   <li>Create, then follow until Running ({@link ClonePhase}).
+ *   <li>Expire: a clone with a {@code ttl} is deleted that long after it was first seen Running.
+ * </ol>
+ *
+ * Deleting the resource keeps the cluster ({@code Retain}, the default) or deletes it ({@code
+ * Delete}), bounded in time ({@link ClusterRemoval}).
+ */
+@ControllerConfiguration(
+    name = PolarDBRestoreReconciler.NAME,
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = SpecOrLifecycleChange.class))
+public class PolarDBRestoreReconciler
+    implements Reconciler<PolarDBRestore>, Cleaner<PolarDBRestore> {
+  public static final String NAME = "polardbrestore";
+  private static final Logger log = LoggerFactory.getLogger(PolarDBRestoreReconciler.class);
+
+  private final PolarDbClientFactory clients;
+  private final RestoreSettings settings;
+  private final Clock clock;
+  private final Events events;
+  private final CloudAccess.Sources accessSources;
+  private final GrantWatch<PolarDBRestore> grantWatch = new GrantWatch<>(PolarDBRestore.class);
+  private final SourcePhase sources;
+  private final ClonePhase cloning;
+  private final ClusterRemoval removal;
+
+  public PolarDBRestoreReconciler(
+      PolarDbClientFactory clients,
+      CredentialsProvider operatorCredentials,
+      RestoreSettings settings,
+      Clock clock,
+      Events events,
+      SecretReader secrets,
+      String operatorNamespace) {
+    this.clients = clients;
+    this.settings = settings;
+    this.clock = clock;
+    this.events = events;
+    this.accessSources = grantWatch.sources(operatorCredentials, secrets, operatorNamespace);
+    this.sources = new SourcePhase(clock);
+    this.cloning = new ClonePhase(settings, clock, events);
+    this.removal = new ClusterRemoval(clock, events);
+  }
+
+  /** PolarDBAccessGrants and Namespaces: a change wakes the objects refused for want of a grant. */
+  @Override
+  public List<EventSource<?, PolarDBRestore>> prepareEventSources(
+      EventSourceContext<PolarDBRestore> context) {
+    return grantWatch.eventSources(context);
+  }
+
+  @Override
+  public UpdateControl<PolarDBRestore> reconcile(
+      PolarDBRestore restore, Context<PolarDBRestore> context) {
+    RestorePass pass = new RestorePass(restore, context);
+    Instant now = clock.instant();
+    // 1. First sight: record what we were asked for and the ClientToken.
+    if (pass.status.getPhase() == null) {
+      pass.status =
+          PolarDBRestoreStatus.accept(pass.uid(), restore.getSpec(), pass.generation(), now);
+      pass.save();
+      events.normal(
+          restore, Reasons.PENDING, "Accepted restore from " + pass.status.getSource() + ".");
+    }
+    noteSpecChange(pass);
+    if (restore.isPaused()) {
+      return pass.saveAndWait(null);
+    }
+    RestorePhase phase = pass.status.getPhase();
+    if (phase == RestorePhase.Failed) {
+      return pass.saveAndWait(null);
+    }
+    if (phase == RestorePhase.Succeeded) {
+      return expire(pass);
+    }
+    PolarDBRestoreSpec spec = pass.spec();
+    // 2. What the schema cannot check: refused before any call.
+    List<String> problems = spec.problems();
+    if (!problems.isEmpty() && pass.status.getDbClusterId() == null) {
+      return fail(pass, Reasons.INVALID_SPEC, String.join(" ", problems));
+    }
+    if (spec.target().restoresTables()) {
+      return fail(
+          pass,
+          Reasons.INVALID_SPEC,
+          "Restoring tables into the source cluster (spec.target.tables) is not built yet; use"
+              + " spec.target.newCluster.");
+    }
+    // 3. The source, where the operator can tell without a call.
+    SourcePhase.Outcome source = sources.resolve(pass);
+    if (source instanceof SourcePhase.Refused refused) {
+      return fail(pass, refused.reason(), refused.message());
+    }
+    if (source instanceof SourcePhase.NotYet notYet) {
+      if (!notYet.reason().equals(pass.status.getReason())) {
+        events.normal(restore, notYet.reason(), notYet.message());
+      }
+      pass.status.waiting(
+          notYet.reason(), notYet.message(), now.plus(settings.sourceRecheck()), now);
+      return pass.saveAndWait(settings.sourceRecheck());
+    }
+    SourcePhase.Resolved resolved = (SourcePhase.Resolved) source;
+    // 4. Only with the object's own credentials or a grant for Restore.
+    CloudAccess access = new CloudAccess(accessSources, restore, spec.credentialsSecretRef());
+    Optional<String> refusal =
+        access.refusal(
+            spec.regionId(), resolved.sourceDbClusterId(), EnumSet.of(GrantedAction.Restore));
+    if (refusal.isPresent()) {
+      if (!Reasons.NOT_PERMITTED.equals(pass.status.getReason())) {
+        events.warning(restore, Reasons.NOT_PERMITTED, refusal.get());
+      }
+      pass.status.waiting(Reasons.NOT_PERMITTED, refusal.get(), null, now);
+      return pass.saveAndWait(null);
+    }
+    CloudAccess.Credential credential = access.credential(secret -> secret);
+    if (credential instanceof CloudAccess.Unusable unusable) {
+      if (!unusable.reason().equals(pass.status.getReason())) {
+        events.warning(restore, unusable.reason(), unusable.message());
+      }
+      pass.status.waiting(unusable.reason(), unusable.message(), now.plus(settings.retry()), now);
+      return pass.saveAndWait(settings.retry());
+    }
+    PolarDbClient polarDb =
+        clients.forRegion(spec.regionId(), ((CloudAccess.Usable) credential).provider());
+    // 5. Create the cluster once, then follow it.
+    return pass.status.getDbClusterId() == null
+        ? cloning.create(pass, polarDb, resolved, access)
+        : cloning.follow(pass, polarDb, access);
+  }
+
+  /** The spec is immutable; an edit is ignored, and says so once. */
+  private void noteSpecChange(RestorePass pass) {
+    PolarDBRestoreSpec accepted = pass.status.getAccepted();
+    boolean changed = accepted != null && !accepted.equals(pass.restore.getSpec());
+    if (changed && pass.status.condition(Reasons.SPEC_CHANGE_IGNORED).isEmpty()) {
+      String message =
+          "The spec is immutable: this restore goes on as it was accepted. Create a new"
+              + " PolarDBRestore for another restore.";
+      pass.status.setCondition(
+          Reasons.SPEC_CHANGE_IGNORED, true, Reasons.SPEC_CHANGE_IGNORED, message, clock.instant());
+      events.warning(pass.restore, Reasons.SPEC_CHANGE_IGNORED, message);
+    } else if (!changed) {
+      pass.status.removeCondition(Reasons.SPEC_CHANGE_IGNORED);
+    }
+    pass.status.observed(pass.generation());
+  }
+
+  /** A Succeeded clone with a ttl: deleted once it has passed. */
+  private UpdateControl<PolarDBRestore> expire(RestorePass pass) {
+    Optional<Instant> expiry = pass.status.expiry();
+    boolean deleted =
+        pass.status.getDeletion() != null && pass.status.getDeletion().deletedTime() != null;
+    if (expiry.isEmpty() || deleted) {
+      return pass.saveAndWait(null);
+    }
+    Instant now = clock.instant();
+    if (now.isBefore(expiry.get())) {
+      return pass.saveAndWait(ClonePhase.positive(Duration.between(now, expiry.get())));
+    }
+    Optional<PolarDbClient> polarDb = client(pass);
+    if (polarDb.isEmpty()) {
+      return pass.saveAndWait(settings.retry());
+    }
+    ClusterRemoval.Result result =
+        removal.remove(
+            pass,
+            polarDb.get(),
+            Reasons.TTL_EXPIRED,
+            "The ttl of cluster " + pass.status.getDbClusterId() + " has passed; deleting it.");
+    return result == ClusterRemoval.Result.GONE
+        ? pass.saveAndWait(null)
+        : pass.saveAndWait(settings.deletionRetry());
+  }
+
+  /** A client for calls on the restore's own cluster, or empty (and the problem logged). */
+  private Optional<PolarDbClient> client(RestorePass pass) {
+    PolarDBRestoreSpec spec = pass.spec();
+    CloudAccess access = new CloudAccess(accessSources, pass.restore, spec.credentialsSecretRef());
+    String cluster =
+        Objects.requireNonNullElse(pass.status.getSourceDbClusterId(), spec.source().dbClusterId());
+    Optional<String> refusal =
+        access.refusal(spec.regionId(), cluster, EnumSet.of(GrantedAction.Restore));
+    if (refusal.isPresent()) {
+      pass.log("cannot delete cluster {}: {}", pass.status.getDbClusterId(), refusal.get());
+      return Optional.empty();
+    }
+    CloudAccess.Credential credential = access.credential(secret -> secret);
+    if (credential instanceof CloudAccess.Unusable unusable) {
+      pass.log("cannot delete cluster {}: {}", pass.status.getDbClusterId(), unusable.message());
+      return Optional.empty();
+    }
+    return Optional.of(
+        clients.forRegion(spec.regionId(), ((CloudAccess.Usable) credential).provider()));
+  }
+
+  /**
+   * Keeps or deletes the new cluster as the spec says. Every path ends: past the deletion timeout
+   * the finalizer goes with a Warning that names the cluster.
+   */
+  @Override
+  public DeleteControl cleanup(PolarDBRestore restore, Context<PolarDBRestore> context) {
+    try {
+      DeleteControl control = deletionSteps(new RestorePass(restore, context));
+      if (control.isRemoveFinalizer()) {
+        grantWatch.forget(ResourceID.fromResource(restore));
+      }
+      return control;
+    } catch (StatusWriter.StaleStatusException
+        | CloudAccess.GrantsUnknownException
+        | KubernetesClientException e) {
+      ResourceLog.info(log, restore, "deletion: {}; trying again", e.getMessage());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
+    }
+  }
+
+  private DeleteControl deletionSteps(RestorePass pass) {
+    PolarDBRestoreStatus status = pass.status;
+    String id = status.getDbClusterId();
+    boolean alreadyGone =
+        status.getDeletion() != null && status.getDeletion().deletedTime() != null;
+    if (forceDeleted(pass.restore) || status.getPhase() == null) {
+      return DeleteControl.defaultDelete();
+    }
+    if (pass.spec().effectiveDeletionPolicy() == DeletionPolicy.Retain) {
+      if (id != null && !alreadyGone) {
+        events.normal(
+            pass.restore,
+            Reasons.CLUSTER_RETAINED,
+            "Kept cluster " + id + " (deletionPolicy Retain); it is billed until deleted.");
+      }
+      return DeleteControl.defaultDelete();
+    }
+    if (alreadyGone || id == null && !status.mayHaveUnseenCluster()) {
+      return DeleteControl.defaultDelete();
+    }
+    Instant started =
+        Optional.ofNullable(pass.restore.getMetadata().getDeletionTimestamp())
+            .map(Instant::parse)
+            .orElse(clock.instant());
+    if (Duration.between(started, clock.instant()).compareTo(settings.deletionTimeout()) > 0) {
+      String message =
+          "Gave up deleting "
+              + (id == null
+                  ? "the cluster a CreateDBCluster with an unknown outcome may have made (tagged "
+                      + dev.polardbbackup.model.NewCluster.TAG_UID
+                      + "="
+                      + pass.uid()
+                      + ")"
+                  : "cluster " + id)
+              + " after "
+              + settings.deletionTimeout()
+              + "; delete it by hand in the PolarDB console.";
+      events.warning(pass.restore, "DeletionTimedOut", message);
+      pass.log("{}", message);
+      return DeleteControl.defaultDelete();
+    }
+    Optional<PolarDbClient> polarDb = client(pass);
+    if (polarDb.isEmpty()) {
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
+    }
+    if (id == null) {
+      // A CreateDBCluster may have worked: its token, sent again, names the cluster (PolarDB
+      // replays it), so that it can be deleted; the next attempt deletes it.
+      SourcePhase.Outcome source = sources.resolve(pass);
+      if (source instanceof SourcePhase.Resolved resolved) {
+        CloudAccess access =
+            new CloudAccess(accessSources, pass.restore, pass.spec().credentialsSecretRef());
+        access.refusal(
+            pass.spec().regionId(),
+            resolved.sourceDbClusterId(),
+            EnumSet.of(GrantedAction.Restore));
+        cloning.create(pass, polarDb.get(), resolved, access);
+      }
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
+    }
+    ClusterRemoval.Result result =
+        removal.remove(
+            pass,
+            polarDb.get(),
+            Reasons.RESOURCE_DELETED,
+            "Deleting cluster " + id + " (deletionPolicy Delete).");
+    return result == ClusterRemoval.Result.GONE
+        ? DeleteControl.defaultDelete()
+        : DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
+  }
+
+  private UpdateControl<PolarDBRestore> fail(RestorePass pass, String reason, String message) {
+    pass.status.failed(reason, message, null, clock.instant());
+    events.warning(pass.restore, reason, message);
+    pass.log("failed: {}", message);
+    return pass.saveAndWait(null);
+  }
+
+  /** The force-delete annotation, as on PolarDBBackup: the finalizer goes, the cluster stays. */
+  private static boolean forceDeleted(PolarDBRestore restore) {
+    var annotations = restore.getMetadata().getAnnotations();
+    return annotations != null
+        && "true"
+            .equalsIgnoreCase(
+                annotations.get(dev.polardbbackup.model.PolarDBBackup.FORCE_DELETE_ANNOTATION));
+  }
+}

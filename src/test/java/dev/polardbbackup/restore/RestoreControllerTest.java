@@ -1,0 +1,323 @@
+package dev.polardbbackup.restore;
+
+import static dev.polardbbackup.backup.OperatorHarness.CLUSTER;
+import static dev.polardbbackup.backup.OperatorHarness.NAMESPACE;
+import static dev.polardbbackup.backup.OperatorHarness.REGION;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.polardbbackup.backup.MockKubernetes;
+import dev.polardbbackup.backup.OperatorHarness;
+import dev.polardbbackup.emulator.ClusterRecord;
+import dev.polardbbackup.emulator.FaultSpec;
+import dev.polardbbackup.emulator.MutableClock;
+import dev.polardbbackup.emulator.PolarDbEmulator;
+import dev.polardbbackup.model.DeletionPolicy;
+import dev.polardbbackup.model.NewCluster;
+import dev.polardbbackup.model.Phase;
+import dev.polardbbackup.model.PolarDBRestore;
+import dev.polardbbackup.model.PolarDBRestoreSpec;
+import dev.polardbbackup.model.Reasons;
+import dev.polardbbackup.model.RestorePhase;
+import dev.polardbbackup.model.RestoreSource;
+import dev.polardbbackup.model.RestoreTarget;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A PolarDBRestore against the emulator: exactly one new cluster, from a PolarDBBackup, a backup id
+ * or a point in time, through lost replies and a restart; sources that cannot work are refused
+ * without a CreateDBCluster; Delete and ttl delete the clone.
+ */
+class RestoreControllerTest {
+  private static final RestoreSettings FAST =
+      new RestoreSettings(
+          Duration.ofMillis(200),
+          Duration.ofMillis(200),
+          Duration.ofMillis(200),
+          Duration.ofMillis(300),
+          Duration.ofMillis(200),
+          Duration.ofSeconds(30),
+          Duration.ofHours(1));
+  private static final NewCluster CLONE =
+      NewCluster.of("polar.mysql.x4.medium", "cn-hangzhou-h", "vpc-1", "vsw-1");
+
+  @RegisterExtension final MockKubernetes kubernetes = new MockKubernetes(() -> this.harness);
+  private final KubernetesClient client = kubernetes.client;
+  private OperatorHarness harness;
+  private ScheduledExecutorService ticker;
+
+  @AfterEach
+  void stopTicker() {
+    if (ticker != null) {
+      ticker.shutdownNow();
+    }
+  }
+
+  private OperatorHarness start(PolarDbEmulator.Builder emulator) throws Exception {
+    harness =
+        new OperatorHarness(client, emulator.build(), OperatorHarness.fastSettings())
+            .withRestores(FAST);
+    return harness;
+  }
+
+  private static PolarDbEmulator.Builder emulator() {
+    return OperatorHarness.emulator().clusterCreationDuration(Duration.ofMillis(800));
+  }
+
+  private void restore(String name, RestoreSource source, DeletionPolicy policy, String ttl) {
+    client
+        .resource(
+            new PolarDBRestore(
+                NAMESPACE,
+                name,
+                new PolarDBRestoreSpec(
+                    REGION, null, source, RestoreTarget.ofNewCluster(CLONE), policy, ttl)))
+        .create();
+  }
+
+  private PolarDBRestore get(String name) {
+    return client.resources(PolarDBRestore.class).inNamespace(NAMESPACE).withName(name).get();
+  }
+
+  private PolarDBRestore awaitRestore(String name, Predicate<PolarDBRestore> done) {
+    return await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> get(name), r -> r != null && r.getStatus() != null && done.test(r));
+  }
+
+  private PolarDBRestore awaitPhase(String name, RestorePhase phase) {
+    return awaitRestore(name, r -> r.getStatus().getPhase() == phase);
+  }
+
+  private void mergePatch(String name, String json) {
+    client
+        .resources(PolarDBRestore.class)
+        .inNamespace(NAMESPACE)
+        .withName(name)
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            json);
+  }
+
+  private List<ClusterRecord> clones() {
+    return harness.emulator.ledger().clusters();
+  }
+
+  private long calls(String action) {
+    return harness.emulator.ledger().callsByAction().getOrDefault(action, 0L);
+  }
+
+  private String consoleBackup() {
+    String id = harness.emulator.console().createBackup(CLUSTER);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                harness
+                    .polarDb()
+                    .describeAllBackups(
+                        dev.polardbbackup.polardb.DescribeBackupsQuery.byId(
+                            CLUSTER,
+                            id,
+                            Instant.now().minus(Duration.ofDays(1)),
+                            Instant.now().plus(Duration.ofMinutes(1))))
+                    .value()
+                    .stream()
+                    .anyMatch(b -> b.succeeded()));
+    return id;
+  }
+
+  /** The one clone in the ledger was made with this restore's token, from what it names. */
+  private ClusterRecord theOneClone(PolarDBRestore restore, String dataPoint) {
+    assertEquals(1, clones().size(), "exactly one cluster: " + clones());
+    ClusterRecord clone = clones().get(0);
+    assertEquals(restore.getMetadata().getUid(), clone.clientToken());
+    assertEquals(CLUSTER, clone.sourceDbClusterId());
+    if (dataPoint != null) {
+      assertEquals(dataPoint, clone.cloneDataPoint());
+    }
+    assertEquals(restore.getMetadata().getUid(), clone.tags().get(NewCluster.TAG_UID));
+    assertEquals(clone.dbClusterId(), restore.getStatus().getDbClusterId());
+    return clone;
+  }
+
+  @Test
+  void aRestoreFromABackupRefWaitsForItThenMakesOneRunningClone() throws Exception {
+    start(emulator()).start();
+    restore("from-nightly", RestoreSource.ofBackup("nightly"), null, null);
+    awaitRestore("from-nightly", r -> Reasons.SOURCE_NOT_READY.equals(r.getStatus().getReason()));
+    assertEquals(0, calls("CreateDBCluster"), "no call while the backup is not there");
+
+    harness.create("nightly");
+    String set = harness.awaitPhase("nightly", Phase.Succeeded).getStatus().getBackupId();
+    PolarDBRestore done = awaitPhase("from-nightly", RestorePhase.Succeeded);
+
+    theOneClone(done, set);
+    assertEquals(CLUSTER, done.getStatus().getSourceDbClusterId());
+    assertEquals(set, done.getStatus().getSourceBackupId());
+    assertNotNull(done.getStatus().getEndpoint(), "the endpoint once Running");
+    assertNotNull(done.getStatus().getOrderId());
+    assertEquals("True", done.getStatus().condition("Ready").orElseThrow().getStatus());
+    assertTrue(harness.hasEvent("from-nightly", Reasons.RESTORE_SUCCEEDED));
+  }
+
+  @Test
+  void aRestoreFromABackupIdOrAPointInTimeMakesOneCloneEach() throws Exception {
+    start(emulator()).start();
+    String set = consoleBackup();
+    restore("by-id", RestoreSource.ofBackupId(CLUSTER, set), null, null);
+    theOneClone(awaitPhase("by-id", RestorePhase.Succeeded), set);
+
+    Instant at = Instant.now().minusSeconds(1).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    restore("by-time", RestoreSource.ofPointInTime(CLUSTER, at), null, null);
+    PolarDBRestore byTime = awaitPhase("by-time", RestorePhase.Succeeded);
+
+    assertEquals(2, clones().size());
+    assertEquals(at.toString(), clones().get(1).cloneDataPoint());
+    assertEquals(byTime.getStatus().getDbClusterId(), clones().get(1).dbClusterId());
+  }
+
+  @Test
+  void sourcesThatCannotWorkAreRefusedWithoutACreate() throws Exception {
+    start(emulator()).start();
+    consoleBackup();
+    // A point in time outside the recoverable window: PolarDB tells the window, no clone is asked.
+    restore(
+        "too-old",
+        RestoreSource.ofPointInTime(CLUSTER, Instant.now().minus(Duration.ofDays(30))),
+        null,
+        null);
+    PolarDBRestore tooOld = awaitPhase("too-old", RestorePhase.Failed);
+    assertEquals(Reasons.SOURCE_FAILED, tooOld.getStatus().getReason());
+    assertTrue(tooOld.getStatus().getMessage().contains("outside the recoverable window"));
+    // A point in time in the future: refused without any call.
+    restore(
+        "future",
+        RestoreSource.ofPointInTime(CLUSTER, Instant.now().plus(Duration.ofDays(1))),
+        null,
+        null);
+    assertEquals(
+        Reasons.INVALID_SPEC, awaitPhase("future", RestorePhase.Failed).getStatus().getReason());
+    // A PolarDBBackup that failed: nothing to restore.
+    harness.emulator.failBackups(CLUSTER, "disk");
+    harness.create("broken");
+    harness.awaitPhase("broken", Phase.Failed);
+    restore("from-broken", RestoreSource.ofBackup("broken"), null, null);
+    PolarDBRestore fromBroken = awaitPhase("from-broken", RestorePhase.Failed);
+    assertEquals(Reasons.SOURCE_FAILED, fromBroken.getStatus().getReason());
+    // An id PolarDB does not know: PolarDB's code, and nothing made.
+    restore("unknown-id", RestoreSource.ofBackupId(CLUSTER, "999999"), null, null);
+    PolarDBRestore unknown = awaitPhase("unknown-id", RestorePhase.Failed);
+    assertTrue(
+        unknown.getStatus().getMessage().contains("InvalidBackupSetID.NotFound"),
+        unknown.getStatus().getMessage());
+
+    assertEquals(1, calls("CreateDBCluster"), "only the unknown id reached CreateDBCluster");
+    assertEquals(0, clones().size());
+  }
+
+  @Test
+  void aLostReplyOnCreateDBClusterStillMakesExactlyOneCluster() throws Exception {
+    start(emulator()).start();
+    String set = consoleBackup();
+    harness.emulator.setFault("CreateDBCluster", FaultSpec.lostResponses(1.0));
+    restore("lost", RestoreSource.ofBackupId(CLUSTER, set), null, null);
+    await().atMost(Duration.ofSeconds(20)).until(() -> calls("CreateDBCluster") >= 2);
+    assertEquals(1, clones().size(), "the first call made the cluster; the retries made none");
+
+    harness.emulator.clearFaults();
+    PolarDBRestore done = awaitPhase("lost", RestorePhase.Succeeded);
+
+    theOneClone(done, set);
+  }
+
+  @Test
+  void anOperatorRestartWhileTheClusterIsCreatingMakesNoSecond() throws Exception {
+    start(emulator().clusterCreationDuration(Duration.ofSeconds(3))).start();
+    String set = consoleBackup();
+    restore("restarted", RestoreSource.ofBackupId(CLUSTER, set), null, null);
+    awaitPhase("restarted", RestorePhase.Creating);
+
+    harness.stopOperator();
+    harness.start();
+    PolarDBRestore done = awaitPhase("restarted", RestorePhase.Succeeded);
+
+    theOneClone(done, set);
+    assertEquals(1, calls("CreateDBCluster"));
+  }
+
+  @Test
+  void deletionPolicyDeleteDeletesTheCloneAndRetainKeepsIt() throws Exception {
+    start(emulator()).start();
+    String set = consoleBackup();
+    restore("kept", RestoreSource.ofBackupId(CLUSTER, set), DeletionPolicy.Retain, null);
+    restore("throwaway", RestoreSource.ofBackupId(CLUSTER, set), DeletionPolicy.Delete, null);
+    String kept = awaitPhase("kept", RestorePhase.Succeeded).getStatus().getDbClusterId();
+    String gone = awaitPhase("throwaway", RestorePhase.Succeeded).getStatus().getDbClusterId();
+
+    client.resources(PolarDBRestore.class).inNamespace(NAMESPACE).withName("kept").delete();
+    client.resources(PolarDBRestore.class).inNamespace(NAMESPACE).withName("throwaway").delete();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> get("kept") == null && get("throwaway") == null);
+
+    List<String> live =
+        harness.emulator.ledger().liveClusters().stream().map(ClusterRecord::dbClusterId).toList();
+    assertEquals(List.of(kept), live, "Retain kept its clone, Delete deleted its own");
+    assertFalse(live.contains(gone));
+  }
+
+  @Test
+  void aCloneWithATtlIsDeletedOnceItHasPassed() throws Exception {
+    // The operator's clock follows real time, and jumps when the test says.
+    AtomicReference<Duration> ahead = new AtomicReference<>(Duration.ZERO);
+    MutableClock clock = new MutableClock(Instant.now());
+    ticker = Executors.newSingleThreadScheduledExecutor();
+    ticker.scheduleAtFixedRate(
+        () -> clock.set(Instant.now().plus(ahead.get())), 0, 20, TimeUnit.MILLISECONDS);
+    harness =
+        new OperatorHarness(client, emulator().build(), OperatorHarness.fastSettings())
+            .withRestores(FAST)
+            .withClock(clock)
+            .start();
+    String set = consoleBackup();
+    restore("drill", RestoreSource.ofBackupId(CLUSTER, set), DeletionPolicy.Retain, "1m");
+    PolarDBRestore running = awaitPhase("drill", RestorePhase.Succeeded);
+    Instant expiry = Instant.parse(running.getStatus().getExpiryTime());
+    assertEquals(
+        Instant.parse(running.getStatus().getRunningTime()).plus(Duration.ofMinutes(1)), expiry);
+    assertEquals(1, harness.emulator.ledger().liveClusters().size());
+
+    // A minute on (PolarDB accepts a signature up to 15 minutes off, so the jump stays small).
+    ahead.set(Duration.ofSeconds(61));
+    // The wake-up is a minute away in real time: a pause and resume makes the next pass now.
+    mergePatch("drill", "{\"metadata\":{\"annotations\":{\"polardbbackup.dev/paused\":\"true\"}}}");
+    mergePatch("drill", "{\"metadata\":{\"annotations\":{\"polardbbackup.dev/paused\":null}}}");
+
+    PolarDBRestore expired =
+        awaitRestore(
+            "drill",
+            r ->
+                r.getStatus().getDeletion() != null
+                    && r.getStatus().getDeletion().deletedTime() != null);
+    assertEquals(RestorePhase.Succeeded, expired.getStatus().getPhase(), "it did succeed");
+    assertEquals(Reasons.TTL_EXPIRED, expired.getStatus().getDeletion().reason());
+    assertEquals(0, harness.emulator.ledger().liveClusters().size(), "the clone is deleted");
+  }
+}
