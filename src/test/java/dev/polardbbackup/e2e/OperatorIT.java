@@ -51,7 +51,9 @@ class OperatorIT {
                 "--cluster",
                 "pc-sched",
                 "--cluster",
-                "pc-gone"),
+                "pc-gone",
+                "--cluster-creation-duration",
+                "2s"),
             List.of(
                 "--poll-min",
                 "500ms",
@@ -598,6 +600,55 @@ class OperatorIT {
             "-o",
             "jsonpath={.items[*].type}");
     assertEquals("Warning", events.trim());
+  }
+
+  @Test
+  @Order(13)
+  void aRestoreMakesOneClusterThroughTheShippedRbacAndDeleteRemovesIt() throws Exception {
+    admin.apply(LocalStack.backup("restore-src", "pc-demo2", "Retain")).orFail("apply backup");
+    admin.ok("wait", "--for=condition=Ready", "pdbb/restore-src", "-n", "default", "--timeout=90s");
+    String set = status("restore-src", "default", "backupId");
+    admin
+        .apply(
+            """
+            apiVersion: polardbbackup.dev/v1alpha1
+            kind: PolarDBRestore
+            metadata: {name: restore-e2e, namespace: default}
+            spec:
+              regionId: cn-hangzhou
+              source: {backupRef: {name: restore-src}}
+              target:
+                newCluster: {dbNodeClass: polar.mysql.x4.medium, zoneId: cn-hangzhou-h,
+                             vpcId: vpc-demo2, vSwitchId: vsw-demo2}
+              deletionPolicy: Delete
+            """)
+        .orFail("apply restore");
+
+    admin.ok("wait", "--for=condition=Ready", "pdbr/restore-e2e", "-n", "default", "--timeout=90s");
+    String clone = admin.field("pdbr", "restore-e2e", "default", ".status.dbClusterId");
+    String uid = admin.field("pdbr", "restore-e2e", "default", ".metadata.uid");
+    assertEquals("Succeeded", admin.field("pdbr", "restore-e2e", "default", ".status.phase"));
+    JsonNode clusters = stack.ledger().path("clusters");
+    int made = 0;
+    for (JsonNode c : clusters) {
+      if (c.path("clientToken").asText().startsWith(uid)) {
+        made++;
+        assertEquals(clone, c.path("dbClusterId").asText());
+        assertEquals(set, c.path("cloneDataPoint").asText());
+      }
+    }
+    assertEquals(1, made, "one cluster for the restore: " + clusters);
+    String printed = admin.ok("get", "pdbr", "-n", "default");
+    assertTrue(printed.contains(clone) && printed.contains("Succeeded"), printed);
+
+    admin.ok("delete", "pdbr", "restore-e2e", "-n", "default", "--timeout=60s");
+    boolean deleted = false;
+    for (JsonNode c : stack.ledger().path("clusters")) {
+      if (c.path("dbClusterId").asText().equals(clone)) {
+        deleted = c.path("deleted").asBoolean();
+      }
+    }
+    assertTrue(deleted, "deletionPolicy Delete deleted cluster " + clone);
   }
 
   /** Last: every operator process, Event and resource of the run, searched for secret values. */
