@@ -263,6 +263,28 @@ class RestoreControllerTest {
   }
 
   @Test
+  void aReplicaWithAStaleViewSendsNoCreateDBCluster() throws Exception {
+    // The look at the source is slow; meanwhile "another replica" (the test) records a cluster for
+    // the restore. The operator's intent write then conflicts, so it never sends its own call.
+    start(emulator()).start();
+    String set = consoleBackup();
+    harness.emulator.setFault(
+        "DescribeDBClusterAttribute", new FaultSpec(Duration.ofMillis(1500), 0, 0, 0));
+    restore("contested", RestoreSource.ofBackupId(CLUSTER, set), null, null);
+    PolarDBRestore accepted = awaitPhase("contested", RestorePhase.Pending);
+
+    var moved = accepted.getStatus().copy();
+    moved.created(CLUSTER, "order-of-the-other-replica", "by-the-other-replica", Instant.now());
+    accepted.setStatus(moved);
+    client.resource(accepted).updateStatus();
+    harness.emulator.clearFaults();
+
+    awaitPhase("contested", RestorePhase.Succeeded);
+    assertEquals(0, calls("CreateDBCluster"), "the stale view never sent CreateDBCluster");
+    assertEquals(0, clones().size());
+  }
+
+  @Test
   void deletionPolicyDeleteDeletesTheCloneAndRetainKeepsIt() throws Exception {
     start(emulator()).start();
     String set = consoleBackup();
