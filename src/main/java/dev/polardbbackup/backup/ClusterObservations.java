@@ -34,22 +34,8 @@ final class ClusterObservations {
    * The result of {@code fetch} for {@code key}, reusing a successful one taken at or after {@code
    * notBefore}. Concurrent callers for one key wait for a single fetch.
    */
-  @SuppressWarnings("unchecked")
   <T> ApiResult<T> look(Key key, Instant notBefore, Supplier<ApiResult<T>> fetch) {
-    synchronized (locks.computeIfAbsent(key, k -> new Object())) {
-      Look cached = looks.get(key);
-      if (cached != null && !cached.at().isBefore(notBefore)) {
-        return (ApiResult<T>) cached.result();
-      }
-      Instant at = clock.instant();
-      ApiResult<T> result = fetch.get();
-      if (result.isOk()) {
-        looks.put(key, new Look(result, at));
-      } else {
-        looks.remove(key);
-      }
-      return result;
-    }
+    return look(key, notBefore, fetch, false);
   }
 
   /**
@@ -57,8 +43,13 @@ final class ClusterObservations {
    * looks that can wait (the re-checks of Succeeded backups), so that a refusal or throttling costs
    * one call per cluster and interval, not one per backup.
    */
-  @SuppressWarnings("unchecked")
   <T> ApiResult<T> lookSharingFailures(Key key, Instant notBefore, Supplier<ApiResult<T>> fetch) {
+    return look(key, notBefore, fetch, true);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> ApiResult<T> look(
+      Key key, Instant notBefore, Supplier<ApiResult<T>> fetch, boolean shareFailures) {
     synchronized (locks.computeIfAbsent(key, k -> new Object())) {
       Look cached = looks.get(key);
       if (cached != null && !cached.at().isBefore(notBefore)) {
@@ -66,7 +57,11 @@ final class ClusterObservations {
       }
       Instant at = clock.instant();
       ApiResult<T> result = fetch.get();
-      looks.put(key, new Look(result, at));
+      if (result.isOk() || shareFailures) {
+        looks.put(key, new Look(result, at));
+      } else {
+        looks.remove(key);
+      }
       return result;
     }
   }
@@ -88,7 +83,7 @@ final class ClusterObservations {
     return clusters;
   }
 
-  /** When the successful look that {@code key} holds was taken, if it holds one. */
+  /** When the look that {@code key} holds was taken, if it holds one. */
   java.util.Optional<Instant> takenAt(Key key) {
     return java.util.Optional.ofNullable(looks.get(key)).map(Look::at);
   }
