@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Source: the {@code backupRef}'s set once it has Succeeded, or the spec's backup id or point
  *       in time ({@link SourcePhase}); no call for what the operator can tell.
  *   <li>Permit: the object's own Secret, or a PolarDBAccessGrant with action {@code Restore}.
- *   <li>Create, then follow until Running ({@link ClonePhase}).
+ *   <li>Create, then follow until Running ({@link ClonePhase}); or restore tables into the source
+ *       cluster under new names ({@link TablePhase}).
  *   <li>Expire: a clone with a {@code ttl} is deleted that long after it was first seen Running.
  * </ol>
  *
@@ -73,6 +74,8 @@ public class PolarDBRestoreReconciler
   private final SourcePhase sources;
   private final ClonePhase cloning;
   private final ClusterRemoval removal;
+  private final TablePhase tables;
+  private static final Duration TABLES_LOOKBACK = Duration.ofDays(7);
 
   public PolarDBRestoreReconciler(
       PolarDbClientFactory clients,
@@ -90,6 +93,7 @@ public class PolarDBRestoreReconciler
     this.sources = new SourcePhase(clock);
     this.cloning = new ClonePhase(settings, clock, events);
     this.removal = new ClusterRemoval(clock, events);
+    this.tables = new TablePhase(clock, events, cloning);
   }
 
   /** PolarDBAccessGrants and Namespaces: a change wakes the objects refused for want of a grant. */
@@ -129,12 +133,16 @@ public class PolarDBRestoreReconciler
     if (!problems.isEmpty() && pass.status.getDbClusterId() == null) {
       return fail(pass, Reasons.INVALID_SPEC, String.join(" ", problems));
     }
-    if (spec.target().restoresTables()) {
+    if (spec.target().restoresTables()
+        && spec.source()
+            .pointInTimeInstant()
+            .map(t -> t.isBefore(now.minus(TABLES_LOOKBACK)))
+            .orElse(false)) {
       return fail(
           pass,
           Reasons.INVALID_SPEC,
-          "Restoring tables into the source cluster (spec.target.tables) is not built yet; use"
-              + " spec.target.newCluster.");
+          "spec.source.pointInTime is more than 7 days ago: PolarDB restores tables to a point in"
+              + " time only within the last 7 days; name a backup instead.");
     }
     // 3. The source, where the operator can tell without a call.
     SourcePhase.Outcome source = sources.resolve(pass);
@@ -172,7 +180,10 @@ public class PolarDBRestoreReconciler
     }
     PolarDbClient polarDb =
         clients.forRegion(spec.regionId(), ((CloudAccess.Usable) credential).provider());
-    // 5. Create the cluster once, then follow it.
+    // 5. Restore the tables once; or create the cluster once, then follow it.
+    if (spec.target().restoresTables()) {
+      return tables.restore(pass, polarDb, resolved, access);
+    }
     return pass.status.getDbClusterId() == null
         ? cloning.create(pass, polarDb, resolved, access)
         : cloning.follow(pass, polarDb, access);

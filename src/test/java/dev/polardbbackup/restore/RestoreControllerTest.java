@@ -184,7 +184,9 @@ class RestoreControllerTest {
     restore("by-id", RestoreSource.ofBackupId(CLUSTER, set), null, null);
     theOneClone(awaitPhase("by-id", RestorePhase.Succeeded), set);
 
-    Instant at = Instant.now().minusSeconds(1).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    // The window starts at the backup (to the sub-second), and a point in time has whole seconds.
+    Thread.sleep(1500);
+    Instant at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     restore("by-time", RestoreSource.ofPointInTime(CLUSTER, at), null, null);
     PolarDBRestore byTime = awaitPhase("by-time", RestorePhase.Succeeded);
 
@@ -284,6 +286,57 @@ class RestoreControllerTest {
     assertEquals(0, clones().size());
   }
 
+  private void restoreTables(String name, RestoreSource source, String db, String newName) {
+    client
+        .resource(
+            new PolarDBRestore(
+                NAMESPACE,
+                name,
+                new PolarDBRestoreSpec(
+                    REGION,
+                    null,
+                    source,
+                    RestoreTarget.ofTables(
+                        List.of(new RestoreTarget.DatabaseRestore(db, newName, null))),
+                    null,
+                    null)))
+        .create();
+  }
+
+  @Test
+  void tablesAreRestoredOnceUnderTheirNewNamesAlsoAfterALostReply() throws Exception {
+    start(emulator()).start();
+    String set = consoleBackup();
+    String db = harness.emulator.databasesOf(CLUSTER).keySet().iterator().next();
+    harness.emulator.setFault("RestoreTable", FaultSpec.lostResponses(1.0));
+    restoreTables("tables", RestoreSource.ofBackupId(CLUSTER, set), db, db + "_restored");
+    await().atMost(Duration.ofSeconds(20)).until(() -> calls("RestoreTable") >= 2);
+
+    harness.emulator.clearFaults();
+    PolarDBRestore done = awaitPhase("tables", RestorePhase.Succeeded);
+
+    assertEquals(1, harness.emulator.ledger().tableRestores().size(), "restored once");
+    assertTrue(harness.emulator.databasesOf(CLUSTER).containsKey(db + "_restored"));
+    assertTrue(
+        done.getStatus().getMessage().contains("tables are restored"),
+        done.getStatus().getMessage());
+    assertEquals(0, clones().size(), "no cluster for a table restore");
+  }
+
+  @Test
+  void aNewNameThatExistsAlreadyIsRefusedBeforeAnyRestoreTable() throws Exception {
+    start(emulator()).start();
+    String set = consoleBackup();
+    String db = harness.emulator.databasesOf(CLUSTER).keySet().iterator().next();
+    restoreTables("clash", RestoreSource.ofBackupId(CLUSTER, set), db, db);
+
+    PolarDBRestore refused = awaitPhase("clash", RestorePhase.Failed);
+
+    assertEquals(Reasons.INVALID_SPEC, refused.getStatus().getReason());
+    assertTrue(refused.getStatus().getMessage().contains("exists already"));
+    assertEquals(0, calls("RestoreTable"));
+  }
+
   @Test
   void deletionPolicyDeleteDeletesTheCloneAndRetainKeepsIt() throws Exception {
     start(emulator()).start();
@@ -328,6 +381,7 @@ class RestoreControllerTest {
 
     // A minute on (PolarDB accepts a signature up to 15 minutes off, so the jump stays small).
     ahead.set(Duration.ofSeconds(61));
+    clock.set(Instant.now().plus(ahead.get()));
     // The wake-up is a minute away in real time: a pause and resume makes the next pass now.
     mergePatch("drill", "{\"metadata\":{\"annotations\":{\"polardbbackup.dev/paused\":\"true\"}}}");
     mergePatch("drill", "{\"metadata\":{\"annotations\":{\"polardbbackup.dev/paused\":null}}}");
