@@ -265,7 +265,6 @@ class ChaosIT {
           clones,
           clonesDeleted,
           RESTORES.stream().filter(p -> p.ttl() != null && ttlExpired(p.name())).count());
-      reconcileRestores(ledger);
       // Kills, restarts and faults make the operators log errors of every kind: none may quote a
       // secret.
       stack.assertNoSecretLeaked();
@@ -278,6 +277,8 @@ class ChaosIT {
           driver.deletedByHand.size(),
           stack.peakRssKiB() / 1024,
           stack.ledger().path("callsByAction"));
+      // Last, so that a failed run still prints both summaries above.
+      reconcileRestores(ledger);
     }
   }
 
