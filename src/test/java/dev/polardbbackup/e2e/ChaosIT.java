@@ -6,10 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.polardbbackup.model.NewCluster;
 import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupStatus;
+import dev.polardbbackup.model.PolarDBRestore;
+import dev.polardbbackup.model.PolarDBRestoreStatus;
 import dev.polardbbackup.model.Reasons;
+import dev.polardbbackup.model.RestorePhase;
 import dev.polardbbackup.polardb.CallListener;
 import dev.polardbbackup.polardb.Credentials;
 import dev.polardbbackup.polardb.CredentialsProvider;
@@ -43,7 +47,9 @@ import org.junit.jupiter.api.Test;
  * forgets tokens after 8 s; about 20% of calls are throttled, fail with 5xx or lose their reply,
  * and CreateBackup takes 1.2 s. Two replicas with leader election: the leader is SIGKILLed while
  * CreateBackup calls are in flight, the API server is restarted, and once both replicas are down
- * for longer than the token memory. Then the ledger is reconciled with what the resources said.
+ * for longer than the token memory. Meanwhile PolarDBRestores clone the Retain backups as soon as
+ * they have Succeeded (CreateDBCluster loses its reply more often than the rest); one clone has a
+ * ttl of a minute. Then the ledger is reconciled with what the resources said: backups and clones.
  */
 class ChaosIT {
   private static final int CLUSTERS = 4;
@@ -67,6 +73,35 @@ class ChaosIT {
    */
   private final Set<String> uncertain = ConcurrentHashMap.newKeySet();
 
+  /**
+   * The restores, each from a Retain backup (those stay until the end), made once it has Succeeded.
+   * Two clone the same backup: each must still get a cluster of its own.
+   */
+  private static final List<RestorePlan> RESTORES =
+      List.of(
+          new RestorePlan("chaos-r1", 1, "Delete", null),
+          new RestorePlan("chaos-r2", 2, "Retain", null),
+          new RestorePlan("chaos-r3", 3, "Delete", null),
+          new RestorePlan("chaos-r4", 4, "Retain", "1m"),
+          new RestorePlan("chaos-r5", 1, "Delete", null),
+          new RestorePlan("chaos-r6", 3, "Retain", null));
+
+  /** A PolarDBRestore the run makes, of the Retain backup of cluster {@code c}; no ttl if null. */
+  private record RestorePlan(String name, int c, String policy, String ttl) {
+    String backup() {
+      return ChaosIT.name(c, 0);
+    }
+
+    boolean deletes() {
+      return "Delete".equals(policy);
+    }
+  }
+
+  /** Every restore status ever observed, per restore name. */
+  private final Map<String, List<PolarDBRestoreStatus>> restoreSeen = new ConcurrentHashMap<>();
+
+  private final Map<String, String> restoreUids = new ConcurrentHashMap<>();
+
   @Test
   void theLedgerReconcilesUnderQuotaFaultsKillsRestartsAndAForgottenToken() throws Exception {
     List<String> emulatorArgs =
@@ -87,7 +122,13 @@ class ChaosIT {
                 "--fault",
                 "*:latencyMs=40,throttleRate=0.07,serverErrorRate=0.07,lostResponseRate=0.06",
                 "--fault",
-                "CreateBackup:latencyMs=1200,throttleRate=0.05,serverErrorRate=0.05,lostResponseRate=0.1"));
+                "CreateBackup:latencyMs=1200,throttleRate=0.05,serverErrorRate=0.05,lostResponseRate=0.1",
+                // Clones take 3 s; a lost CreateDBCluster reply is the restore's worst case (a
+                // second billed cluster), so it comes more often than the other faults.
+                "--cluster-creation-duration",
+                "3s",
+                "--fault",
+                "CreateDBCluster:latencyMs=300,throttleRate=0.05,serverErrorRate=0.05,lostResponseRate=0.25"));
     for (int c = 1; c <= CLUSTERS; c++) {
       emulatorArgs.addAll(List.of("--cluster", cluster(c)));
     }
@@ -127,8 +168,10 @@ class ChaosIT {
       Random random = new Random(SEED);
       System.out.println("chaos: seed " + SEED + " (rerun with -Dchaos.seed=" + SEED + ")");
       SharedIndexInformer<PolarDBBackup> watch = watch(client);
+      SharedIndexInformer<PolarDBRestore> restoreWatch = watchRestores(client);
       PolarDbClient polarDb = polarDb(stack);
-      stack.grantDefaultNamespace("chaos-clusters", "pc-chaos*");
+      stack.grantDefaultNamespace(
+          "chaos-clusters", List.of("Backup", "Adopt", "Delete", "Restore"), "pc-chaos*");
       stack.startOperator("op-a");
       stack.startOperator("op-b");
 
@@ -176,15 +219,52 @@ class ChaosIT {
           driver::stepUntilDone);
       stack.recordRss();
 
-      // The Retain resources go last; their backups must stay.
+      // The ttl clone expires about a minute after it is Running: a long enough run for that.
+      stack.awaitTrue(
+          "every restore made and finished, and the ttl clone deleted",
+          Duration.ofMinutes(5),
+          driver::restoresDone);
+      for (RestorePlan plan : RESTORES) {
+        if (plan.deletes() && restoreUids.containsKey(plan.name())) {
+          stack.admin.ok("delete", "pdbr", plan.name(), "-n", "default", "--wait=false");
+        }
+      }
+      stack.awaitTrue(
+          "every Delete restore deleted, its cluster with it",
+          Duration.ofMinutes(4),
+          () ->
+              driver.stepped()
+                  && RESTORES.stream()
+                      .filter(RestorePlan::deletes)
+                      .noneMatch(p -> driver.exists("pdbr", p.name())));
+
+      // The Retain resources go last; their backups and clusters must stay.
       stack.admin.ok("delete", "pdbb", "--all", "-n", "default", "--wait=false");
+      stack.admin.ok("delete", "pdbr", "--all", "-n", "default", "--wait=false");
       stack.awaitTrue(
           "every resource deleted (no finalizer stuck)",
           Duration.ofMinutes(3),
-          () -> stack.admin.run("get", "pdbb", "-n", "default", "-o", "name").out().isBlank());
+          () -> stack.admin.run("get", "pdbb,pdbr", "-n", "default", "-o", "name").out().isBlank());
       watch.close();
+      restoreWatch.close();
 
       reconcile(stack.ledger(), driver);
+      JsonNode ledger = stack.ledger();
+      long clones = ledger.path("clusters").size();
+      long clonesDeleted = 0;
+      for (JsonNode c : ledger.path("clusters")) {
+        clonesDeleted += c.path("deleted").asBoolean() ? 1 : 0;
+      }
+      System.out.printf(
+          "chaos: restores %d (succeeded %d, failed %d, skipped %d), clones made %d, clones"
+              + " deleted %d (by ttl %d)%n",
+          restoreUids.size(),
+          RESTORES.stream().filter(p -> restoreReached(p.name(), RestorePhase.Succeeded)).count(),
+          RESTORES.stream().filter(p -> restoreReached(p.name(), RestorePhase.Failed)).count(),
+          driver.restoresSkipped.size(),
+          clones,
+          clonesDeleted,
+          RESTORES.stream().filter(p -> p.ttl() != null && ttlExpired(p.name())).count());
       // Kills, restarts and faults make the operators log errors of every kind: none may quote a
       // secret.
       stack.assertNoSecretLeaked();
@@ -197,7 +277,125 @@ class ChaosIT {
           driver.deletedByHand.size(),
           stack.peakRssKiB() / 1024,
           stack.ledger().path("callsByAction"));
+      // Last, so that a failed run still prints both summaries above.
+      reconcileRestores(ledger);
     }
+  }
+
+  /**
+   * Every cluster in the ledger was made with the ClientToken of exactly one restore (its UID, or
+   * {@code <uid>-<n>} after a definite refusal) and carries that UID's tag; each restore made at
+   * most one, a Succeeded one exactly the one its status names, cloned from its backup's cluster.
+   * Delete restores took theirs with them, the ttl clone is gone, the other Retain clusters stay.
+   * No restore's phase ever moved backwards.
+   */
+  private void reconcileRestores(JsonNode ledger) {
+    // Every broken promise is listed, not only the first: a failed run says all it saw.
+    List<String> problems = new ArrayList<>();
+    Map<String, List<JsonNode>> byRestore = new HashMap<>();
+    for (JsonNode c : ledger.path("clusters")) {
+      String id = c.path("dbClusterId").asText();
+      String token = c.path("clientToken").asText();
+      List<String> owners =
+          restoreUids.entrySet().stream()
+              .filter(e -> token.equals(e.getValue()) || token.startsWith(e.getValue() + "-"))
+              .map(Map.Entry::getKey)
+              .toList();
+      if (owners.size() != 1) {
+        problems.add("cluster " + id + " (token " + token + ") has restores " + owners);
+        continue;
+      }
+      if (!restoreUids
+          .get(owners.get(0))
+          .equals(c.path("tags").path(NewCluster.TAG_UID).asText())) {
+        problems.add("cluster " + id + " is not tagged with the UID of " + owners.get(0));
+      }
+      byRestore.computeIfAbsent(owners.get(0), k -> new ArrayList<>()).add(c);
+    }
+    for (RestorePlan plan : RESTORES) {
+      String name = plan.name();
+      if (!restoreUids.containsKey(name)) {
+        continue;
+      }
+      List<JsonNode> made = byRestore.getOrDefault(name, List.of());
+      List<PolarDBRestoreStatus> statuses = restoreSeen.getOrDefault(name, List.of());
+      System.out.println(
+          "chaos: "
+              + name
+              + " phases "
+              + statuses.stream().map(PolarDBRestoreStatus::getPhase).distinct().toList()
+              + ", last reason "
+              + (statuses.isEmpty() ? null : statuses.get(statuses.size() - 1).getReason())
+              + ", clusters "
+              + made);
+      if (made.size() > 1) {
+        problems.add(name + " made " + made.size() + " clusters: " + made);
+      }
+      for (int i = 1; i < statuses.size(); i++) {
+        if (!statuses.get(i - 1).getPhase().canMoveTo(statuses.get(i).getPhase())) {
+          problems.add(
+              name
+                  + " moved backwards: "
+                  + statuses.get(i - 1).getPhase()
+                  + " to "
+                  + statuses.get(i).getPhase());
+        }
+      }
+      boolean succeeded = restoreReached(name, RestorePhase.Succeeded);
+      if (succeeded) {
+        if (made.size() != 1) {
+          problems.add(name + " succeeded with " + made.size() + " clusters, not exactly one");
+        }
+        Set<String> ids = new HashSet<>();
+        made.forEach(c -> ids.add(c.path("dbClusterId").asText()));
+        statuses.stream()
+            .filter(s -> s.getPhase() == RestorePhase.Succeeded)
+            .map(PolarDBRestoreStatus::getDbClusterId)
+            .filter(id -> !ids.contains(id))
+            .distinct()
+            .forEach(id -> problems.add(name + " names cluster " + id + ", not one it made"));
+      }
+      for (JsonNode c : made) {
+        String id = c.path("dbClusterId").asText();
+        if (!cluster(plan.c()).equals(c.path("source").asText())) {
+          problems.add(name + ": cluster " + id + " is not a clone of its backup's cluster");
+        }
+        boolean deleted = c.path("deleted").asBoolean();
+        if (plan.deletes()) {
+          if (!deleted) {
+            problems.add(name + " (Delete) left its cluster " + id + " behind");
+          }
+        } else if (plan.ttl() != null && succeeded) {
+          if (!deleted) {
+            problems.add(name + " (ttl " + plan.ttl() + ") left its cluster " + id + " behind");
+          }
+        } else if (deleted) {
+          problems.add(name + " (Retain) lost its cluster " + id);
+        }
+      }
+    }
+    assertTrue(problems.isEmpty(), "the clones reconcile:\n" + String.join("\n", problems));
+  }
+
+  private boolean restoreReached(String name, RestorePhase phase) {
+    return restoreSeen.getOrDefault(name, List.of()).stream().anyMatch(s -> s.getPhase() == phase);
+  }
+
+  /** The restore's clone was deleted for its ttl (the status says so). */
+  private boolean ttlExpired(String name) {
+    return restoreSeen.getOrDefault(name, List.of()).stream()
+        .anyMatch(
+            s ->
+                s.getDeletion() != null
+                    && s.getDeletion().deletedTime() != null
+                    && Reasons.TTL_EXPIRED.equals(s.getDeletion().reason()));
+  }
+
+  private RestorePhase lastRestorePhase(String name) {
+    List<PolarDBRestoreStatus> statuses = restoreSeen.get(name);
+    return statuses == null || statuses.isEmpty()
+        ? null
+        : statuses.get(statuses.size() - 1).getPhase();
   }
 
   /**
@@ -289,6 +487,8 @@ class ChaosIT {
     private final Set<String> settledByHand = new HashSet<>();
     final Map<Integer, Instant> dbaAt = new HashMap<>();
     final Set<Integer> dbaDone = new HashSet<>();
+    // Restores whose source backup finished without succeeding: never made.
+    final Set<String> restoresSkipped = new HashSet<>();
     int restarts;
 
     Driver(LocalStack stack, PolarDbClient polarDb, Random random) {
@@ -379,6 +579,63 @@ class ChaosIT {
           settledByHand.add(name);
         }
       }
+      makeRestores();
+    }
+
+    /** One restore per step, of a backup that has Succeeded: they spread over the chaos. */
+    private void makeRestores() {
+      for (RestorePlan plan : RESTORES) {
+        if (restoreUids.containsKey(plan.name()) || restoresSkipped.contains(plan.name())) {
+          continue;
+        }
+        Phase source = lastPhase(plan.backup());
+        if (source == Phase.Succeeded) {
+          stack.admin.apply(restore(plan)).orFail(plan.name());
+          restoreUids.put(
+              plan.name(), stack.admin.field("pdbr", plan.name(), "default", ".metadata.uid"));
+          System.out.println(
+              "chaos: restore "
+                  + plan.name()
+                  + " of "
+                  + plan.backup()
+                  + " ("
+                  + plan.policy()
+                  + ")");
+          return;
+        }
+        if (source != null && source.isTerminal()) {
+          System.out.println("chaos: no restore " + plan.name() + ": " + plan.backup() + " failed");
+          restoresSkipped.add(plan.name());
+        }
+      }
+    }
+
+    /** Steps; true, so that it can lead a condition. */
+    boolean stepped() {
+      try {
+        step();
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+      return true;
+    }
+
+    /** Every planned restore made (or skipped) and finished; a Succeeded ttl clone deleted. */
+    boolean restoresDone() {
+      stepped();
+      for (RestorePlan plan : RESTORES) {
+        if (restoresSkipped.contains(plan.name())) {
+          continue;
+        }
+        RestorePhase phase = lastRestorePhase(plan.name());
+        if (!restoreUids.containsKey(plan.name()) || phase == null || !phase.isTerminal()) {
+          return false;
+        }
+        if (plan.ttl() != null && phase == RestorePhase.Succeeded && !ttlExpired(plan.name())) {
+          return false;
+        }
+      }
+      return true;
     }
 
     /**
@@ -411,7 +668,11 @@ class ChaosIT {
     }
 
     private boolean exists(String name) {
-      return !stack.admin.run("get", "pdbb", name, "-n", "default", "-o", "name").out().isBlank();
+      return exists("pdbb", name);
+    }
+
+    boolean exists(String type, String name) {
+      return !stack.admin.run("get", type, name, "-n", "default", "-o", "name").out().isBlank();
     }
   }
 
@@ -471,6 +732,60 @@ class ChaosIT {
                 }
               }
             });
+  }
+
+  private SharedIndexInformer<PolarDBRestore> watchRestores(KubernetesClient client) {
+    return client
+        .resources(PolarDBRestore.class)
+        .inNamespace("default")
+        .inform(
+            new ResourceEventHandler<>() {
+              @Override
+              public void onAdd(PolarDBRestore r) {
+                record(r);
+              }
+
+              @Override
+              public void onUpdate(PolarDBRestore old, PolarDBRestore r) {
+                record(r);
+              }
+
+              @Override
+              public void onDelete(PolarDBRestore r, boolean unknownFinalState) {}
+
+              private void record(PolarDBRestore r) {
+                PolarDBRestoreStatus s = r.getStatus();
+                if (s != null && s.getPhase() != null) {
+                  restoreSeen
+                      .computeIfAbsent(r.getMetadata().getName(), k -> new CopyOnWriteArrayList<>())
+                      .add(s);
+                }
+              }
+            });
+  }
+
+  /** A clone of the plan's backup into a small new cluster in cn-hangzhou-h. */
+  private static String restore(RestorePlan plan) {
+    return """
+        apiVersion: polardbbackup.dev/v1alpha1
+        kind: PolarDBRestore
+        metadata: {name: %s, namespace: default}
+        spec:
+          regionId: cn-hangzhou
+          source: {backupRef: {name: %s}}
+          target:
+            newCluster:
+              dbNodeClass: polar.mysql.x4.medium
+              zoneId: cn-hangzhou-h
+              vpcId: vpc-1
+              vSwitchId: vsw-1
+          deletionPolicy: %s
+        %s"""
+        .formatted(
+            plan.name(),
+            plan.backup(),
+            plan.policy(),
+            plan.ttl() == null ? "" : "  ttl: " + plan.ttl() + "\n");
   }
 
   private PolarDbClient polarDb(LocalStack stack) {

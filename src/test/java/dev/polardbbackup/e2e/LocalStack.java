@@ -440,10 +440,15 @@ final class LocalStack implements AutoCloseable {
   }
 
   /**
-   * Lets namespace default use the operator's identity for every action on the clusters matching
-   * {@code clusterPatterns} in cn-hangzhou, as a cluster admin would for a team.
+   * Lets namespace default use the operator's identity for Backup, Adopt and Delete on the clusters
+   * matching {@code clusterPatterns} in cn-hangzhou, as a cluster admin would for a team.
    */
   void grantDefaultNamespace(String name, String... clusterPatterns) {
+    grantDefaultNamespace(name, List.of("Backup", "Adopt", "Delete"), clusterPatterns);
+  }
+
+  /** As {@link #grantDefaultNamespace(String, String...)}, with these actions (e.g. Restore). */
+  void grantDefaultNamespace(String name, List<String> actions, String... clusterPatterns) {
     StringBuilder clusters = new StringBuilder();
     for (String pattern : clusterPatterns) {
       clusters
@@ -459,10 +464,10 @@ final class LocalStack implements AutoCloseable {
             metadata: {name: %s}
             spec:
               namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: default}}
-              actions: [Backup, Adopt, Delete]
+              actions: [%s]
               clusters:
             %s"""
-                .formatted(name, clusters))
+                .formatted(name, String.join(", ", actions), clusters))
         .orFail("apply grant " + name);
   }
 
