@@ -1,6 +1,7 @@
 package dev.polardbbackup.app;
 
 import dev.polardbbackup.access.SecretReader;
+import dev.polardbbackup.backup.ControllerSettings;
 import dev.polardbbackup.backup.PolarDBBackupReconciler;
 import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.polardb.DefaultCredentialsChain;
@@ -94,7 +95,7 @@ final class OperatorApp implements AutoCloseable {
         new PolarDBRestoreReconciler(
             clients,
             credentials,
-            RestoreSettings.defaults(),
+            restoreSettings(settings.controller()),
             clock,
             new Events(kubernetes, clock),
             secrets,
@@ -106,6 +107,24 @@ final class OperatorApp implements AutoCloseable {
     endpoints =
         new HttpEndpoints(
             settings.httpAddress(), () -> !stopped.get(), () -> ready(settings), metrics::scrape);
+  }
+
+  /**
+   * The restore controller's timers from the same flags as the backups': a restore trusts PolarDB
+   * to remember a ClientToken exactly as long as a backup does (--token-reuse-window), retries a
+   * lost reply as soon (--error-backoff-initial), and gives up a deletion as late
+   * (--deletion-timeout).
+   */
+  static RestoreSettings restoreSettings(ControllerSettings controller) {
+    RestoreSettings defaults = RestoreSettings.defaults();
+    return new RestoreSettings(
+        controller.pollMax().dividedBy(4),
+        defaults.sourceRecheck(),
+        controller.errorBackoff().initial(),
+        defaults.capacityRetry(),
+        controller.deletionRetry(),
+        controller.deletionTimeout(),
+        controller.tokenReuseWindow());
   }
 
   private static void watchNamespaces(

@@ -319,6 +319,20 @@ public class PolarDBRestoreReconciler
     if (polarDb.isEmpty()) {
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
     }
+    if (id == null && !tokenStillRemembered(status)) {
+      // The token cannot be sent again (it could make a cluster): say what to look for, and go.
+      String message =
+          "A CreateDBCluster of this restore got no usable reply and PolarDB may no longer"
+              + " remember its token, so the cluster it may have made cannot be found from here:"
+              + " look in the PolarDB console for a cluster tagged "
+              + dev.polardbbackup.model.NewCluster.TAG_UID
+              + "="
+              + pass.uid()
+              + " and delete it by hand.";
+      events.warning(pass.restore, "ClusterLeftUndeleted", message);
+      pass.log("{}", message);
+      return DeleteControl.defaultDelete();
+    }
     if (id == null) {
       // A CreateDBCluster may have worked: its token, sent again, names the cluster (PolarDB
       // replays it), so that it can be deleted; the next attempt deletes it.
@@ -350,6 +364,16 @@ public class PolarDBRestoreReconciler
     events.warning(pass.restore, reason, message);
     pass.log("failed: {}", message);
     return pass.saveAndWait(null);
+  }
+
+  private boolean tokenStillRemembered(PolarDBRestoreStatus status) {
+    return status
+        .createFirstSentInstant()
+        .map(
+            first ->
+                Duration.between(first, clock.instant()).compareTo(settings.tokenReuseWindow())
+                    <= 0)
+        .orElse(true);
   }
 
   /** The force-delete annotation, as on PolarDBBackup: the finalizer goes, the cluster stays. */
