@@ -61,14 +61,24 @@ public class PolarDBBackup extends CustomResource<PolarDBBackupSpec, PolarDBBack
 
   @JsonIgnore
   public boolean isForceDeleted() {
-    var annotations = getMetadata().getAnnotations();
-    return annotations != null && "true".equalsIgnoreCase(annotations.get(FORCE_DELETE_ANNOTATION));
+    return forceDeletedByAnnotation(this);
   }
 
   /** True when the object (a backup or a schedule) carries {@value #PAUSED_ANNOTATION}=true. */
   static boolean pausedByAnnotation(HasMetadata resource) {
+    return annotatedTrue(resource, PAUSED_ANNOTATION);
+  }
+
+  /**
+   * True when the object (a backup or a restore) carries {@value #FORCE_DELETE_ANNOTATION}=true.
+   */
+  static boolean forceDeletedByAnnotation(HasMetadata resource) {
+    return annotatedTrue(resource, FORCE_DELETE_ANNOTATION);
+  }
+
+  private static boolean annotatedTrue(HasMetadata resource, String annotation) {
     var annotations = resource.getMetadata().getAnnotations();
-    return annotations != null && "true".equalsIgnoreCase(annotations.get(PAUSED_ANNOTATION));
+    return annotations != null && "true".equalsIgnoreCase(annotations.get(annotation));
   }
 
   public PolarDBBackup() {}

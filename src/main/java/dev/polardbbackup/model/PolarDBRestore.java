@@ -64,6 +64,12 @@ public class PolarDBRestore extends CustomResource<PolarDBRestoreSpec, PolarDBRe
     return PolarDBBackup.pausedByAnnotation(this);
   }
 
+  /** The force-delete annotation, as on PolarDBBackup: the finalizer goes, the cluster stays. */
+  @JsonIgnore
+  public boolean isForceDeleted() {
+    return PolarDBBackup.forceDeletedByAnnotation(this);
+  }
+
   /** Required in the CRD too: an object without a spec is refused by the API server. */
   @Override
   @Required

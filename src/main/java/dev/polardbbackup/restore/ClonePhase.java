@@ -56,9 +56,7 @@ final class ClonePhase {
                 + ") got no usable reply, and that was longer ago than PolarDB is trusted to"
                 + " remember the token, so it is not sent again: it could make a second, billed"
                 + " cluster. Look in the PolarDB console for a cluster tagged "
-                + NewCluster.TAG_UID
-                + "="
-                + pass.uid()
+                + pass.uidTag()
                 + "; if there is none, create a new PolarDBRestore.";
         pass.status.failed(Reasons.UNCERTAIN_OUTCOME, message, null, now);
         events.warning(pass.restore, Reasons.UNCERTAIN_OUTCOME, message);
@@ -282,7 +280,8 @@ final class ClonePhase {
     return pass.saveAndWait(retry);
   }
 
-  private UpdateControl<PolarDBRestore> fail(
+  /** Final: records why, with one Warning. */
+  UpdateControl<PolarDBRestore> fail(
       RestorePass pass, String reason, String message, String requestId) {
     pass.status.failed(reason, message, requestId, clock.instant());
     events.warning(pass.restore, reason, message);

@@ -131,23 +131,24 @@ public class PolarDBRestoreReconciler
     // 2. What the schema cannot check: refused before any call.
     List<String> problems = spec.problems();
     if (!problems.isEmpty() && pass.status.getDbClusterId() == null) {
-      return fail(pass, Reasons.INVALID_SPEC, String.join(" ", problems));
+      return cloning.fail(pass, Reasons.INVALID_SPEC, String.join(" ", problems), null);
     }
     if (spec.target().restoresTables()
         && spec.source()
             .pointInTimeInstant()
             .map(t -> t.isBefore(now.minus(TABLES_LOOKBACK)))
             .orElse(false)) {
-      return fail(
+      return cloning.fail(
           pass,
           Reasons.INVALID_SPEC,
           "spec.source.pointInTime is more than 7 days ago: PolarDB restores tables to a point in"
-              + " time only within the last 7 days; name a backup instead.");
+              + " time only within the last 7 days; name a backup instead.",
+          null);
     }
     // 3. The source, where the operator can tell without a call.
     SourcePhase.Outcome source = sources.resolve(pass);
     if (source instanceof SourcePhase.Refused refused) {
-      return fail(pass, refused.reason(), refused.message());
+      return cloning.fail(pass, refused.reason(), refused.message(), null);
     }
     if (source instanceof SourcePhase.NotYet notYet) {
       if (!notYet.reason().equals(pass.status.getReason())) {
@@ -279,7 +280,7 @@ public class PolarDBRestoreReconciler
     String id = status.getDbClusterId();
     boolean alreadyGone =
         status.getDeletion() != null && status.getDeletion().deletedTime() != null;
-    if (forceDeleted(pass.restore) || status.getPhase() == null) {
+    if (pass.restore.isForceDeleted() || status.getPhase() == null) {
       return DeleteControl.defaultDelete();
     }
     if (pass.spec().effectiveDeletionPolicy() == DeletionPolicy.Retain) {
@@ -303,9 +304,7 @@ public class PolarDBRestoreReconciler
           "Gave up deleting "
               + (id == null
                   ? "the cluster a CreateDBCluster with an unknown outcome may have made (tagged "
-                      + dev.polardbbackup.model.NewCluster.TAG_UID
-                      + "="
-                      + pass.uid()
+                      + pass.uidTag()
                       + ")"
                   : "cluster " + id)
               + " after "
@@ -325,9 +324,7 @@ public class PolarDBRestoreReconciler
           "A CreateDBCluster of this restore got no usable reply and PolarDB may no longer"
               + " remember its token, so the cluster it may have made cannot be found from here:"
               + " look in the PolarDB console for a cluster tagged "
-              + dev.polardbbackup.model.NewCluster.TAG_UID
-              + "="
-              + pass.uid()
+              + pass.uidTag()
               + " and delete it by hand.";
       events.warning(pass.restore, "ClusterLeftUndeleted", message);
       pass.log("{}", message);
@@ -359,13 +356,6 @@ public class PolarDBRestoreReconciler
         : DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
   }
 
-  private UpdateControl<PolarDBRestore> fail(RestorePass pass, String reason, String message) {
-    pass.status.failed(reason, message, null, clock.instant());
-    events.warning(pass.restore, reason, message);
-    pass.log("failed: {}", message);
-    return pass.saveAndWait(null);
-  }
-
   private boolean tokenStillRemembered(PolarDBRestoreStatus status) {
     return status
         .createFirstSentInstant()
@@ -374,14 +364,5 @@ public class PolarDBRestoreReconciler
                 Duration.between(first, clock.instant()).compareTo(settings.tokenReuseWindow())
                     <= 0)
         .orElse(true);
-  }
-
-  /** The force-delete annotation, as on PolarDBBackup: the finalizer goes, the cluster stays. */
-  private static boolean forceDeleted(PolarDBRestore restore) {
-    var annotations = restore.getMetadata().getAnnotations();
-    return annotations != null
-        && "true"
-            .equalsIgnoreCase(
-                annotations.get(dev.polardbbackup.model.PolarDBBackup.FORCE_DELETE_ANNOTATION));
   }
 }

@@ -39,6 +39,11 @@ final class RestorePass {
     return restore.getMetadata().getUid();
   }
 
+  /** The tag that names this restore on the clusters it makes: what to search the console for. */
+  String uidTag() {
+    return dev.polardbbackup.model.NewCluster.TAG_UID + "=" + uid();
+  }
+
   long generation() {
     return Optional.ofNullable(restore.getMetadata().getGeneration()).orElse(1L);
   }

@@ -64,14 +64,15 @@ final class TablePhase {
                           .filter(names::contains)
                           .findFirst());
       if (taken.isPresent()) {
-        return fail(
+        return failures.fail(
             pass,
             Reasons.INVALID_SPEC,
             "Database "
                 + taken.get()
                 + " exists already in cluster "
                 + cluster
-                + ": choose another newName (nothing was restored).");
+                + ": choose another newName (nothing was restored).",
+            null);
       }
     }
     boolean first = pass.status.sendingTableRestore(now);
@@ -93,10 +94,12 @@ final class TablePhase {
                 + ")",
             sent);
       }
-      return fail(pass, Reasons.INVALID_REQUEST, "RestoreTable failed: " + error.describe() + ".");
+      return failures.fail(
+          pass, Reasons.INVALID_REQUEST, "RestoreTable failed: " + error.describe() + ".", null);
     }
     if (error.kind() == FailureKind.NOT_FOUND || error.kind() == FailureKind.INVALID_REQUEST) {
-      return fail(pass, Reasons.INVALID_REQUEST, "RestoreTable failed: " + error.describe() + ".");
+      return failures.fail(
+          pass, Reasons.INVALID_REQUEST, "RestoreTable failed: " + error.describe() + ".", null);
     }
     return failures.failed(pass, error, "RestoreTable", access, false);
   }
@@ -160,12 +163,5 @@ final class TablePhase {
       }
     }
     return new ApiResult.Ok<>(Optional.of(names), null);
-  }
-
-  private UpdateControl<PolarDBRestore> fail(RestorePass pass, String reason, String message) {
-    pass.status.failed(reason, message, null, clock.instant());
-    events.warning(pass.restore, reason, message);
-    pass.log("failed: {}", message);
-    return pass.saveAndWait(null);
   }
 }
