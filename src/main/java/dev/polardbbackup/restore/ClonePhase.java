@@ -6,6 +6,7 @@ import dev.polardbbackup.model.ClusterEndpoint;
 import dev.polardbbackup.model.NewCluster;
 import dev.polardbbackup.model.PolarDBRestore;
 import dev.polardbbackup.model.PolarDBRestoreSpec;
+import dev.polardbbackup.model.PolarDBRestoreStatus;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.polardb.ApiError;
 import dev.polardbbackup.polardb.ApiResult;
@@ -14,11 +15,13 @@ import dev.polardbbackup.polardb.ClusterAttribute;
 import dev.polardbbackup.polardb.CreatedCluster;
 import dev.polardbbackup.polardb.PolarDbClient;
 import dev.polardbbackup.polardb.RecoveryWindow;
+import dev.polardbbackup.polardb.RestorePoint;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -177,6 +180,18 @@ final class ClonePhase {
       pass.status.progressed(cluster.status(), null, requestId, now);
       return pass.saveAndWait(settings.follow());
     }
+    if (pass.status.condition(PolarDBRestoreStatus.DATABASES_LISTED).isEmpty()) {
+      DatabaseCheck.Result result =
+          DatabaseCheck.check(polarDb, sourceCluster(pass), restorePoint(pass), id);
+      if (result instanceof DatabaseCheck.TryAgain again) {
+        return failed(pass, again.error(), "DescribeMetaList", access, false);
+      }
+      DatabaseCheck.Checked checked = (DatabaseCheck.Checked) result;
+      pass.status.databasesChecked(checked.status(), checked.reason(), checked.message(), now);
+      if (!"True".equals(checked.status())) {
+        events.warning(pass.restore, checked.reason(), checked.message());
+      }
+    }
     ClusterEndpoint endpoint = endpoint(polarDb, id).orElse(null);
     pass.status.running(endpoint, pass.spec().ttlDuration(), requestId, now);
     String message =
@@ -191,6 +206,23 @@ final class ClonePhase {
     pass.log("{}", message);
     return pass.saveAndWait(
         pass.status.expiry().map(t -> positive(Duration.between(now, t))).orElse(null));
+  }
+
+  /** The backup set restored from, or the point in time (whole minutes, as PolarDB takes it). */
+  private static RestorePoint restorePoint(RestorePass pass) {
+    String backupId =
+        pass.status.getSourceBackupId() != null
+            ? pass.status.getSourceBackupId()
+            : pass.spec().source().backupId();
+    return backupId != null
+        ? RestorePoint.backup(backupId)
+        : RestorePoint.time(pass.spec().source().pointInTimeInstant().orElseThrow());
+  }
+
+  /** The cluster restored from: the backupRef's, or the spec's. */
+  static String sourceCluster(RestorePass pass) {
+    return Objects.requireNonNullElse(
+        pass.status.getSourceDbClusterId(), pass.spec().source().dbClusterId());
   }
 
   /** The primary endpoint, if PolarDB lists one; a failed look leaves it out. */

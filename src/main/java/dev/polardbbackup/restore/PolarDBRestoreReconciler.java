@@ -33,7 +33,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -238,8 +237,7 @@ public class PolarDBRestoreReconciler
   private Optional<PolarDbClient> client(RestorePass pass) {
     PolarDBRestoreSpec spec = pass.spec();
     CloudAccess access = new CloudAccess(accessSources, pass.restore, spec.credentialsSecretRef());
-    String cluster =
-        Objects.requireNonNullElse(pass.status.getSourceDbClusterId(), spec.source().dbClusterId());
+    String cluster = ClonePhase.sourceCluster(pass);
     Optional<String> refusal =
         access.refusal(spec.regionId(), cluster, EnumSet.of(GrantedAction.Restore));
     if (refusal.isPresent()) {

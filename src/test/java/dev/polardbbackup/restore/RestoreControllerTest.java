@@ -20,6 +20,7 @@ import dev.polardbbackup.model.NewCluster;
 import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBRestore;
 import dev.polardbbackup.model.PolarDBRestoreSpec;
+import dev.polardbbackup.model.PolarDBRestoreStatus;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.model.RestorePhase;
 import dev.polardbbackup.model.RestoreSource;
@@ -175,6 +176,52 @@ class RestoreControllerTest {
     assertNotNull(done.getStatus().getOrderId());
     assertEquals("True", done.getStatus().condition("Ready").orElseThrow().getStatus());
     assertTrue(harness.hasEvent("from-nightly", Reasons.RESTORE_SUCCEEDED));
+    var listed = done.getStatus().condition(PolarDBRestoreStatus.DATABASES_LISTED).orElseThrow();
+    assertEquals("True", listed.getStatus(), listed.getMessage());
+    assertEquals(Reasons.ALL_LISTED, listed.getReason());
+    for (String db : harness.emulator.databasesOf(CLUSTER).keySet()) {
+      assertTrue(listed.getMessage().contains(db), db + " named in: " + listed.getMessage());
+    }
+  }
+
+  @Test
+  void aCloneWithoutADatabaseOfItsBackupSaysWhichAndAStricterApiSaysItCannotCompare()
+      throws Exception {
+    start(
+            emulator()
+                .clusterCreationDuration(Duration.ofSeconds(3))
+                .metaListNeedsBackupOrTime(false))
+        .start();
+    String set = consoleBackup();
+    restore("short", RestoreSource.ofBackupId(CLUSTER, set), null, null);
+    String clone =
+        awaitRestore("short", r -> r.getStatus().getDbClusterId() != null)
+            .getStatus()
+            .getDbClusterId();
+    String dropped = harness.emulator.databasesOf(clone).keySet().iterator().next();
+    harness.emulator.console().dropDatabase(clone, dropped);
+
+    PolarDBRestore done = awaitPhase("short", RestorePhase.Succeeded);
+    var listed = done.getStatus().condition(PolarDBRestoreStatus.DATABASES_LISTED).orElseThrow();
+    assertEquals("False", listed.getStatus(), listed.getMessage());
+    assertEquals(Reasons.DATABASES_MISSING, listed.getReason());
+    assertTrue(listed.getMessage().contains(dropped), listed.getMessage());
+    assertTrue(harness.hasEvent("short", Reasons.DATABASES_MISSING));
+  }
+
+  @Test
+  void underTheStricterReadingOfDescribeMetaListTheCheckIsUnknownNotFailed() throws Exception {
+    start(emulator().metaListNeedsBackupOrTime(true)).start();
+    String set = consoleBackup();
+    restore("strict", RestoreSource.ofBackupId(CLUSTER, set), null, null);
+
+    PolarDBRestore done = awaitPhase("strict", RestorePhase.Succeeded);
+    var listed = done.getStatus().condition(PolarDBRestoreStatus.DATABASES_LISTED).orElseThrow();
+    assertEquals("Unknown", listed.getStatus(), listed.getMessage());
+    assertEquals(Reasons.CLONE_NOT_LISTABLE, listed.getReason());
+    for (String db : harness.emulator.databasesOf(CLUSTER).keySet()) {
+      assertTrue(listed.getMessage().contains(db), db + " named in: " + listed.getMessage());
+    }
   }
 
   @Test
