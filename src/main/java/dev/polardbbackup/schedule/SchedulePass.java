@@ -154,6 +154,13 @@ final class SchedulePass {
     }
   }
 
+  /** A lasting problem shown only when nothing else is (a failed restore drill). */
+  void stallUnlessOther(String reason, String message) {
+    if (stall == null) {
+      stall = new Stall(reason, message);
+    }
+  }
+
   void recordStall() {
     if (stall == null) {
       status.removeCondition(PolarDBBackupScheduleStatus.STALLED);

@@ -44,15 +44,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * without a CreateDBCluster; Delete and ttl delete the clone.
  */
 class RestoreControllerTest {
-  private static final RestoreSettings FAST =
-      new RestoreSettings(
-          Duration.ofMillis(200),
-          Duration.ofMillis(200),
-          Duration.ofMillis(200),
-          Duration.ofMillis(300),
-          Duration.ofMillis(200),
-          Duration.ofSeconds(30),
-          Duration.ofHours(1));
+  private static final RestoreSettings FAST = OperatorHarness.fastRestoreSettings();
   private static final NewCluster CLONE =
       NewCluster.of("polar.mysql.x4.medium", "cn-hangzhou-h", "vpc-1", "vsw-1");
 
