@@ -48,6 +48,9 @@ final class RestoreDrills {
   /** A clone left Running this long is deleted by its own restore, even if the schedule is not. */
   static final String CLONE_TTL = "1h";
 
+  /** After a drill that failed before any clone was made, the next one comes this soon. */
+  static final Duration RETRY_WITHOUT_CLONE = Duration.ofHours(1);
+
   private final SchedulePass pass;
   private final InformerEventSource<PolarDBRestore, ?> restores;
 
@@ -61,7 +64,6 @@ final class RestoreDrills {
     DrillInProgress drill = pass.status.getDrill();
     deleteStrays(drill == null ? null : drill.restoreName());
     if (drill != null) {
-      pass.owned.keepForDrill(drill.backupName());
       follow(drill);
     } else {
       maybeStart();
@@ -270,6 +272,23 @@ final class RestoreDrills {
           passed ? DrillOutcome.Succeeded : DrillOutcome.Failed,
           passed ? Reasons.DRILL_SUCCEEDED : Reasons.DRILL_FAILED,
           what + took + (passed ? ". " : ", but the check failed: ") + detail);
+    } else if (status != null && Reasons.NOT_PERMITTED.equals(status.getReason())) {
+      // Waiting for a grant: say so now rather than at the timeout; no clone was made.
+      verdict(
+          drill,
+          DrillOutcome.Failed,
+          Reasons.DRILL_FAILED,
+          "The drill's restore is not permitted: " + status.getMessage());
+    } else if (status != null
+        && Reasons.SOURCE_NOT_READY.equals(status.getReason())
+        && pass.owned.live(drill.backupName()).isEmpty()) {
+      verdict(
+          drill,
+          DrillOutcome.Failed,
+          Reasons.DRILL_FAILED,
+          "Backup "
+              + drill.backupName()
+              + " was deleted before the drill could restore it; no clone was made.");
     } else if (phase == RestorePhase.Failed) {
       verdict(
           drill,
@@ -346,8 +365,14 @@ final class RestoreDrills {
     DrillInProgress drill = pass.status.getDrill();
     Duration every =
         Optional.ofNullable(pass.spec.verify()).flatMap(RestoreDrill::interval).orElse(null);
-    Instant next =
-        every == null ? null : later(Instant.parse(drill.startedAt()).plus(every), pass.now);
+    Instant next = null;
+    if (every != null) {
+      next = later(Instant.parse(drill.startedAt()).plus(every), pass.now);
+      if (drill.verdict() == DrillOutcome.Failed && drill.cloneDbClusterId() == null) {
+        // Nothing was billed: try again within the hour (a grant added, a backup to restore).
+        next = earlier(next, pass.now.plus(RETRY_WITHOUT_CLONE));
+      }
+    }
     VerifiedRestore result =
         new VerifiedRestore(
             timestamp(pass.now),
@@ -452,6 +477,10 @@ final class RestoreDrills {
 
   private static Instant later(Instant a, Instant b) {
     return a.isAfter(b) ? a : b;
+  }
+
+  private static Instant earlier(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
   }
 
   /** The child's name: schedule name, "-drill-" and the UTC minute the drill started. */

@@ -181,7 +181,7 @@ final class ScheduleChildren {
   }
 
   /** The named child, unless it is gone or being deleted. */
-  private Optional<PolarDBBackup> live(String name) {
+  Optional<PolarDBBackup> live(String name) {
     return named(name, live());
   }
 

@@ -95,6 +95,9 @@ final class SchedulePass {
     owned =
         new ScheduleChildren(
             context.getSecondaryResources(PolarDBBackup.class), schedule.getMetadata().getUid());
+    if (status.getDrill() != null) {
+      owned.keepForDrill(status.getDrill().backupName());
+    }
     List<String> active = owned.active().stream().map(b -> b.getMetadata().getName()).toList();
     status.setActive(active.isEmpty() ? null : active);
     status.setSucceeded(owned.succeeded().size());

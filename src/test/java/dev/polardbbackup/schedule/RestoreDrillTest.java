@@ -32,6 +32,8 @@ import dev.polardbbackup.model.RestoreSource;
 import dev.polardbbackup.model.RestoreTarget;
 import dev.polardbbackup.model.Retention;
 import dev.polardbbackup.model.VerifiedRestore;
+import dev.polardbbackup.model.GrantedAction;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -248,6 +250,64 @@ class RestoreDrillTest {
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> harness.childNames(NAME).equals(List.of(second.getMetadata().getName())));
+  }
+
+  @Test
+  void aDrillWithoutTheRestoreActionFailsAtOnceAndTheNextComesWithinTheHour() throws Exception {
+    harness =
+        new OperatorHarness(
+                client,
+                OperatorHarness.emulator().clusterCreationDuration(Duration.ofMillis(800)).build(),
+                OperatorHarness.fastSettings())
+            .withSchedules()
+            .withRestores(OperatorHarness.fastRestoreSettings())
+            .withoutAllowAllGrant();
+    client
+        .resource(
+            OperatorHarness.grant(
+                "backups-only",
+                new LabelSelector(),
+                REGION,
+                CLUSTER,
+                null,
+                GrantedAction.Backup,
+                GrantedAction.Delete))
+        .create();
+    harness.start();
+    create(drilled("7d", null));
+    tick("203001010200");
+
+    VerifiedRestore refused =
+        awaitStatus(s -> s.getLastVerifiedRestore() != null).getStatus().getLastVerifiedRestore();
+    assertEquals(DrillOutcome.Failed, refused.outcome());
+    assertTrue(refused.message().contains("not permitted"), refused.message());
+    assertNull(refused.cloneDbClusterId());
+    assertEquals(0, clones().size(), "no clone without the grant");
+    PolarDBBackupSchedule stalled =
+        awaitStatus(
+            s ->
+                s.condition(PolarDBBackupScheduleStatus.STALLED)
+                    .filter(c -> Reasons.DRILL_FAILED.equals(c.getReason()))
+                    .isPresent());
+    assertEquals(
+        Instant.parse("2030-01-01T03:00:00Z"),
+        Instant.parse(stalled.getStatus().getNextVerifyTime()),
+        "nothing was billed: the next drill within the hour, not in 7 days");
+
+    client
+        .resource(
+            OperatorHarness.grant(
+                "restores",
+                new LabelSelector(),
+                REGION,
+                CLUSTER,
+                null,
+                GrantedAction.Restore))
+        .create();
+    harness.scheduleClock.set(Instant.parse("2030-01-01T03:00:00.200Z"));
+    VerifiedRestore passed = awaitDrill(1);
+    assertEquals(DrillOutcome.Succeeded, passed.outcome(), passed.message());
+    awaitStatus(s -> s.condition(PolarDBBackupScheduleStatus.STALLED).isEmpty());
   }
 
   @Test
