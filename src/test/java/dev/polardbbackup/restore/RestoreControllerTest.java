@@ -52,6 +52,18 @@ class RestoreControllerTest {
           Duration.ofMillis(200),
           Duration.ofSeconds(30),
           Duration.ofHours(1));
+
+  /** As FAST, but PolarDB is trusted to remember a ClientToken for one second only. */
+  private static final RestoreSettings SHORT_TOKEN_WINDOW =
+      new RestoreSettings(
+          FAST.follow(),
+          FAST.sourceRecheck(),
+          FAST.retry(),
+          FAST.capacityRetry(),
+          FAST.deletionRetry(),
+          FAST.deletionTimeout(),
+          Duration.ofSeconds(1));
+
   private static final NewCluster CLONE =
       NewCluster.of("polar.mysql.x4.medium", "cn-hangzhou-h", "vpc-1", "vsw-1");
 
@@ -68,9 +80,14 @@ class RestoreControllerTest {
   }
 
   private OperatorHarness start(PolarDbEmulator.Builder emulator) throws Exception {
+    return start(emulator, FAST);
+  }
+
+  private OperatorHarness start(PolarDbEmulator.Builder emulator, RestoreSettings settings)
+      throws Exception {
     harness =
         new OperatorHarness(client, emulator.build(), OperatorHarness.fastSettings())
-            .withRestores(FAST);
+            .withRestores(settings);
     return harness;
   }
 
@@ -247,6 +264,73 @@ class RestoreControllerTest {
     PolarDBRestore done = awaitPhase("lost", RestorePhase.Succeeded);
 
     theOneClone(done, set);
+  }
+
+  @Test
+  void aCloneWhoseRepliesWereLostPastTheTokenWindowIsFoundByItsTagAndFollowed() throws Exception {
+    start(emulator(), SHORT_TOKEN_WINDOW).start();
+    String set = consoleBackup();
+    // Every reply is lost for longer than the token is trusted: the token is not sent again, and
+    // the cluster the first call made is found by the uid tag instead.
+    harness.emulator.setFault("CreateDBCluster", FaultSpec.lostResponses(1.0));
+    restore("lost-long", RestoreSource.ofBackupId(CLUSTER, set), null, null);
+
+    PolarDBRestore done = awaitPhase("lost-long", RestorePhase.Succeeded);
+
+    theOneClone(done, set);
+    assertTrue(calls("DescribeDBClusters") >= 1, "looked for the tag");
+    assertTrue(harness.hasEvent("lost-long", Reasons.CLUSTER_FOUND_BY_TAG));
+    assertTrue(
+        harness.events("lost-long").stream()
+            .filter(e -> Reasons.CLUSTER_FOUND_BY_TAG.equals(e.getReason()))
+            .allMatch(e -> e.getMessage().contains(done.getStatus().getDbClusterId())));
+  }
+
+  @Test
+  void aCreateThatMadeNothingPastTheTokenWindowFailsSayingNoTaggedClusterWasListed()
+      throws Exception {
+    start(emulator(), SHORT_TOKEN_WINDOW).start();
+    String set = consoleBackup();
+    // Server errors make nothing, but the operator cannot know that: the outcome stays unknown.
+    harness.emulator.setFault("CreateDBCluster", FaultSpec.serverErrors(1.0));
+    restore("made-nothing", RestoreSource.ofBackupId(CLUSTER, set), null, null);
+
+    PolarDBRestore failed = awaitPhase("made-nothing", RestorePhase.Failed);
+
+    assertEquals(Reasons.UNCERTAIN_OUTCOME, failed.getStatus().getReason());
+    String message = failed.getStatus().getMessage();
+    assertTrue(message.contains("no cluster tagged polardbbackup.dev/uid="), message);
+    assertTrue(message.contains("was listed"), message);
+    assertEquals(0, clones().size());
+  }
+
+  @Test
+  void deletingADeleteRestoreWhoseCloneIsKnownOnlyByItsTagDeletesThatClone() throws Exception {
+    start(emulator(), SHORT_TOKEN_WINDOW).start();
+    String set = consoleBackup();
+    // The create reply is lost and, past the token window, the listing fails too: the restore
+    // waits without knowing its cluster when it is deleted.
+    harness.emulator.setFault("CreateDBCluster", FaultSpec.lostResponses(1.0));
+    harness.emulator.setFault("DescribeDBClusters", FaultSpec.serverErrors(1.0));
+    restore("orphan", RestoreSource.ofBackupId(CLUSTER, set), DeletionPolicy.Delete, null);
+    await().atMost(Duration.ofSeconds(20)).until(() -> calls("DescribeDBClusters") >= 1);
+    assertEquals(1, clones().size());
+    PolarDBRestore waiting = get("orphan");
+    assertEquals(RestorePhase.Pending, waiting.getStatus().getPhase());
+    assertEquals(null, waiting.getStatus().getDbClusterId());
+
+    client.resources(PolarDBRestore.class).inNamespace(NAMESPACE).withName("orphan").delete();
+    long before = calls("DescribeDBClusters");
+    await().atMost(Duration.ofSeconds(20)).until(() -> calls("DescribeDBClusters") > before);
+    assertTrue(get("orphan") != null, "a failed listing holds the finalizer");
+    harness.emulator.clearFaults();
+    await().atMost(Duration.ofSeconds(20)).until(() -> get("orphan") == null);
+
+    assertEquals(1, clones().size(), "no second cluster");
+    assertTrue(clones().get(0).deleted(), "the clone found by its tag is deleted");
+    assertTrue(calls("DeleteDBCluster") >= 1, "DeleteDBCluster was called");
+    assertTrue(harness.hasEvent("orphan", Reasons.CLUSTER_FOUND_BY_TAG));
+    assertFalse(harness.hasEvent("orphan", Reasons.CLUSTER_LEFT_UNDELETED));
   }
 
   @Test
