@@ -27,7 +27,8 @@ import java.util.Optional;
  * call, so that a second replica with a stale view gets a conflict instead of sending, and a reply
  * lost after the cluster was made is answered by sending the same token again, which PolarDB
  * replays. A token whose outcome stayed unknown longer than PolarDB is trusted to remember it is
- * never sent again. Then the cluster is followed until it is Running.
+ * never sent again: the cluster is looked for by the restore's uid tag instead. Then the cluster is
+ * followed until it is Running.
  */
 final class ClonePhase {
   private final RestoreSettings settings;
