@@ -9,6 +9,7 @@ import dev.polardbbackup.kube.SpecOrLifecycleChange;
 import dev.polardbbackup.kube.StatusWriter;
 import dev.polardbbackup.model.DeletionPolicy;
 import dev.polardbbackup.model.GrantedAction;
+import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBRestore;
 import dev.polardbbackup.model.PolarDBRestoreSpec;
 import dev.polardbbackup.model.PolarDBRestoreStatus;
@@ -118,8 +119,9 @@ public class PolarDBRestoreReconciler
     }
     noteSpecChange(pass);
     if (restore.isPaused()) {
-      return pass.saveAndWait(null);
+      return paused(pass);
     }
+    pass.status.removeCondition(Reasons.PAUSED);
     RestorePhase phase = pass.status.getPhase();
     if (phase == RestorePhase.Failed) {
       return pass.saveAndWait(null);
@@ -188,6 +190,24 @@ public class PolarDBRestoreReconciler
     return pass.status.getDbClusterId() == null
         ? cloning.create(pass, polarDb, resolved, access)
         : cloning.follow(pass, polarDb, access);
+  }
+
+  /**
+   * Paused by annotation: nothing is called and nothing changes but the Paused condition (one
+   * Normal Event). Removing the annotation wakes the controller at once ({@link
+   * SpecOrLifecycleChange}), which removes the condition.
+   */
+  private UpdateControl<PolarDBRestore> paused(RestorePass pass) {
+    if (pass.status.condition(Reasons.PAUSED).isEmpty()) {
+      String message =
+          "Reconciliation is paused by the annotation "
+              + PolarDBBackup.PAUSED_ANNOTATION
+              + "=true; remove it to resume.";
+      pass.status.setCondition(Reasons.PAUSED, true, Reasons.PAUSED, message, clock.instant());
+      events.normal(pass.restore, Reasons.PAUSED, message);
+      pass.log("paused");
+    }
+    return pass.saveAndWait(null);
   }
 
   /** The spec is immutable; an edit is ignored, and says so once. */

@@ -18,6 +18,7 @@ import dev.polardbbackup.emulator.PolarDbEmulator;
 import dev.polardbbackup.model.DeletionPolicy;
 import dev.polardbbackup.model.NewCluster;
 import dev.polardbbackup.model.Phase;
+import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBRestore;
 import dev.polardbbackup.model.PolarDBRestoreSpec;
 import dev.polardbbackup.model.Reasons;
@@ -331,6 +332,48 @@ class RestoreControllerTest {
     assertTrue(calls("DeleteDBCluster") >= 1, "DeleteDBCluster was called");
     assertTrue(harness.hasEvent("orphan", Reasons.CLUSTER_FOUND_BY_TAG));
     assertFalse(harness.hasEvent("orphan", Reasons.CLUSTER_LEFT_UNDELETED));
+  }
+
+  @Test
+  void aPausedRestoreSaysSoOnceCallsNothingAndGoesOnWhenUnpaused() throws Exception {
+    start(emulator()).start();
+    String set = consoleBackup();
+    PolarDBRestore held =
+        new PolarDBRestore(
+            NAMESPACE,
+            "held",
+            new PolarDBRestoreSpec(
+                REGION,
+                null,
+                RestoreSource.ofBackupId(CLUSTER, set),
+                RestoreTarget.ofNewCluster(CLONE),
+                null,
+                null));
+    held.getMetadata().setAnnotations(java.util.Map.of(PolarDBBackup.PAUSED_ANNOTATION, "true"));
+    client.resource(held).create();
+    PolarDBRestore paused =
+        awaitRestore("held", r -> r.getStatus().condition(Reasons.PAUSED).isPresent());
+    assertEquals("True", paused.getStatus().condition(Reasons.PAUSED).orElseThrow().getStatus());
+    // Another pass while paused (a label change wakes the controller) adds no second Event.
+    mergePatch("held", "{\"metadata\":{\"labels\":{\"touched\":\"yes\"}}}");
+    Thread.sleep(500);
+    assertEquals(
+        1,
+        harness.events("held").stream().filter(e -> Reasons.PAUSED.equals(e.getReason())).count());
+    assertEquals(
+        "Normal",
+        harness.events("held").stream()
+            .filter(e -> Reasons.PAUSED.equals(e.getReason()))
+            .findFirst()
+            .orElseThrow()
+            .getType());
+    assertEquals(0, calls("CreateDBCluster"), "nothing is called while paused");
+
+    mergePatch("held", "{\"metadata\":{\"annotations\":{\"polardbbackup.dev/paused\":null}}}");
+    PolarDBRestore done = awaitPhase("held", RestorePhase.Succeeded);
+
+    assertTrue(done.getStatus().condition(Reasons.PAUSED).isEmpty(), "the condition goes");
+    theOneClone(done, set);
   }
 
   @Test
