@@ -377,6 +377,61 @@ class RestoreControllerTest {
   }
 
   @Test
+  void aCloneADbaDeletesWhileItIsCreatingFailsTheRestoreAndItsDeletionDoesNotHang()
+      throws Exception {
+    start(emulator().clusterCreationDuration(Duration.ofSeconds(5))).start();
+    String set = consoleBackup();
+    restore("doomed", RestoreSource.ofBackupId(CLUSTER, set), DeletionPolicy.Delete, null);
+    String id =
+        awaitRestore(
+                "doomed",
+                r ->
+                    r.getStatus().getPhase() == RestorePhase.Creating
+                        && r.getStatus().getDbClusterId() != null)
+            .getStatus()
+            .getDbClusterId();
+
+    harness.emulator.console().deleteCluster(id);
+    PolarDBRestore failed = awaitPhase("doomed", RestorePhase.Failed);
+
+    assertEquals(Reasons.RESTORE_FAILED, failed.getStatus().getReason());
+    assertTrue(failed.getStatus().getMessage().contains(id), failed.getStatus().getMessage());
+    assertTrue(
+        failed.getStatus().getMessage().contains("no longer exists"),
+        failed.getStatus().getMessage());
+    assertTrue(
+        harness.events("doomed").stream()
+            .anyMatch(
+                e ->
+                    Reasons.RESTORE_FAILED.equals(e.getReason())
+                        && "Warning".equals(e.getType())
+                        && e.getMessage().contains(id)));
+    Thread.sleep(500);
+    assertEquals(1, calls("CreateDBCluster"), "no second cluster after the first one vanished");
+
+    long start = System.nanoTime();
+    client.resources(PolarDBRestore.class).inNamespace(NAMESPACE).withName("doomed").delete();
+    await().atMost(Duration.ofSeconds(10)).until(() -> get("doomed") == null);
+
+    assertTrue(
+        Duration.ofNanos(System.nanoTime() - start).compareTo(FAST.deletionTimeout()) < 0,
+        "gone well before the deletion timeout");
+    assertFalse(harness.hasEvent("doomed", "DeletionTimedOut"));
+    assertEquals(1, calls("CreateDBCluster"));
+    assertEquals(0, harness.emulator.ledger().liveClusters().size());
+    // The operator did not delete it, and does not say it did.
+    List<String> deletedEvents =
+        harness.events("doomed").stream()
+            .filter(e -> Reasons.CLUSTER_DELETED.equals(e.getReason()))
+            .map(e -> e.getMessage())
+            .toList();
+    assertFalse(deletedEvents.isEmpty());
+    assertTrue(
+        deletedEvents.stream().allMatch(m -> m.contains("was already gone")),
+        deletedEvents.toString());
+  }
+
+  @Test
   void anOperatorRestartWhileTheClusterIsCreatingMakesNoSecond() throws Exception {
     start(emulator().clusterCreationDuration(Duration.ofSeconds(3))).start();
     String set = consoleBackup();
