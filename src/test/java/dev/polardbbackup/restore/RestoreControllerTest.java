@@ -306,6 +306,57 @@ class RestoreControllerTest {
   }
 
   @Test
+  void twoClustersWithTheUidTagAreNeitherFollowedNorDeleted() throws Exception {
+    start(emulator(), SHORT_TOKEN_WINDOW).start();
+    String set = consoleBackup();
+    harness.emulator.setFault("CreateDBCluster", FaultSpec.lostResponses(1.0));
+    harness.emulator.setFault("DescribeDBClusters", FaultSpec.serverErrors(1.0));
+    restore("twins", RestoreSource.ofBackupId(CLUSTER, set), DeletionPolicy.Delete, null);
+    await().atMost(Duration.ofSeconds(20)).until(() -> calls("DescribeDBClusters") >= 1);
+    String uid = get("twins").getMetadata().getUid();
+    // Someone made a second cluster carrying the same uid tag (a copied tag, a hand-made clone).
+    harness.emulator.setFault("CreateDBCluster", FaultSpec.NONE);
+    var copy =
+        new dev.polardbbackup.polardb.CloneRequest(
+            REGION,
+            "MySQL",
+            "8.0",
+            "Postpaid",
+            java.util.Optional.of("polar.mysql.x4.medium"),
+            CLUSTER,
+            set,
+            "someone-elses-token",
+            java.util.Optional.of("cn-hangzhou-h"),
+            java.util.Optional.of("vpc-1"),
+            java.util.Optional.of("vsw-1"),
+            java.util.Optional.empty(),
+            java.util.Map.of(NewCluster.TAG_UID, uid),
+            java.util.Optional.empty());
+    assertTrue(harness.polarDb().createDBCluster(copy).isOk());
+    List<String> both = clones().stream().map(ClusterRecord::dbClusterId).toList();
+    assertEquals(2, both.size());
+    harness.emulator.setFault("DescribeDBClusters", FaultSpec.NONE);
+
+    PolarDBRestore failed = awaitPhase("twins", RestorePhase.Failed);
+
+    assertEquals(Reasons.UNCERTAIN_OUTCOME, failed.getStatus().getReason());
+    assertEquals(null, failed.getStatus().getDbClusterId(), "neither is adopted");
+    for (String id : both) {
+      assertTrue(failed.getStatus().getMessage().contains(id), failed.getStatus().getMessage());
+    }
+    client.resources(PolarDBRestore.class).inNamespace(NAMESPACE).withName("twins").delete();
+    await().atMost(Duration.ofSeconds(20)).until(() -> get("twins") == null);
+    assertEquals(0, calls("DeleteDBCluster"), "neither is deleted");
+    assertEquals(2, harness.emulator.ledger().liveClusters().size());
+    assertTrue(
+        harness.events("twins").stream()
+            .anyMatch(
+                e ->
+                    Reasons.CLUSTER_LEFT_UNDELETED.equals(e.getReason())
+                        && both.stream().allMatch(id -> e.getMessage().contains(id))));
+  }
+
+  @Test
   void deletingADeleteRestoreWhoseCloneIsKnownOnlyByItsTagDeletesThatClone() throws Exception {
     start(emulator(), SHORT_TOKEN_WINDOW).start();
     String set = consoleBackup();
