@@ -211,6 +211,16 @@ public class PolarDBRestoreStatus {
         false, Reasons.CLUSTER_CREATING, "PolarDB is creating cluster " + dbClusterId + ".", now);
   }
 
+  /**
+   * The cluster a CreateDBCluster with a lost reply made, found by the restore's uid tag while the
+   * resource is being deleted. The phase stays: the restore may have failed meanwhile.
+   */
+  public void clusterFoundByTag(String foundDbClusterId, String requestId) {
+    dbClusterId = foundDbClusterId;
+    createOutcomeUnknown = null;
+    lastRequestId = requestIdOr(requestId);
+  }
+
   /** The cluster as last described (DescribeDBClusterAttribute), while it is being created. */
   public void progressed(String status, String progressText, String requestId, Instant now) {
     clusterStatus = status;
