@@ -72,6 +72,10 @@ public class PolarDBBackupScheduleStatus {
   @JsonPropertyDescription("When the next restore drill is due.")
   private String nextVerifyTime;
 
+  @JsonPropertyDescription(
+      "The last polardbbackup.dev/backup-now annotation acted on, and the backup it made.")
+  private BackupNowTrigger lastBackupNow;
+
   @JsonPropertyDescription("Ready, Stalled and Paused.")
   private List<Condition> conditions;
 
@@ -284,6 +288,14 @@ public class PolarDBBackupScheduleStatus {
 
   public void setNextVerifyTime(String nextVerifyTime) {
     this.nextVerifyTime = nextVerifyTime;
+  }
+
+  public BackupNowTrigger getLastBackupNow() {
+    return lastBackupNow;
+  }
+
+  public void setLastBackupNow(BackupNowTrigger lastBackupNow) {
+    this.lastBackupNow = lastBackupNow;
   }
 
   public List<Condition> getConditions() {

@@ -91,6 +91,8 @@ public final class Reasons {
   public static final String LIST_FAILED = "ListFailed";
   public static final String CLUSTER_FOUND_BY_TAG = "ClusterFoundByTag";
   public static final String CLUSTER_LEFT_UNDELETED = "ClusterLeftUndeleted";
+  // A schedule's "back up now" annotation made (or found) its backup.
+  public static final String BACKUP_TRIGGERED = "BackupTriggered";
   // Schedules' restore drills (spec.verify): events, and DrillFailed as a Stalled reason.
   public static final String DRILL_STARTED = "DrillStarted";
   public static final String DRILL_SUCCEEDED = "DrillSucceeded";

@@ -5,8 +5,10 @@ import static dev.polardbbackup.schedule.PolarDBBackupScheduleReconciler.MANAGED
 import static dev.polardbbackup.schedule.PolarDBBackupScheduleReconciler.SCHEDULE_LABEL;
 
 import dev.polardbbackup.kube.Events;
+import dev.polardbbackup.model.BackupNowTrigger;
 import dev.polardbbackup.model.BackupTemplate;
 import dev.polardbbackup.model.PolarDBBackup;
+import dev.polardbbackup.model.PolarDBBackupSchedule;
 import dev.polardbbackup.model.Reasons;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -21,10 +23,12 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Makes the backup of a tick, under a name made of the schedule's name and the tick, so that a
- * restart between creating it and recording it finds it instead of making a second one.
+ * restart between creating it and recording it finds it instead of making a second one; and the
+ * backup a "back up now" annotation asks for, named after its value.
  */
 final class ChildCreation {
   private static final int MAX_NAME = 253;
@@ -60,17 +64,93 @@ final class ChildCreation {
   }
 
   /**
+   * The "back up now" annotation, once per value: one extra backup named after it, made at once
+   * whatever the cron, the suspension or the concurrency policy say, without touching the tick
+   * cursor. The value is recorded only after the backup exists: a restart in between finds it by
+   * its name, and a value already recorded makes nothing, also after retention deleted its backup
+   * (a GitOps tool keeps the annotation in place).
+   */
+  void createOnDemand() {
+    Optional<String> trigger = pass.schedule.backupNowTrigger();
+    BackupNowTrigger last = pass.status.getLastBackupNow();
+    if (trigger.isEmpty() || last != null && trigger.get().equals(last.trigger())) {
+      return;
+    }
+    String name = onDemandName(pass.schedule.getMetadata().getName(), trigger.get());
+    String what =
+        "the annotation " + PolarDBBackupSchedule.BACKUP_NOW_ANNOTATION + "=" + trigger.get();
+    try {
+      PolarDBBackup created = pass.context.getClient().resource(child(name, pass.now)).create();
+      pass.children.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+      onDemand(trigger.get(), name, "Created backup " + name + " for " + what + ".", true);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        pass.stall(
+            Reasons.CREATE_FAILED,
+            "Could not create backup " + name + ": " + e.getCode() + " " + e.getMessage());
+        pass.wakeAfter(pass.settings.errorRetry());
+        return;
+      }
+      PolarDBBackup existing = existing(name);
+      if (existing != null
+          && ScheduleChildren.ownedBy(existing, pass.schedule.getMetadata().getUid())) {
+        onDemand(trigger.get(), name, "Found backup " + name + " for " + what + ".", false);
+        return;
+      }
+      String message =
+          "A PolarDBBackup named "
+              + name
+              + " already exists and does not belong to this schedule; "
+              + what
+              + " made nothing. Use another value.";
+      pass.events.warning(pass.schedule, Reasons.NAME_CONFLICT, message);
+      pass.log("{}", message);
+      pass.status.setLastBackupNow(new BackupNowTrigger(trigger.get(), null, timestamp(pass.now)));
+    }
+  }
+
+  private void onDemand(String trigger, String name, String message, boolean made) {
+    pass.status.setLastBackupNow(new BackupNowTrigger(trigger, name, timestamp(pass.now)));
+    if (made) {
+      pass.status.countCreated();
+    }
+    pass.events.normal(pass.schedule, Reasons.BACKUP_TRIGGERED, message);
+    pass.log("{}", message);
+  }
+
+  private PolarDBBackup existing(String name) {
+    return pass.context
+        .getClient()
+        .resources(PolarDBBackup.class)
+        .inNamespace(pass.schedule.getMetadata().getNamespace())
+        .withName(name)
+        .get();
+  }
+
+  /**
+   * The name of the backup for a "back up now" value: the schedule's name, {@code -now-} and the
+   * value when it is a valid name part (lower-case letters, digits and dashes, at most 40), else a
+   * hash of it.
+   */
+  static String onDemandName(String scheduleName, String trigger) {
+    String part =
+        trigger.matches("^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$")
+            ? trigger
+            : "h" + sha256(trigger).substring(0, 12);
+    String suffix = "-now-" + part;
+    String base = scheduleName;
+    if (base.length() + suffix.length() > MAX_NAME) {
+      base = trimToAlphanumeric(base.substring(0, MAX_NAME - suffix.length()));
+    }
+    return base + suffix;
+  }
+
+  /**
    * The tick's name is taken. Ours: made before a restart that lost the status update, so this tick
    * is done. Someone else's: never touched; the tick is skipped.
    */
   private void alreadyExists(Instant tick, String name) {
-    PolarDBBackup existing =
-        pass.context
-            .getClient()
-            .resources(PolarDBBackup.class)
-            .inNamespace(pass.schedule.getMetadata().getNamespace())
-            .withName(name)
-            .get();
+    PolarDBBackup existing = existing(name);
     if (existing != null
         && ScheduleChildren.ownedBy(existing, pass.schedule.getMetadata().getUid())) {
       created(tick, name, "Found backup " + name + " for the tick at " + tick + ".");

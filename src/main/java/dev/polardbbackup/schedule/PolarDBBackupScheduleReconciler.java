@@ -36,6 +36,7 @@ import java.util.Optional;
  *       backup is made.
  *   <li>Run it: create the child with a name made of the schedule's name and the tick, so that a
  *       restart between creating it and recording it finds it instead of making a second one.
+ *       Likewise one extra child for a new value of the backup-now annotation.
  *   <li>Restore drill ({@code spec.verify}): start one when due, follow it, delete its clone
  *       ({@link RestoreDrills}).
  *   <li>Retention: delete the oldest children beyond the limits, and free a quota slot for a
@@ -126,6 +127,8 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
     } else {
       pass.invalid(parsed.problem());
     }
+    // 4b. A "back up now" annotation with a value not acted on yet: one extra backup.
+    creation.createOnDemand();
     // 5. The restore drill, if one is due or under way; then retention, which keeps its backup.
     List<String> problems = spec.problems();
     if (!problems.isEmpty()) {
