@@ -231,10 +231,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    */
   private UpdateControl<PolarDBBackup> paused(BackupPass step) {
     if (step.status.condition(Reasons.PAUSED).isEmpty()) {
-      String message =
-          "Reconciliation is paused by the annotation "
-              + PolarDBBackup.PAUSED_ANNOTATION
-              + "=true; remove it to resume.";
+      String message = PolarDBBackup.PAUSED_MESSAGE;
       step.status.setCondition(Reasons.PAUSED, true, Reasons.PAUSED, message, clock.instant());
       events.normal(step.backup, Reasons.PAUSED, message);
       step.log("paused");

@@ -54,6 +54,12 @@ public class PolarDBBackup extends CustomResource<PolarDBBackupSpec, PolarDBBack
   /** Set to "true" to pause reconciliation of this object without deleting it. */
   public static final String PAUSED_ANNOTATION = GROUP + "/paused";
 
+  /** The Paused condition's message on a paused backup or restore. */
+  public static final String PAUSED_MESSAGE =
+      "Reconciliation is paused by the annotation "
+          + PAUSED_ANNOTATION
+          + "=true; remove it to resume.";
+
   @JsonIgnore
   public boolean isPaused() {
     return pausedByAnnotation(this);

@@ -198,10 +198,7 @@ public class PolarDBRestoreReconciler
    */
   private UpdateControl<PolarDBRestore> paused(RestorePass pass) {
     if (pass.status.condition(Reasons.PAUSED).isEmpty()) {
-      String message =
-          "Reconciliation is paused by the annotation "
-              + PolarDBBackup.PAUSED_ANNOTATION
-              + "=true; remove it to resume.";
+      String message = PolarDBBackup.PAUSED_MESSAGE;
       pass.status.setCondition(Reasons.PAUSED, true, Reasons.PAUSED, message, clock.instant());
       events.normal(pass.restore, Reasons.PAUSED, message);
       pass.log("paused");

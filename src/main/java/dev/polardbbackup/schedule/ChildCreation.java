@@ -10,6 +10,7 @@ import dev.polardbbackup.model.BackupTemplate;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSchedule;
 import dev.polardbbackup.model.Reasons;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -192,19 +193,23 @@ final class ChildCreation {
     child
         .getMetadata()
         .setAnnotations(Map.of(ScheduleChildren.SCHEDULED_AT_ANNOTATION, timestamp(tick)));
-    child
-        .getMetadata()
-        .setOwnerReferences(
-            List.of(
-                new OwnerReferenceBuilder()
-                    .withApiVersion(pass.schedule.getApiVersion())
-                    .withKind(pass.schedule.getKind())
-                    .withName(meta.getName())
-                    .withUid(meta.getUid())
-                    .withController(true)
-                    .withBlockOwnerDeletion(true)
-                    .build()));
+    child.getMetadata().setOwnerReferences(List.of(ownerReference(pass.schedule)));
     return child;
+  }
+
+  /**
+   * The schedule as its children's controller: garbage collection deletes them with it, and {@code
+   * blockOwnerDeletion} keeps a foreground deletion of the schedule waiting for them.
+   */
+  static OwnerReference ownerReference(PolarDBBackupSchedule schedule) {
+    return new OwnerReferenceBuilder()
+        .withApiVersion(schedule.getApiVersion())
+        .withKind(schedule.getKind())
+        .withName(schedule.getMetadata().getName())
+        .withUid(schedule.getMetadata().getUid())
+        .withController(true)
+        .withBlockOwnerDeletion(true)
+        .build();
   }
 
   /** The deterministic name of the backup for one tick: schedule name and UTC minute. */

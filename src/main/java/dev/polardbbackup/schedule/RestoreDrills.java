@@ -20,7 +20,6 @@ import dev.polardbbackup.model.RestoreSource;
 import dev.polardbbackup.model.RestoreTarget;
 import dev.polardbbackup.model.VerifiedRestore;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -194,18 +193,7 @@ final class RestoreDrills {
                 "true",
                 MANAGED_BY_LABEL,
                 Events.COMPONENT));
-    child
-        .getMetadata()
-        .setOwnerReferences(
-            List.of(
-                new OwnerReferenceBuilder()
-                    .withApiVersion(pass.schedule.getApiVersion())
-                    .withKind(pass.schedule.getKind())
-                    .withName(meta.getName())
-                    .withUid(meta.getUid())
-                    .withController(true)
-                    .withBlockOwnerDeletion(true)
-                    .build()));
+    child.getMetadata().setOwnerReferences(List.of(ChildCreation.ownerReference(pass.schedule)));
     return child;
   }
 
