@@ -18,6 +18,7 @@ import dev.polardbbackup.model.BackupTemplate;
 import dev.polardbbackup.model.DeletionPolicy;
 import dev.polardbbackup.model.DrillInProgress;
 import dev.polardbbackup.model.DrillOutcome;
+import dev.polardbbackup.model.GrantedAction;
 import dev.polardbbackup.model.NewCluster;
 import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
@@ -32,7 +33,6 @@ import dev.polardbbackup.model.RestoreSource;
 import dev.polardbbackup.model.RestoreTarget;
 import dev.polardbbackup.model.Retention;
 import dev.polardbbackup.model.VerifiedRestore;
-import dev.polardbbackup.model.GrantedAction;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -297,12 +297,7 @@ class RestoreDrillTest {
     client
         .resource(
             OperatorHarness.grant(
-                "restores",
-                new LabelSelector(),
-                REGION,
-                CLUSTER,
-                null,
-                GrantedAction.Restore))
+                "restores", new LabelSelector(), REGION, CLUSTER, null, GrantedAction.Restore))
         .create();
     harness.scheduleClock.set(Instant.parse("2030-01-01T03:00:00.200Z"));
     VerifiedRestore passed = awaitDrill(1);
