@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +58,17 @@ class HelmChartTest {
           Files.readString(chart.get(i)),
           chart.get(i) + " differs from crds/: cp crds/*.yml " + HelmChart.DIR + "/crds/");
     }
+  }
+
+  /** kubectl apply -k crds/ (README "Install", the Flux example) applies every CRD too. */
+  @Test
+  @SuppressWarnings("unchecked")
+  void theCrdsKustomizationListsEveryCrd() throws IOException {
+    Map<String, Object> kustomization =
+        Serialization.unmarshal(Files.readString(Path.of("crds/kustomization.yaml")), Map.class);
+    assertEquals(
+        crds(Path.of("crds")).stream().map(p -> p.getFileName().toString()).toList(),
+        ((List<String>) kustomization.get("resources")).stream().sorted().toList());
   }
 
   private static List<Path> crds(Path dir) throws IOException {
