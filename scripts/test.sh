@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, client-against-emulator and controller tests, the Argo CD health
-# check in Lua, the CRD drift check, the formatting check, the runnable jar, and the end-to-end
+# check in Lua, the Helm chart (lint, templates, drift from deploy/base; helm install in the e2e
+# suite), the CRD drift check, the formatting check, the runnable jar, and the end-to-end
 # suite on a real kube-apiserver (built once per machine, see scripts/control-plane.sh).
 # Installs what it needs from Debian (as root) and lets Maven fetch its own dependencies.
 set -euo pipefail

@@ -162,6 +162,14 @@ final class LocalStack implements AutoCloseable {
 
   /** Starts (or restarts) an operator replica with leader election, and waits until ready. */
   void startOperator(String name) throws Exception {
+    startOperator(name, operatorKubeconfig, OPERATOR_NS);
+  }
+
+  /**
+   * As {@link #startOperator(String)}, logged in with another kubeconfig (another ServiceAccount's,
+   * say a Helm release's) and holding its Lease in that ServiceAccount's namespace.
+   */
+  void startOperator(String name, Path kubeconfig, String namespace) throws Exception {
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
@@ -169,7 +177,7 @@ final class LocalStack implements AutoCloseable {
     String podName = name + "-start" + (++starts);
     Map<String, String> env =
         Map.of(
-            "KUBECONFIG", operatorKubeconfig.toString(),
+            "KUBECONFIG", kubeconfig.toString(),
             "ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID,
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY_SECRET,
             "POD_NAME", podName);
@@ -185,7 +193,7 @@ final class LocalStack implements AutoCloseable {
                 "127.0.0.1",
                 "--leader-election",
                 "--lease-namespace",
-                OPERATOR_NS));
+                namespace));
     args.addAll(operatorArgs);
     JavaProcess previous = operators.get(name);
     String logName = previous == null ? name : name + "-" + System.nanoTime();
