@@ -14,6 +14,7 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import java.time.Clock;
@@ -58,6 +59,7 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
   private final Clock clock;
   private final Events events;
   private InformerEventSource<PolarDBBackup, PolarDBBackupSchedule> children;
+  private volatile IndexerResourceCache<PolarDBBackupSchedule> schedules;
 
   public PolarDBBackupScheduleReconciler(ScheduleSettings settings, Clock clock, Events events) {
     this.settings = settings;
@@ -76,7 +78,21 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
             .withNamespacesInheritedFromController()
             .build();
     children = new InformerEventSource<>(config, context);
+    schedules = context.getPrimaryCache();
     return List.of(children);
+  }
+
+  /**
+   * Every schedule this replica reconciles, as the metrics see it; none before the controller
+   * starts (and so none on a standby replica under leader election).
+   */
+  public List<ScheduleReading> readings() {
+    IndexerResourceCache<PolarDBBackupSchedule> cache = schedules;
+    if (cache == null) {
+      return List.of();
+    }
+    var now = clock.instant();
+    return cache.list().map(s -> ScheduleReading.of(s, now)).toList();
   }
 
   @Override
