@@ -39,6 +39,7 @@ final class OperatorMetrics implements BackupListener, CallListener {
   private final Map<String, AtomicLong> lastSuccess = new ConcurrentHashMap<>();
   private Supplier<List<BackupReading>> backups = List::of;
   private Supplier<List<ScheduleReading>> schedules = List::of;
+  private BooleanSupplier leading = () -> false;
   private final MultiGauge backupsByPhase =
       MultiGauge.builder("polardb_backups")
           .description("PolarDBBackup objects by namespace and phase")
@@ -68,7 +69,8 @@ final class OperatorMetrics implements BackupListener, CallListener {
 
   /**
    * Reads the objects at each scrape from these, and exports whether this replica is the one that
-   * reconciles.
+   * reconciles. Only that replica reports the objects: a standby's caches may be as full as the
+   * leader's, and two replicas reporting them would count every backup twice in a sum.
    */
   void observe(
       Supplier<List<BackupReading>> backups,
@@ -76,6 +78,7 @@ final class OperatorMetrics implements BackupListener, CallListener {
       BooleanSupplier leading) {
     this.backups = backups;
     this.schedules = schedules;
+    this.leading = leading;
     Gauge.builder("polardb_operator_leader", () -> leading.getAsBoolean() ? 1 : 0)
         .description(
             "1 on the replica that reconciles: the leader, or the only replica without leader"
@@ -172,11 +175,15 @@ final class OperatorMetrics implements BackupListener, CallListener {
     return registry.scrape();
   }
 
-  /** One pass over the caches; rows of objects gone since the last scrape are removed. */
+  /**
+   * One pass over the caches; rows of objects gone since the last scrape are removed, and all of
+   * them while this replica does not lead.
+   */
   private synchronized void readObjects() {
     Map<List<String>, Integer> byPhase = new HashMap<>();
+    boolean reporting = leading.getAsBoolean();
     List<MultiGauge.Row<?>> waiting = new ArrayList<>();
-    for (BackupReading b : backups.get()) {
+    for (BackupReading b : reporting ? backups.get() : List.<BackupReading>of()) {
       byPhase.merge(List.of(b.namespace(), b.phase().name()), 1, Integer::sum);
       b.waitingForQuotaSince()
           .ifPresent(
@@ -202,7 +209,7 @@ final class OperatorMetrics implements BackupListener, CallListener {
     List<MultiGauge.Row<?>> successes = new ArrayList<>();
     List<MultiGauge.Row<?>> created = new ArrayList<>();
     List<MultiGauge.Row<?>> stalled = new ArrayList<>();
-    for (ScheduleReading s : schedules.get()) {
+    for (ScheduleReading s : reporting ? schedules.get() : List.<ScheduleReading>of()) {
       Tags tags = Tags.of("namespace", s.namespace(), "schedule", s.name());
       s.interval().ifPresent(i -> intervals.add(MultiGauge.Row.of(tags, i.toSeconds())));
       s.lastSuccess().ifPresent(t -> successes.add(MultiGauge.Row.of(tags, t.getEpochSecond())));

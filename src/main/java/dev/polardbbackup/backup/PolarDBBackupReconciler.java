@@ -163,8 +163,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   }
 
   /**
-   * Every backup this replica reconciles, as the metrics see it; none before the controller starts
-   * (and so none on a standby replica under leader election).
+   * Every backup this replica reconciles, as the metrics see it; none before the controller has its
+   * cache.
    */
   public List<BackupReading> readings() {
     IndexerResourceCache<PolarDBBackup> cache = backups;

@@ -83,8 +83,8 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
   }
 
   /**
-   * Every schedule this replica reconciles, as the metrics see it; none before the controller
-   * starts (and so none on a standby replica under leader election).
+   * Every schedule this replica reconciles, as the metrics see it; none before the controller has
+   * its cache.
    */
   public List<ScheduleReading> readings() {
     IndexerResourceCache<PolarDBBackupSchedule> cache = schedules;

@@ -60,7 +60,7 @@ class OperatorMetricsTest {
     OperatorMetrics metrics = new OperatorMetrics();
     List<BackupReading> backups = new ArrayList<>();
     List<ScheduleReading> schedules = new ArrayList<>();
-    AtomicBoolean leading = new AtomicBoolean(false);
+    AtomicBoolean leading = new AtomicBoolean(true);
     metrics.observe(() -> List.copyOf(backups), () -> List.copyOf(schedules), leading::get);
     backups.add(backup("a", Phase.Succeeded, null));
     backups.add(backup("b", Phase.Succeeded, null));
@@ -99,16 +99,47 @@ class OperatorMetricsTest {
     assertTrue(
         text.contains("polardb_schedule_stalled{namespace=\"team-a\",schedule=\"nightly\"} 1.0"),
         text);
-    assertTrue(text.contains("polardb_operator_leader 0.0"), text);
+    assertTrue(text.contains("polardb_operator_leader 1.0"), text);
 
     backups.remove(2);
     schedules.clear();
-    leading.set(true);
     String later = metrics.scrape();
 
+    assertTrue(later.contains("phase=\"Succeeded\"} 2.0"), later);
     assertFalse(later.contains("phase=\"WaitingForQuota\""), later);
     assertFalse(later.contains("backup=\"c\""), later);
     assertFalse(later.contains("schedule=\"nightly\""), later);
-    assertTrue(later.contains("polardb_operator_leader 1.0"), later);
+  }
+
+  @Test
+  void aStandbyReportsNoObjectsSoThatSumsCountEachBackupOnce() {
+    OperatorMetrics metrics = new OperatorMetrics();
+    AtomicBoolean leading = new AtomicBoolean(false);
+    metrics.observe(
+        () -> List.of(backup("a", Phase.Succeeded, null)),
+        () ->
+            List.of(
+                new ScheduleReading(
+                    "team-a",
+                    "nightly",
+                    Optional.of(Duration.ofDays(1)),
+                    Optional.empty(),
+                    Optional.empty(),
+                    false)),
+        leading::get);
+
+    String standby = metrics.scrape();
+    leading.set(true);
+    String leader = metrics.scrape();
+
+    assertTrue(standby.contains("polardb_operator_leader 0.0"), standby);
+    assertFalse(standby.contains("polardb_backups{"), standby);
+    assertFalse(standby.contains("schedule=\"nightly\""), standby);
+    assertTrue(leader.contains("polardb_operator_leader 1.0"), leader);
+    assertTrue(
+        leader.contains("polardb_backups{namespace=\"team-a\",phase=\"Succeeded\"} 1.0"), leader);
+    assertTrue(
+        leader.contains("polardb_schedule_stalled{namespace=\"team-a\",schedule=\"nightly\"} 0.0"),
+        leader);
   }
 }
