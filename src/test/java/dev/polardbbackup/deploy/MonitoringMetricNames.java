@@ -23,6 +23,14 @@ public final class MonitoringMetricNames {
   /** Made by Prometheus itself for every target, never by the operator. */
   public static final Set<String> MADE_BY_PROMETHEUS = Set.of("up");
 
+  /**
+   * JOSDK registers this counter at the first reconcile that throws, so a healthy run's scrape has
+   * no such line. MonitoredMetricsTest makes JOSDK's own metrics record a failure and checks that
+   * this is the name it writes.
+   */
+  public static final Set<String> BORN_AT_FIRST_RECONCILE_ERROR =
+      Set.of("operator_sdk_reconciliations_failed_total");
+
   private static final Set<String> KEYWORDS =
       Set.of(
           "and",
