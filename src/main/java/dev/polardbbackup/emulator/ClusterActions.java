@@ -15,12 +15,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The cluster actions a restore needs, API version 2017-08-01: CreateDBCluster (a clone of a
- * cluster, as of now, a backup set or a point in time), DeleteDBCluster and
- * DescribeDBClusterEndpoints. Not thread-safe: used under the emulator's lock.
+ * cluster, as of now, a backup set or a point in time), DeleteDBCluster, DescribeDBClusterEndpoints
+ * and DescribeDBClusters (the clusters of a region, filtered by tags). Not thread-safe: used under
+ * the emulator's lock.
  */
 final class ClusterActions {
   static final Set<String> ACTIONS =
-      Set.of("CreateDBCluster", "DeleteDBCluster", "DescribeDBClusterEndpoints");
+      Set.of(
+          "CreateDBCluster", "DeleteDBCluster", "DescribeDBClusterEndpoints", "DescribeDBClusters");
+
+  /** DescribeDBClusters takes at most 20 tag filters, {@code Tag.1} to {@code Tag.20}. */
+  private static final int MAX_TAG_FILTERS = 20;
+
+  private static final Set<Integer> PAGE_SIZES = Set.of(30, 50, 100);
 
   private static final Logger LOG = LoggerFactory.getLogger(ClusterActions.class);
 
@@ -69,6 +76,7 @@ final class ClusterActions {
       case "CreateDBCluster" -> createDbCluster(params, now, requestId);
       case "DeleteDBCluster" -> deleteDbCluster(params, requestId);
       case "DescribeDBClusterEndpoints" -> describeEndpoints(params);
+      case "DescribeDBClusters" -> describeClusters(params);
       default -> throw new IllegalArgumentException("not a cluster action: " + action);
     };
   }
@@ -188,6 +196,84 @@ final class ClusterActions {
     address.put("NetType", "Private");
     address.put("IPAddress", "172.16.0.10");
     return reply;
+  }
+
+  /**
+   * The clusters of {@code RegionId} that carry every {@code Tag.N.Key} asked for (with {@code
+   * Tag.N.Value}, when given: a key alone matches any value), optionally only those in {@code
+   * DBClusterIds}; one page of them, oldest first. Only clusters CreateDBCluster made have tags.
+   */
+  private ObjectNode describeClusters(Params params) {
+    String region = params.required("RegionId");
+    Map<String, Optional<String>> tagFilters = new java.util.LinkedHashMap<>();
+    for (int n = 1; n <= MAX_TAG_FILTERS; n++) {
+      Optional<String> key = params.optional("Tag." + n + ".Key");
+      Optional<String> value = params.optional("Tag." + n + ".Value");
+      if (key.isEmpty() && value.isPresent()) {
+        throw ApiError.missing("Tag." + n + ".Key");
+      }
+      key.ifPresent(k -> tagFilters.put(k, value));
+    }
+    if (params.optional("Tag." + (MAX_TAG_FILTERS + 1) + ".Key").isPresent()) {
+      throw ApiError.malformed(400, "Tag", "At most " + MAX_TAG_FILTERS + " tags.");
+    }
+    Optional<Set<String>> ids =
+        params.optional("DBClusterIds").map(v -> Set.copyOf(List.of(v.split("\\s*,\\s*"))));
+    int pageSize = PolarDbActions.pageParam(params, "PageSize", 30);
+    if (!PAGE_SIZES.contains(pageSize)) {
+      throw ApiError.malformed(400, "PageSize", "Use 30, 50 or 100.");
+    }
+    int pageNumber = PolarDbActions.pageParam(params, "PageNumber", 1);
+    if (pageNumber < 1) {
+      throw ApiError.malformed(400, "PageNumber", "Pages count from 1.");
+    }
+    List<Clusters.Cluster> matching =
+        clusters.all().stream()
+            .filter(c -> region.equals(c.regionId()))
+            .filter(c -> ids.map(set -> set.contains(c.id())).orElse(true))
+            .filter(c -> hasTags(tagsOf(c.id()), tagFilters))
+            .toList();
+    List<Clusters.Cluster> page =
+        matching.stream().skip((long) (pageNumber - 1) * pageSize).limit(pageSize).toList();
+    ObjectNode reply = JsonNodeFactory.instance.objectNode();
+    ArrayNode items = reply.putObject("Items").putArray("DBCluster");
+    for (Clusters.Cluster c : page) {
+      Map<String, String> asked =
+          creations.find(c.id()).map(ClusterCreations.Order::attributes).orElse(Map.of());
+      ObjectNode item = items.addObject();
+      item.put("DBClusterId", c.id());
+      item.put("DBClusterDescription", asked.getOrDefault("DBClusterDescription", c.id()));
+      item.put("DBClusterStatus", c.status());
+      item.put("RegionId", c.regionId());
+      item.put("DBType", asked.getOrDefault("DBType", "MySQL"));
+      item.put("DBVersion", asked.getOrDefault("DBVersion", "8.0"));
+      item.put("PayType", asked.getOrDefault("PayType", "Postpaid"));
+      item.put("CreateTime", WireTime.seconds(c.creationTime()));
+      ArrayNode tags = item.putObject("Tags").putArray("Tag");
+      tagsOf(c.id())
+          .forEach(
+              (k, v) -> {
+                ObjectNode tag = tags.addObject();
+                tag.put("Key", k);
+                tag.put("Value", v);
+              });
+    }
+    reply.put("TotalRecordCount", matching.size());
+    reply.put("PageNumber", pageNumber);
+    reply.put("PageRecordCount", page.size());
+    return reply;
+  }
+
+  private Map<String, String> tagsOf(String dbClusterId) {
+    return creations.find(dbClusterId).map(ClusterCreations.Order::tags).orElse(Map.of());
+  }
+
+  private static boolean hasTags(Map<String, String> tags, Map<String, Optional<String>> wanted) {
+    return wanted.entrySet().stream()
+        .allMatch(
+            w ->
+                tags.containsKey(w.getKey())
+                    && w.getValue().map(v -> v.equals(tags.get(w.getKey()))).orElse(true));
   }
 
   private static ObjectNode reply(ClusterCreations.Order order) {

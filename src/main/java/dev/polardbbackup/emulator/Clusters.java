@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -72,6 +73,12 @@ final class Clusters {
     runningAt.remove(id);
     failureReasons.remove(id);
     endStatuses.remove(id);
+  }
+
+  /** Every cluster, in the order they were added, each as it is now. */
+  List<Cluster> all() {
+    List.copyOf(clusters.keySet()).forEach(this::settle);
+    return List.copyOf(clusters.values());
   }
 
   Optional<Cluster> find(String id) {

@@ -12,9 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a person does in PolarDB's console, behind the operator's back: make a manual backup, change
- * a cluster's backup policy (drift), delete a backup set, delete a whole cluster. None of it is an
- * API call, so none of it shows among the ledger's calls; its effects do (backup sets deleted or
- * detached).
+ * a cluster's backup policy (drift), delete a backup set, delete a whole cluster, drop a database.
+ * None of it is an API call, so none of it shows among the ledger's calls; its effects do (backup
+ * sets deleted or detached).
  *
  * <p>The public methods throw {@link IllegalStateException} when PolarDB would refuse, with a
  * message that starts with the error code, as {@link #createBackup} does.
@@ -29,6 +29,7 @@ public final class Console {
   private final BackupPolicies policies;
   private final PolarDbActions actions;
   private final ClusterCreations creations;
+  private final Schemas schemas;
 
   Console(
       Object lock,
@@ -37,7 +38,8 @@ public final class Console {
       Backups backups,
       BackupPolicies policies,
       PolarDbActions actions,
-      ClusterCreations creations) {
+      ClusterCreations creations,
+      Schemas schemas) {
     this.lock = lock;
     this.clock = clock;
     this.clusters = clusters;
@@ -45,6 +47,7 @@ public final class Console {
     this.policies = policies;
     this.actions = actions;
     this.creations = creations;
+    this.schemas = schemas;
   }
 
   /**
@@ -119,6 +122,14 @@ public final class Console {
    */
   public ClusterDeletion deleteCluster(String dbClusterId, String retention) {
     return refused(() -> removeCluster(dbClusterId, retention));
+  }
+
+  /** A DBA drops a database: from now on the cluster no longer holds it (its backups still do). */
+  public void dropDatabase(String dbClusterId, String database) {
+    synchronized (lock) {
+      clusters.lookup(dbClusterId, 404);
+      schemas.drop(dbClusterId, database, clock.instant());
+    }
   }
 
   // ---- for the admin endpoints, which answer with PolarDB's status and code ----

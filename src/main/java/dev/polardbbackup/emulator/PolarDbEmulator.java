@@ -90,7 +90,8 @@ public final class PolarDbEmulator {
                 b.quotaCheckOrder, b.taskListingLag, b.taskRetention, b.deleteFailedBackups),
             creations);
     BackupPolicies policies = new BackupPolicies(b.policyReadings);
-    this.console = new Console(lock, clock, clusters, backups, policies, actions, creations);
+    this.console =
+        new Console(lock, clock, clusters, backups, policies, actions, creations, schemas);
     PolicyActions policyActions = new PolicyActions(clusters, backups, policies);
     ClusterActions clusterActions =
         new ClusterActions(

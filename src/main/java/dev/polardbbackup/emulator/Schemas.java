@@ -52,6 +52,13 @@ final class Schemas {
     states(dbClusterId).put(now, Collections.unmodifiableMap(next));
   }
 
+  /** From {@code now} on the cluster no longer holds {@code database}. */
+  void drop(String dbClusterId, String database, Instant now) {
+    Map<String, List<String>> next = at(dbClusterId, now);
+    next.remove(database);
+    states(dbClusterId).put(now, Collections.unmodifiableMap(next));
+  }
+
   private TreeMap<Instant, Map<String, List<String>>> states(String dbClusterId) {
     return history.computeIfAbsent(
         dbClusterId,

@@ -5,20 +5,20 @@
  * ModifyBackupPolicy, DescribeLogBackupPolicy, ModifyLogBackupPolicy,
  * DescribeLocalAvailableRecoveryTime) and DescribeDetachedBackups (what a deleted cluster left);
  * restore: CreateDBCluster (a clone as of now, a backup set or a point in time; Creating, then
- * Running), DeleteDBCluster, DescribeDBClusterEndpoints, DescribeMetaList and RestoreTable, over
- * databases and tables invented per cluster from the seed; plus STS AssumeRoleWithOIDC
- * (2015-04-01). It verifies V1 and V3 signatures with {@code dev.polardbbackup.signing}, keeps
- * backups, quotas and ClientTokens the way the real service is documented to, and injects latency,
- * throttling, server errors and lost replies from a seeded random under an injected {@link
- * java.time.Clock}, recording every call in a {@link dev.polardbbackup.emulator.Ledger}. A test can
- * also make a manual backup as a DBA would in the console, outside any ClientToken; the ledger
- * marks each backup's origin. Through {@link dev.polardbbackup.emulator.Console} it can also change
- * a cluster's backup policy, delete a backup set, or delete a cluster, whose backup sets then
- * vanish or stay (detached) by its {@code BackupRetentionPolicyOnClusterDeletion}. Where the docs
- * are silent (quota or token first, how long a token is remembered, when a new job is listed,
- * whether a failed set can be deleted, the policy readings of {@link
- * dev.polardbbackup.emulator.PolicyReadings}) the builder chooses the reading. It knows nothing of
- * the operator and could be published alone.
+ * Running), DeleteDBCluster, DescribeDBClusterEndpoints, DescribeDBClusters (filtered by tags),
+ * DescribeMetaList and RestoreTable, over databases and tables invented per cluster from the seed;
+ * plus STS AssumeRoleWithOIDC (2015-04-01). It verifies V1 and V3 signatures with {@code
+ * dev.polardbbackup.signing}, keeps backups, quotas and ClientTokens the way the real service is
+ * documented to, and injects latency, throttling, server errors and lost replies from a seeded
+ * random under an injected {@link java.time.Clock}, recording every call in a {@link
+ * dev.polardbbackup.emulator.Ledger}. A test can also make a manual backup as a DBA would in the
+ * console, outside any ClientToken; the ledger marks each backup's origin. Through {@link
+ * dev.polardbbackup.emulator.Console} it can also change a cluster's backup policy, delete a backup
+ * set, or delete a cluster, whose backup sets then vanish or stay (detached) by its {@code
+ * BackupRetentionPolicyOnClusterDeletion}. Where the docs are silent (quota or token first, how
+ * long a token is remembered, when a new job is listed, whether a failed set can be deleted, the
+ * policy readings of {@link dev.polardbbackup.emulator.PolicyReadings}) the builder chooses the
+ * reading. It knows nothing of the operator and could be published alone.
  *
  * <p>Error codes it answers with (HTTP status, code), following Alibaba's naming:
  *

@@ -14,7 +14,10 @@ public record DrillInProgress(
     @JsonPropertyDescription("The PolarDBBackup it belongs to.") String backupName,
     @JsonPropertyDescription("The PolarDBRestore made for the drill, if it is made through one.")
         String restoreName,
-    @JsonPropertyDescription("The CreateDBCluster ClientToken of the clone.") String clientToken,
+    @JsonPropertyDescription(
+            "The CreateDBCluster ClientToken of the clone: the UID of the drill's PolarDBRestore,"
+                + " once it exists.")
+        String clientToken,
     @JsonPropertyDescription("When CreateDBCluster was first sent; written before the call.")
         String createSent,
     @JsonPropertyDescription("The clone's DBClusterId, once known.") String cloneDbClusterId,
@@ -52,6 +55,22 @@ public record DrillInProgress(
         backupName,
         name,
         clientToken,
+        createSent,
+        cloneDbClusterId,
+        runningTime,
+        verdict,
+        reason,
+        message,
+        deleteSent);
+  }
+
+  public DrillInProgress withClientToken(String token) {
+    return new DrillInProgress(
+        startedAt,
+        backupId,
+        backupName,
+        restoreName,
+        token,
         createSent,
         cloneDbClusterId,
         runningTime,

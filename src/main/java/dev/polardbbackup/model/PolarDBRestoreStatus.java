@@ -18,6 +18,12 @@ import java.util.Optional;
 public class PolarDBRestoreStatus {
   public static final String READY = "Ready";
 
+  /**
+   * Whether the new cluster lists every database of its backup set or point in time: True, False,
+   * or Unknown when PolarDB could not say. Set once, just before the restore Succeeds.
+   */
+  public static final String DATABASES_LISTED = "DatabasesListed";
+
   @JsonPropertyDescription("Pending, Creating, Succeeded or Failed.")
   private RestorePhase phase;
 
@@ -205,6 +211,16 @@ public class PolarDBRestoreStatus {
         false, Reasons.CLUSTER_CREATING, "PolarDB is creating cluster " + dbClusterId + ".", now);
   }
 
+  /**
+   * The cluster a CreateDBCluster with a lost reply made, found by the restore's uid tag while the
+   * resource is being deleted. The phase stays: the restore may have failed meanwhile.
+   */
+  public void clusterFoundByTag(String foundDbClusterId, String requestId) {
+    dbClusterId = foundDbClusterId;
+    createOutcomeUnknown = null;
+    lastRequestId = requestIdOr(requestId);
+  }
+
   /** The cluster as last described (DescribeDBClusterAttribute), while it is being created. */
   public void progressed(String status, String progressText, String requestId, Instant now) {
     clusterStatus = status;
@@ -368,6 +384,13 @@ public class PolarDBRestoreStatus {
     reason = why;
     message = text;
     setCondition(READY, ready, why, text, now);
+  }
+
+  /** The clone's databases were compared with its backup's (the DatabasesListed condition). */
+  public void databasesChecked(String statusText, String why, String text, Instant now) {
+    conditions =
+        Conditions.set(
+            conditions, DATABASES_LISTED, statusText, why, text, observedGeneration, now);
   }
 
   /** Sets a condition (see {@link Conditions#set}), e.g. SpecChangeIgnored. */

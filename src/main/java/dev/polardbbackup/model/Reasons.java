@@ -84,6 +84,13 @@ public final class Reasons {
   public static final String CLUSTER_RETAINED = "ClusterRetained";
   public static final String TTL_EXPIRED = "TtlExpired";
   public static final String RESOURCE_DELETED = "ResourceDeleted";
+  // A clone's DatabasesListed condition.
+  public static final String ALL_LISTED = "AllListed";
+  public static final String DATABASES_MISSING = "DatabasesMissing";
+  public static final String CLONE_NOT_LISTABLE = "CloneNotListable";
+  public static final String LIST_FAILED = "ListFailed";
+  public static final String CLUSTER_FOUND_BY_TAG = "ClusterFoundByTag";
+  public static final String CLUSTER_LEFT_UNDELETED = "ClusterLeftUndeleted";
   // Schedules' restore drills (spec.verify): events, and DrillFailed as a Stalled reason.
   public static final String DRILL_STARTED = "DrillStarted";
   public static final String DRILL_SUCCEEDED = "DrillSucceeded";

@@ -174,6 +174,52 @@ public final class PolarDbClient {
   }
 
   /**
+   * Every cluster of the region that carries the tag {@code key=value} ({@code Tag.1.Key}, {@code
+   * Tag.1.Value}), following pages. Like {@link #describeAllBackups}, it fails rather than return a
+   * list cut short, at the first failed page or after {@link #MAX_PAGES} pages.
+   */
+  public ApiResult<List<ListedCluster>> describeDBClustersByTag(
+      String regionId, String key, String value) {
+    final int pageSize = 100;
+    List<ListedCluster> all = new ArrayList<>();
+    String requestId = null;
+    for (int page = 1; page <= MAX_PAGES; page++) {
+      Map<String, String> params = new LinkedHashMap<>();
+      params.put("RegionId", regionId);
+      params.put("Tag.1.Key", key);
+      params.put("Tag.1.Value", value);
+      params.put("PageSize", Integer.toString(pageSize));
+      params.put("PageNumber", Integer.toString(page));
+      ApiResult<Replies.ClusterPage> result =
+          rpc.call("DescribeDBClusters", params, Replies::parseClusterPage);
+      if (!result.isOk()) {
+        return new ApiResult.Failed<>(result.error());
+      }
+      requestId = ((ApiResult.Ok<Replies.ClusterPage>) result).requestId();
+      Replies.ClusterPage clusters = result.value();
+      all.addAll(clusters.clusters());
+      boolean more =
+          clusters.clusters().size() >= pageSize
+              && (long) page * pageSize < clusters.totalRecordCount();
+      if (!more) {
+        return new ApiResult.Ok<>(List.copyOf(all), requestId);
+      }
+    }
+    return new ApiResult.Failed<>(
+        new ApiError(
+            FailureKind.OUTCOME_UNKNOWN,
+            "TooManyPages",
+            "DescribeDBClusters still had more after "
+                + MAX_PAGES
+                + " pages of "
+                + pageSize
+                + "; the endpoint does not page as documented",
+            requestId,
+            200,
+            Optional.empty()));
+  }
+
+  /**
    * Clones a cluster into a new, billed one. The reply comes before the cluster is ready: it is
    * {@code Creating} until DescribeDBClusterAttribute says {@code Running}. After a lost reply,
    * send the same request again: the ClientToken returns the first cluster.

@@ -61,6 +61,31 @@ final class Replies {
     return new BackupPage(List.copyOf(backups), total, query.pageNumber(), query.pageSize());
   }
 
+  /** One page of DescribeDBClusters, with the total the reply claims (its page size if absent). */
+  record ClusterPage(List<ListedCluster> clusters, int totalRecordCount) {}
+
+  static ClusterPage parseClusterPage(JsonNode reply) {
+    List<ListedCluster> clusters = new ArrayList<>();
+    for (JsonNode c : items(reply, "DBCluster")) {
+      java.util.Map<String, String> tags = new java.util.LinkedHashMap<>();
+      for (JsonNode tag : list(c.path("Tags"), "Tag")) {
+        text(tag, "Key").ifPresent(k -> tags.put(k, text(tag, "Value").orElse("")));
+      }
+      clusters.add(
+          new ListedCluster(
+              requiredText(c, "DBClusterId"),
+              text(c, "DBClusterStatus").orElse(""),
+              text(c, "RegionId").orElse(""),
+              tags));
+    }
+    int total =
+        text(reply, "TotalRecordCount")
+            .flatMap(Replies::number)
+            .orElse((long) clusters.size())
+            .intValue();
+    return new ClusterPage(List.copyOf(clusters), total);
+  }
+
   /**
    * DescribeBackupPolicy: the level-1 period, window and frequency in either spelling, the {@code
    * DataLevel1*} one first; a reply with neither period is not a policy.

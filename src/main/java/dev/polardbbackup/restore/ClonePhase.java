@@ -6,6 +6,7 @@ import dev.polardbbackup.model.ClusterEndpoint;
 import dev.polardbbackup.model.NewCluster;
 import dev.polardbbackup.model.PolarDBRestore;
 import dev.polardbbackup.model.PolarDBRestoreSpec;
+import dev.polardbbackup.model.PolarDBRestoreStatus;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.polardb.ApiError;
 import dev.polardbbackup.polardb.ApiResult;
@@ -14,11 +15,13 @@ import dev.polardbbackup.polardb.ClusterAttribute;
 import dev.polardbbackup.polardb.CreatedCluster;
 import dev.polardbbackup.polardb.PolarDbClient;
 import dev.polardbbackup.polardb.RecoveryWindow;
+import dev.polardbbackup.polardb.RestorePoint;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -27,7 +30,8 @@ import java.util.Optional;
  * call, so that a second replica with a stale view gets a conflict instead of sending, and a reply
  * lost after the cluster was made is answered by sending the same token again, which PolarDB
  * replays. A token whose outcome stayed unknown longer than PolarDB is trusted to remember it is
- * never sent again. Then the cluster is followed until it is Running.
+ * never sent again: the cluster is looked for by the restore's uid tag instead. Then the cluster is
+ * followed until it is Running.
  */
 final class ClonePhase {
   private final RestoreSettings settings;
@@ -48,20 +52,7 @@ final class ClonePhase {
     if (pass.status.mayHaveUnseenCluster()) {
       Instant first = pass.status.createFirstSentInstant().orElse(now);
       if (Duration.between(first, now).compareTo(settings.tokenReuseWindow()) > 0) {
-        String message =
-            "CreateDBCluster with ClientToken "
-                + pass.status.getClientToken()
-                + " (first sent "
-                + pass.status.getCreateFirstSent()
-                + ") got no usable reply, and that was longer ago than PolarDB is trusted to"
-                + " remember the token, so it is not sent again: it could make a second, billed"
-                + " cluster. Look in the PolarDB console for a cluster tagged "
-                + pass.uidTag()
-                + "; if there is none, create a new PolarDBRestore.";
-        pass.status.failed(Reasons.UNCERTAIN_OUTCOME, message, null, now);
-        events.warning(pass.restore, Reasons.UNCERTAIN_OUTCOME, message);
-        pass.log("failed: {}", message);
-        return pass.saveAndWait(null);
+        return findByTag(pass, polarDb, access);
       }
     }
     // What the clone takes from its source unless the spec says (engine, version); and whether the
@@ -177,6 +168,18 @@ final class ClonePhase {
       pass.status.progressed(cluster.status(), null, requestId, now);
       return pass.saveAndWait(settings.follow());
     }
+    if (pass.status.condition(PolarDBRestoreStatus.DATABASES_LISTED).isEmpty()) {
+      DatabaseCheck.Result result =
+          DatabaseCheck.check(polarDb, sourceCluster(pass), restorePoint(pass), id);
+      if (result instanceof DatabaseCheck.TryAgain again) {
+        return failed(pass, again.error(), "DescribeMetaList", access, false);
+      }
+      DatabaseCheck.Checked checked = (DatabaseCheck.Checked) result;
+      pass.status.databasesChecked(checked.status(), checked.reason(), checked.message(), now);
+      if (!"True".equals(checked.status())) {
+        events.warning(pass.restore, checked.reason(), checked.message());
+      }
+    }
     ClusterEndpoint endpoint = endpoint(polarDb, id).orElse(null);
     pass.status.running(endpoint, pass.spec().ttlDuration(), requestId, now);
     String message =
@@ -191,6 +194,23 @@ final class ClonePhase {
     pass.log("{}", message);
     return pass.saveAndWait(
         pass.status.expiry().map(t -> positive(Duration.between(now, t))).orElse(null));
+  }
+
+  /** The backup set restored from, or the point in time (whole minutes, as PolarDB takes it). */
+  private static RestorePoint restorePoint(RestorePass pass) {
+    String backupId =
+        pass.status.getSourceBackupId() != null
+            ? pass.status.getSourceBackupId()
+            : pass.spec().source().backupId();
+    return backupId != null
+        ? RestorePoint.backup(backupId)
+        : RestorePoint.time(pass.spec().source().pointInTimeInstant().orElseThrow());
+  }
+
+  /** The cluster restored from: the backupRef's, or the spec's. */
+  static String sourceCluster(RestorePass pass) {
+    return Objects.requireNonNullElse(
+        pass.status.getSourceDbClusterId(), pass.spec().source().dbClusterId());
   }
 
   /** The primary endpoint, if PolarDB lists one; a failed look leaves it out. */
@@ -229,6 +249,72 @@ final class ClonePhase {
             + " to "
             + w.recoveryEndTime().map(Instant::toString).orElse("?")
             + ").");
+  }
+
+  /**
+   * The token cannot be sent again (it could make a second, billed cluster), but the cluster it may
+   * have made carries the restore's uid tag: one listed is followed as if CreateDBCluster had
+   * answered; none, or several (which one is ours?), fail the restore with UncertainOutcome; a
+   * failed listing is tried again.
+   */
+  private UpdateControl<PolarDBRestore> findByTag(
+      RestorePass pass, PolarDbClient polarDb, CloudAccess access) {
+    String lost =
+        "CreateDBCluster with ClientToken "
+            + pass.status.getClientToken()
+            + " (first sent "
+            + pass.status.getCreateFirstSent()
+            + ") got no usable reply, longer ago than PolarDB is trusted to remember the token";
+    TaggedClusters.Search search = TaggedClusters.find(pass, polarDb);
+    if (search instanceof TaggedClusters.Unknown unknown) {
+      return failed(pass, unknown.error(), "DescribeDBClusters", access, true);
+    }
+    if (search instanceof TaggedClusters.One one) {
+      pass.status.created(one.dbClusterId(), null, one.requestId(), clock.instant());
+      String message =
+          "Found cluster "
+              + one.dbClusterId()
+              + " by its tag "
+              + pass.uidTag()
+              + " (DescribeDBClusters, RequestId "
+              + one.requestId()
+              + "): the "
+              + lost
+              + ", and made it; following it.";
+      events.normal(pass.restore, Reasons.CLUSTER_FOUND_BY_TAG, message);
+      pass.log("{}", message);
+      return pass.saveAndWait(settings.follow());
+    }
+    String region = pass.spec().regionId();
+    if (search instanceof TaggedClusters.Several several) {
+      return fail(
+          pass,
+          Reasons.UNCERTAIN_OUTCOME,
+          lost
+              + ", and clusters "
+              + String.join(", ", several.dbClusterIds())
+              + " in "
+              + region
+              + " are all tagged "
+              + pass.uidTag()
+              + ": which one it made is not known, so none is followed or deleted. Keep the one"
+              + " you want and delete the others in the PolarDB console.",
+          several.requestId());
+    }
+    TaggedClusters.None none = (TaggedClusters.None) search;
+    return fail(
+        pass,
+        Reasons.UNCERTAIN_OUTCOME,
+        lost
+            + ", so it is not sent again (it could make a second, billed cluster), and no cluster"
+            + " tagged "
+            + pass.uidTag()
+            + " was listed in "
+            + region
+            + " (DescribeDBClusters, RequestId "
+            + none.requestId()
+            + "): it probably made none. Create a new PolarDBRestore to try again.",
+        none.requestId());
   }
 
   /**

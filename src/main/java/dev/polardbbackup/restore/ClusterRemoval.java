@@ -36,13 +36,21 @@ final class ClusterRemoval {
     if (deleted.isOk() || deleted.error().kind() == FailureKind.NOT_FOUND) {
       String requestId =
           deleted instanceof ApiResult.Ok<Void> ok ? ok.requestId() : deleted.error().requestId();
+      // NotFound: gone before this call (deleted in the console, or by an earlier call whose reply
+      // was lost); the operator does not claim it deleted the cluster.
       String message =
-          "Deleted cluster "
-              + id
-              + (Reasons.TTL_EXPIRED.equals(why) ? " (its ttl has passed)" : "")
-              + " (RequestId "
-              + requestId
-              + ").";
+          deleted.isOk()
+              ? "Deleted cluster "
+                  + id
+                  + (Reasons.TTL_EXPIRED.equals(why) ? " (its ttl has passed)" : "")
+                  + " (RequestId "
+                  + requestId
+                  + ")."
+              : "Cluster "
+                  + id
+                  + " was already gone, nothing to delete ("
+                  + deleted.error().describe()
+                  + ").";
       pass.status.clusterDeleted(message, requestId, clock.instant());
       pass.save();
       events.normal(pass.restore, Reasons.CLUSTER_DELETED, message);

@@ -9,6 +9,7 @@ import dev.polardbbackup.kube.SpecOrLifecycleChange;
 import dev.polardbbackup.kube.StatusWriter;
 import dev.polardbbackup.model.DeletionPolicy;
 import dev.polardbbackup.model.GrantedAction;
+import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBRestore;
 import dev.polardbbackup.model.PolarDBRestoreSpec;
 import dev.polardbbackup.model.PolarDBRestoreStatus;
@@ -33,7 +34,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -118,8 +118,9 @@ public class PolarDBRestoreReconciler
     }
     noteSpecChange(pass);
     if (restore.isPaused()) {
-      return pass.saveAndWait(null);
+      return paused(pass);
     }
+    pass.status.removeCondition(Reasons.PAUSED);
     RestorePhase phase = pass.status.getPhase();
     if (phase == RestorePhase.Failed) {
       return pass.saveAndWait(null);
@@ -190,6 +191,24 @@ public class PolarDBRestoreReconciler
         : cloning.follow(pass, polarDb, access);
   }
 
+  /**
+   * Paused by annotation: nothing is called and nothing changes but the Paused condition (one
+   * Normal Event). Removing the annotation wakes the controller at once ({@link
+   * SpecOrLifecycleChange}), which removes the condition.
+   */
+  private UpdateControl<PolarDBRestore> paused(RestorePass pass) {
+    if (pass.status.condition(Reasons.PAUSED).isEmpty()) {
+      String message =
+          "Reconciliation is paused by the annotation "
+              + PolarDBBackup.PAUSED_ANNOTATION
+              + "=true; remove it to resume.";
+      pass.status.setCondition(Reasons.PAUSED, true, Reasons.PAUSED, message, clock.instant());
+      events.normal(pass.restore, Reasons.PAUSED, message);
+      pass.log("paused");
+    }
+    return pass.saveAndWait(null);
+  }
+
   /** The spec is immutable; an edit is ignored, and says so once. */
   private void noteSpecChange(RestorePass pass) {
     PolarDBRestoreSpec accepted = pass.status.getAccepted();
@@ -238,8 +257,7 @@ public class PolarDBRestoreReconciler
   private Optional<PolarDbClient> client(RestorePass pass) {
     PolarDBRestoreSpec spec = pass.spec();
     CloudAccess access = new CloudAccess(accessSources, pass.restore, spec.credentialsSecretRef());
-    String cluster =
-        Objects.requireNonNullElse(pass.status.getSourceDbClusterId(), spec.source().dbClusterId());
+    String cluster = ClonePhase.sourceCluster(pass);
     Optional<String> refusal =
         access.refusal(spec.regionId(), cluster, EnumSet.of(GrantedAction.Restore));
     if (refusal.isPresent()) {
@@ -319,16 +337,49 @@ public class PolarDBRestoreReconciler
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
     }
     if (id == null && !tokenStillRemembered(status)) {
-      // The token cannot be sent again (it could make a cluster): say what to look for, and go.
+      // The token cannot be sent again (it could make a cluster); the cluster's uid tag can tell.
+      TaggedClusters.Search search = TaggedClusters.find(pass, polarDb.get());
+      if (search instanceof TaggedClusters.Unknown unknown) {
+        pass.log(
+            "cannot list the clusters tagged {}: {}; trying again",
+            pass.uidTag(),
+            unknown.error().describe());
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.deletionRetry());
+      }
+      if (!(search instanceof TaggedClusters.One one)) {
+        String message =
+            "A CreateDBCluster of this restore got no usable reply and PolarDB may no longer"
+                + " remember its token, so it is not sent again; "
+                + (search instanceof TaggedClusters.Several several
+                    ? "clusters "
+                        + String.join(", ", several.dbClusterIds())
+                        + " are all tagged "
+                        + pass.uidTag()
+                        + ", and which one it made is not known: none is deleted. Delete the"
+                        + " ones you do not want by hand in the PolarDB console."
+                    : "no cluster tagged "
+                        + pass.uidTag()
+                        + " was listed in "
+                        + pass.spec().regionId()
+                        + " (DescribeDBClusters, RequestId "
+                        + ((TaggedClusters.None) search).requestId()
+                        + "), so there is none to delete.");
+        events.warning(pass.restore, Reasons.CLUSTER_LEFT_UNDELETED, message);
+        pass.log("{}", message);
+        return DeleteControl.defaultDelete();
+      }
+      status.clusterFoundByTag(one.dbClusterId(), one.requestId());
+      id = one.dbClusterId();
       String message =
-          "A CreateDBCluster of this restore got no usable reply and PolarDB may no longer"
-              + " remember its token, so the cluster it may have made cannot be found from here:"
-              + " look in the PolarDB console for a cluster tagged "
+          "Found cluster "
+              + id
+              + " by its tag "
               + pass.uidTag()
-              + " and delete it by hand.";
-      events.warning(pass.restore, "ClusterLeftUndeleted", message);
+              + " (DescribeDBClusters, RequestId "
+              + one.requestId()
+              + "): a CreateDBCluster of this restore whose reply was lost made it.";
+      events.normal(pass.restore, Reasons.CLUSTER_FOUND_BY_TAG, message);
       pass.log("{}", message);
-      return DeleteControl.defaultDelete();
     }
     if (id == null) {
       // A CreateDBCluster may have worked: its token, sent again, names the cluster (PolarDB

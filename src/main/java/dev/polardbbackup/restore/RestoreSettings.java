@@ -16,7 +16,7 @@ import java.time.Duration;
  *     finalizer goes anyway, with a Warning that names the cluster
  * @param tokenReuseWindow how long PolarDB is trusted to remember a ClientToken: a CreateDBCluster
  *     whose outcome stayed unknown longer is never sent again (it could make a second billed
- *     cluster); the restore fails and names the tag to look for instead
+ *     cluster); the cluster it may have made is looked for by the restore's uid tag instead
  */
 public record RestoreSettings(
     Duration follow,

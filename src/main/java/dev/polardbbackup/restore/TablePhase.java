@@ -7,17 +7,13 @@ import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.model.RestoreTarget;
 import dev.polardbbackup.polardb.ApiError;
 import dev.polardbbackup.polardb.ApiResult;
-import dev.polardbbackup.polardb.DatabaseMeta;
 import dev.polardbbackup.polardb.FailureKind;
-import dev.polardbbackup.polardb.MetaListQuery;
-import dev.polardbbackup.polardb.MetaPage;
 import dev.polardbbackup.polardb.PolarDbClient;
 import dev.polardbbackup.polardb.RestorePoint;
 import dev.polardbbackup.polardb.TableRestore;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -50,7 +46,8 @@ final class TablePhase {
     String cluster = source.sourceDbClusterId();
     List<RestoreTarget.DatabaseRestore> databases = pass.spec().target().tables();
     if (pass.status.getTableRestoreSent() == null) {
-      ApiResult<Optional<Set<String>>> present = currentDatabases(polarDb, cluster);
+      ApiResult<Optional<Set<String>>> present =
+          DatabaseCheck.databases(polarDb, cluster, Optional.empty());
       if (!present.isOk()) {
         return failures.failed(pass, present.error(), "DescribeMetaList", access, false);
       }
@@ -139,29 +136,5 @@ final class TablePhase {
                                 .map(t -> new TableRestore.Table(t.name(), t.effectiveNewName()))
                                 .toList()))
             .toList());
-  }
-
-  /**
-   * The cluster's databases now, or empty when PolarDB lists databases only of a backup or a point
-   * in time (then the check before the first call cannot be made).
-   */
-  private static ApiResult<Optional<Set<String>>> currentDatabases(
-      PolarDbClient polarDb, String cluster) {
-    Set<String> names = new HashSet<>();
-    MetaListQuery query = new MetaListQuery(cluster, Optional.empty(), Optional.empty(), 100, 1);
-    for (int page = 1; page <= 100; page++) {
-      ApiResult<MetaPage> listed = polarDb.describeMetaList(query.page(page));
-      if (!listed.isOk()) {
-        if (listed.error().kind() == FailureKind.INVALID_REQUEST) {
-          return new ApiResult.Ok<>(Optional.empty(), null);
-        }
-        return new ApiResult.Failed<>(listed.error());
-      }
-      listed.value().databases().stream().map(DatabaseMeta::name).forEach(names::add);
-      if (!listed.value().hasMore()) {
-        break;
-      }
-    }
-    return new ApiResult.Ok<>(Optional.of(names), null);
   }
 }

@@ -129,7 +129,12 @@ final class ChildCreation {
 
   /** The deterministic name of the backup for one tick: schedule name and UTC minute. */
   static String childName(String scheduleName, Instant tick) {
-    String suffix = "-" + NAME_TIME.format(tick);
+    return timedName(scheduleName, "-", tick);
+  }
+
+  /** The schedule's name, {@code infix} and a UTC minute, shortened to fit a name. */
+  static String timedName(String scheduleName, String infix, Instant time) {
+    String suffix = infix + NAME_TIME.format(time);
     String base = scheduleName;
     if (base.length() + suffix.length() > MAX_NAME) {
       base = trimToAlphanumeric(base.substring(0, MAX_NAME - suffix.length()));

@@ -5,6 +5,7 @@ import dev.polardbbackup.kube.SpecOrLifecycleChange;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSchedule;
 import dev.polardbbackup.model.PolarDBBackupScheduleSpec;
+import dev.polardbbackup.model.PolarDBRestore;
 import dev.polardbbackup.model.Reasons;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -36,6 +37,8 @@ import java.util.Optional;
  *       backup is made.
  *   <li>Run it: create the child with a name made of the schedule's name and the tick, so that a
  *       restart between creating it and recording it finds it instead of making a second one.
+ *   <li>Restore drill ({@code spec.verify}): start one when due, follow it, delete its clone
+ *       ({@link RestoreDrills}).
  *   <li>Retention: delete the oldest children beyond the limits, and free a quota slot for a
  *       waiting child when the user opted in: a failed child first, never the last success, and
  *       never again the same day once a deletion freed nothing.
@@ -59,6 +62,7 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
   private final Clock clock;
   private final Events events;
   private InformerEventSource<PolarDBBackup, PolarDBBackupSchedule> children;
+  private InformerEventSource<PolarDBRestore, PolarDBBackupSchedule> drills;
   private volatile IndexerResourceCache<PolarDBBackupSchedule> schedules;
 
   public PolarDBBackupScheduleReconciler(ScheduleSettings settings, Clock clock, Events events) {
@@ -67,7 +71,10 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
     this.events = events;
   }
 
-  /** The schedules' own backups (labelled), mapped back through their owner reference. */
+  /**
+   * The schedules' own backups and their restore drills' PolarDBRestores (labelled), mapped back
+   * through their owner reference.
+   */
   @Override
   public List<EventSource<?, PolarDBBackupSchedule>> prepareEventSources(
       EventSourceContext<PolarDBBackupSchedule> context) {
@@ -78,8 +85,15 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
             .withNamespacesInheritedFromController()
             .build();
     children = new InformerEventSource<>(config, context);
+    var drillConfig =
+        InformerEventSourceConfiguration.from(PolarDBRestore.class, PolarDBBackupSchedule.class)
+            .withLabelSelector(RestoreDrills.DRILL_LABEL)
+            .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(PolarDBBackupSchedule.class))
+            .withNamespacesInheritedFromController()
+            .build();
+    drills = new InformerEventSource<>(drillConfig, context);
     schedules = context.getPrimaryCache();
-    return List.of(children);
+    return List.of(children, drills);
   }
 
   /**
@@ -128,7 +142,12 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
     } else {
       pass.invalid(parsed.problem());
     }
-    // 5. Retention.
+    // 5. The restore drill, if one is due or under way; then retention, which keeps its backup.
+    List<String> problems = spec.problems();
+    if (!problems.isEmpty()) {
+      pass.stall(Reasons.INVALID_SPEC, String.join(" ", problems));
+    }
+    new RestoreDrills(pass, drills).run();
     retention.applyRetention();
     // 6. Record and sleep until the next thing to do.
     cron.ifPresent(pass::ready);

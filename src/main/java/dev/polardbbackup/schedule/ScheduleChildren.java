@@ -5,6 +5,7 @@ import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.QuotaRotation;
 import dev.polardbbackup.model.Retention;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ final class ScheduleChildren {
   private final List<PolarDBBackup> succeeded = new ArrayList<>();
   private final List<PolarDBBackup> failed = new ArrayList<>();
   private final List<PolarDBBackup> terminating = new ArrayList<>();
+  private String inDrill;
 
   /** One child to delete and why, in words for the user. */
   record Doomed(PolarDBBackup backup, String why) {}
@@ -54,8 +56,8 @@ final class ScheduleChildren {
         .forEach(this::sort);
   }
 
-  static boolean ownedBy(PolarDBBackup backup, String scheduleUid) {
-    var owners = backup.getMetadata().getOwnerReferences();
+  static boolean ownedBy(HasMetadata child, String scheduleUid) {
+    var owners = child.getMetadata().getOwnerReferences();
     return owners != null && owners.stream().anyMatch(o -> scheduleUid.equals(o.getUid()));
   }
 
@@ -142,7 +144,7 @@ final class ScheduleChildren {
       }
     }
     if (succeeded.size() >= 2 && succeeded.size() >= retention.effectiveKeepLast()) {
-      return oldestSucceeded();
+      return oldestSucceeded().filter(b -> !b.getMetadata().getName().equals(inDrill));
     }
     return Optional.empty();
   }
@@ -179,7 +181,7 @@ final class ScheduleChildren {
   }
 
   /** The named child, unless it is gone or being deleted. */
-  private Optional<PolarDBBackup> live(String name) {
+  Optional<PolarDBBackup> live(String name) {
     return named(name, live());
   }
 
@@ -282,7 +284,17 @@ final class ScheduleChildren {
     return List.copyOf(doomed.values());
   }
 
-  private static void add(Map<String, Doomed> doomed, PolarDBBackup backup, String why) {
-    doomed.putIfAbsent(backup.getMetadata().getName(), new Doomed(backup, why));
+  private void add(Map<String, Doomed> doomed, PolarDBBackup backup, String why) {
+    if (!backup.getMetadata().getName().equals(inDrill)) {
+      doomed.putIfAbsent(backup.getMetadata().getName(), new Doomed(backup, why));
+    }
+  }
+
+  /**
+   * The backup a restore drill restores from: neither retention nor rotation deletes it until the
+   * drill is over, although a newer backup may have succeeded since.
+   */
+  void keepForDrill(String backupName) {
+    inDrill = backupName;
   }
 }

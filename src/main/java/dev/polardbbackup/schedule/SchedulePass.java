@@ -95,6 +95,9 @@ final class SchedulePass {
     owned =
         new ScheduleChildren(
             context.getSecondaryResources(PolarDBBackup.class), schedule.getMetadata().getUid());
+    if (status.getDrill() != null) {
+      owned.keepForDrill(status.getDrill().backupName());
+    }
     List<String> active = owned.active().stream().map(b -> b.getMetadata().getName()).toList();
     status.setActive(active.isEmpty() ? null : active);
     status.setSucceeded(owned.succeeded().size());
@@ -150,6 +153,13 @@ final class SchedulePass {
    */
   void stall(String reason, String message) {
     if (stall == null || Reasons.LAST_BACKUP_FAILED.equals(stall.reason())) {
+      stall = new Stall(reason, message);
+    }
+  }
+
+  /** A lasting problem shown only when nothing else is (a failed restore drill). */
+  void stallUnlessOther(String reason, String message) {
+    if (stall == null) {
       stall = new Stall(reason, message);
     }
   }

@@ -12,15 +12,28 @@ import java.time.Duration;
  * @param rotationWait how long a tick waits for the backup deleted to free a quota slot to be gone
  *     before it starts anyway
  * @param errorRetry after a failed Kubernetes call (the tick stays due meanwhile)
+ * @param drillTimeout how long a restore drill may take to get its clone Running before it fails
+ *     (and its clone, if any, is deleted)
  */
 public record ScheduleSettings(
-    Duration recheck, Duration missedTickGrace, Duration rotationWait, Duration errorRetry) {
+    Duration recheck,
+    Duration missedTickGrace,
+    Duration rotationWait,
+    Duration errorRetry,
+    Duration drillTimeout) {
+  static final Duration DRILL_TIMEOUT = Duration.ofHours(6);
+
+  public ScheduleSettings(
+      Duration recheck, Duration missedTickGrace, Duration rotationWait, Duration errorRetry) {
+    this(recheck, missedTickGrace, rotationWait, errorRetry, DRILL_TIMEOUT);
+  }
 
   public static ScheduleSettings defaults() {
     return new ScheduleSettings(
         Duration.ofMinutes(5),
         Duration.ofMinutes(1),
         Duration.ofMinutes(2),
-        Duration.ofSeconds(15));
+        Duration.ofSeconds(15),
+        DRILL_TIMEOUT);
   }
 }

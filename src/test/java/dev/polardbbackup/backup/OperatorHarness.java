@@ -140,6 +140,18 @@ public final class OperatorHarness implements AutoCloseable {
         Duration.ofMillis(200));
   }
 
+  /** Restores that look again within a fraction of a second. */
+  public static dev.polardbbackup.restore.RestoreSettings fastRestoreSettings() {
+    return new dev.polardbbackup.restore.RestoreSettings(
+        Duration.ofMillis(200),
+        Duration.ofMillis(200),
+        Duration.ofMillis(200),
+        Duration.ofMillis(300),
+        Duration.ofMillis(200),
+        Duration.ofSeconds(30),
+        Duration.ofHours(1));
+  }
+
   public static PolarDbEmulator.Builder emulator() {
     return PolarDbEmulator.builder()
         .accessKey(KEY_ID, KEY_SECRET)

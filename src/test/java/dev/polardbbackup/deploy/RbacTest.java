@@ -52,17 +52,18 @@ class RbacTest {
   private static final String GROUP = "polardbbackup.dev";
 
   /**
-   * Restores: read, finalizer and status, as for backups, but no create or delete: the operator
-   * makes no PolarDBRestore itself. Changed on purpose when PolarDBRestore came (issue 15).
+   * Restores: read, finalizer and status, as for backups; create and delete only for schedules'
+   * restore drills (one PolarDBRestore per drill, deleted with its clone). Changed on purpose when
+   * PolarDBRestore came, and again with the drills (issue 15).
    */
   @Test
-  void bothRolesLetTheOperatorFollowRestoresButNeverCreateOrDeleteThem() throws IOException {
+  void bothRolesLetTheOperatorFollowRestoresAndMakeDrillRestores() throws IOException {
     for (List<PolicyRule> rules :
         List.of(
             rules("deploy/base/03-rbac.yaml", ClusterRole.class),
             rules("deploy/overlays/namespaced/role.yaml", Role.class))) {
       assertEquals(
-          Set.of("get", "list", "patch", "update", "watch"),
+          Set.of("get", "list", "watch", "create", "patch", "update", "delete"),
           verbsOn(rules, GROUP, "polardbrestores"));
       assertEquals(Set.of("update"), verbsOn(rules, GROUP, "polardbrestores/status"));
       assertEquals(Set.of(), verbsOn(rules, GROUP, "polardbrestores/finalizers"));

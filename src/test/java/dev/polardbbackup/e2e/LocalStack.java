@@ -296,9 +296,12 @@ final class LocalStack implements AutoCloseable {
       assertTrue(output.contains("operator started"), op.log + " holds the operator's log");
       places.put(op.log.toString(), output);
     }
+    // Every Event of every kind, PolarDBRestores' included (their messages name clusters, tags and
+    // RequestIds, never credentials).
     places.put("Events", admin.ok("get", "events", "-A", "-o", "json"));
     places.put("PolarDBBackups", admin.ok("get", "pdbb", "-A", "-o", "json"));
     places.put("PolarDBBackupSchedules", admin.ok("get", "pdbbs", "-A", "-o", "json"));
+    places.put("PolarDBRestores", admin.ok("get", "pdbr", "-A", "-o", "json"));
     List<String> leaks = new ArrayList<>();
     places.forEach(
         (where, text) -> {

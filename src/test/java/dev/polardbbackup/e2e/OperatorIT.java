@@ -52,6 +52,8 @@ class OperatorIT {
                 "pc-sched",
                 "--cluster",
                 "pc-gone",
+                "--cluster",
+                "pc-drill",
                 "--cluster-creation-duration",
                 "2s"),
             List.of(
@@ -78,6 +80,8 @@ class OperatorIT {
     admin = stack.admin;
     // deploy/base grants the examples' pc-demo clusters; the tests' own clusters need their own.
     stack.grantDefaultNamespace("e2e-clusters", "pc-e2efail", "pc-sched", "pc-gone");
+    stack.grantDefaultNamespace(
+        "e2e-drills", List.of("Backup", "Adopt", "Delete", "Restore"), "pc-drill");
     stack.startOperator("op-a");
   }
 
@@ -675,6 +679,104 @@ class OperatorIT {
       }
     }
     assertTrue(deleted, "deletionPolicy Delete deleted cluster " + clone);
+  }
+
+  private static String drillSchedule(String name) {
+    return """
+        apiVersion: polardbbackup.dev/v1alpha1
+        kind: PolarDBBackupSchedule
+        metadata: {name: %s, namespace: default}
+        spec:
+          schedule: "0 0 1 1 *"
+          runImmediately: true
+          template: {dbClusterId: pc-drill, regionId: cn-hangzhou, deletionPolicy: Retain}
+          verify:
+            every: 7d
+            newCluster: {dbNodeClass: polar.mysql.x4.medium, zoneId: cn-hangzhou-h,
+                         vpcId: vpc-drill, vSwitchId: vsw-drill}
+        """
+        .formatted(name);
+  }
+
+  /** The clusters the emulator made from pc-drill: id to whether it was deleted since. */
+  private Map<String, Boolean> drillClones() throws Exception {
+    Map<String, Boolean> clones = new java.util.TreeMap<>();
+    for (JsonNode c : stack.ledger().path("clusters")) {
+      if ("pc-drill".equals(c.path("source").asText())) {
+        clones.put(c.path("dbClusterId").asText(), c.path("deleted").asBoolean());
+      }
+    }
+    return clones;
+  }
+
+  @Test
+  @Order(14)
+  void aRestoreDrillMakesOneCloneChecksItDeletesItAndADeletedScheduleTakesItsCloneAlong()
+      throws Exception {
+    admin.apply(drillSchedule("drilled")).orFail("apply drilled schedule");
+    stack.awaitTrue(
+        "the drill's verdict",
+        Duration.ofSeconds(120),
+        () ->
+            !admin
+                .field("pdbbs", "drilled", "default", ".status.lastVerifiedRestore.outcome")
+                .isBlank());
+    assertEquals(
+        "Succeeded",
+        admin.field("pdbbs", "drilled", "default", ".status.lastVerifiedRestore.outcome"),
+        admin.field("pdbbs", "drilled", "default", ".status.lastVerifiedRestore.message"));
+    String backupId =
+        admin.field("pdbbs", "drilled", "default", ".status.lastSuccessfulBackup.backupId");
+    assertEquals(
+        backupId,
+        admin.field("pdbbs", "drilled", "default", ".status.lastVerifiedRestore.backupId"));
+    Map<String, Boolean> clones = drillClones();
+    assertEquals(1, clones.size(), "one drill clone: " + clones);
+    assertTrue(clones.values().iterator().next(), "the drill deleted its clone: " + clones);
+    assertTrue(
+        admin
+            .ok("get", "pdbr", "-n", "default", "-l", "polardbbackup.dev/drill", "-o", "name")
+            .isBlank(),
+        "no drill restore is left");
+    admin.ok("delete", "pdbbs", "drilled", "-n", "default");
+
+    // A schedule deleted while its drill runs: garbage collection deletes the drill's restore,
+    // whose finalizer deletes the clone.
+    admin.apply(drillSchedule("dropped")).orFail("apply dropped schedule");
+    stack.awaitTrue(
+        "the second drill's clone being made",
+        Duration.ofSeconds(90),
+        () ->
+            !admin
+                .ok(
+                    "get",
+                    "pdbr",
+                    "-n",
+                    "default",
+                    "-l",
+                    "polardbbackup.dev/drill",
+                    "-o",
+                    "jsonpath={.items[*].status.dbClusterId}")
+                .isBlank());
+    admin.ok("delete", "pdbbs", "dropped", "-n", "default");
+    stack.awaitTrue(
+        "every drill clone deleted",
+        Duration.ofSeconds(90),
+        () -> {
+          try {
+            Map<String, Boolean> now = drillClones();
+            return now.size() == 2 && !now.containsValue(false);
+          } catch (Exception e) {
+            return false;
+          }
+        });
+    stack.awaitTrue(
+        "the drill restore gone",
+        Duration.ofSeconds(60),
+        () ->
+            admin
+                .ok("get", "pdbr", "-n", "default", "-l", "polardbbackup.dev/drill", "-o", "name")
+                .isBlank());
   }
 
   /** Last: every operator process, Event and resource of the run, searched for secret values. */

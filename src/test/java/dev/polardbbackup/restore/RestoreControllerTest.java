@@ -18,8 +18,10 @@ import dev.polardbbackup.emulator.PolarDbEmulator;
 import dev.polardbbackup.model.DeletionPolicy;
 import dev.polardbbackup.model.NewCluster;
 import dev.polardbbackup.model.Phase;
+import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBRestore;
 import dev.polardbbackup.model.PolarDBRestoreSpec;
+import dev.polardbbackup.model.PolarDBRestoreStatus;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.model.RestorePhase;
 import dev.polardbbackup.model.RestoreSource;
@@ -43,15 +45,19 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * without a CreateDBCluster; Delete and ttl delete the clone.
  */
 class RestoreControllerTest {
-  private static final RestoreSettings FAST =
+  private static final RestoreSettings FAST = OperatorHarness.fastRestoreSettings();
+
+  /** As FAST, but PolarDB is trusted to remember a ClientToken for one second only. */
+  private static final RestoreSettings SHORT_TOKEN_WINDOW =
       new RestoreSettings(
-          Duration.ofMillis(200),
-          Duration.ofMillis(200),
-          Duration.ofMillis(200),
-          Duration.ofMillis(300),
-          Duration.ofMillis(200),
-          Duration.ofSeconds(30),
-          Duration.ofHours(1));
+          FAST.follow(),
+          FAST.sourceRecheck(),
+          FAST.retry(),
+          FAST.capacityRetry(),
+          FAST.deletionRetry(),
+          FAST.deletionTimeout(),
+          Duration.ofSeconds(1));
+
   private static final NewCluster CLONE =
       NewCluster.of("polar.mysql.x4.medium", "cn-hangzhou-h", "vpc-1", "vsw-1");
 
@@ -68,9 +74,14 @@ class RestoreControllerTest {
   }
 
   private OperatorHarness start(PolarDbEmulator.Builder emulator) throws Exception {
+    return start(emulator, FAST);
+  }
+
+  private OperatorHarness start(PolarDbEmulator.Builder emulator, RestoreSettings settings)
+      throws Exception {
     harness =
         new OperatorHarness(client, emulator.build(), OperatorHarness.fastSettings())
-            .withRestores(FAST);
+            .withRestores(settings);
     return harness;
   }
 
@@ -175,6 +186,52 @@ class RestoreControllerTest {
     assertNotNull(done.getStatus().getOrderId());
     assertEquals("True", done.getStatus().condition("Ready").orElseThrow().getStatus());
     assertTrue(harness.hasEvent("from-nightly", Reasons.RESTORE_SUCCEEDED));
+    var listed = done.getStatus().condition(PolarDBRestoreStatus.DATABASES_LISTED).orElseThrow();
+    assertEquals("True", listed.getStatus(), listed.getMessage());
+    assertEquals(Reasons.ALL_LISTED, listed.getReason());
+    for (String db : harness.emulator.databasesOf(CLUSTER).keySet()) {
+      assertTrue(listed.getMessage().contains(db), db + " named in: " + listed.getMessage());
+    }
+  }
+
+  @Test
+  void aCloneWithoutADatabaseOfItsBackupSaysWhichAndAStricterApiSaysItCannotCompare()
+      throws Exception {
+    start(
+            emulator()
+                .clusterCreationDuration(Duration.ofSeconds(3))
+                .metaListNeedsBackupOrTime(false))
+        .start();
+    String set = consoleBackup();
+    restore("short", RestoreSource.ofBackupId(CLUSTER, set), null, null);
+    String clone =
+        awaitRestore("short", r -> r.getStatus().getDbClusterId() != null)
+            .getStatus()
+            .getDbClusterId();
+    String dropped = harness.emulator.databasesOf(clone).keySet().iterator().next();
+    harness.emulator.console().dropDatabase(clone, dropped);
+
+    PolarDBRestore done = awaitPhase("short", RestorePhase.Succeeded);
+    var listed = done.getStatus().condition(PolarDBRestoreStatus.DATABASES_LISTED).orElseThrow();
+    assertEquals("False", listed.getStatus(), listed.getMessage());
+    assertEquals(Reasons.DATABASES_MISSING, listed.getReason());
+    assertTrue(listed.getMessage().contains(dropped), listed.getMessage());
+    assertTrue(harness.hasEvent("short", Reasons.DATABASES_MISSING));
+  }
+
+  @Test
+  void underTheStricterReadingOfDescribeMetaListTheCheckIsUnknownNotFailed() throws Exception {
+    start(emulator().metaListNeedsBackupOrTime(true)).start();
+    String set = consoleBackup();
+    restore("strict", RestoreSource.ofBackupId(CLUSTER, set), null, null);
+
+    PolarDBRestore done = awaitPhase("strict", RestorePhase.Succeeded);
+    var listed = done.getStatus().condition(PolarDBRestoreStatus.DATABASES_LISTED).orElseThrow();
+    assertEquals("Unknown", listed.getStatus(), listed.getMessage());
+    assertEquals(Reasons.CLONE_NOT_LISTABLE, listed.getReason());
+    for (String db : harness.emulator.databasesOf(CLUSTER).keySet()) {
+      assertTrue(listed.getMessage().contains(db), db + " named in: " + listed.getMessage());
+    }
   }
 
   @Test
@@ -247,6 +304,221 @@ class RestoreControllerTest {
     PolarDBRestore done = awaitPhase("lost", RestorePhase.Succeeded);
 
     theOneClone(done, set);
+  }
+
+  @Test
+  void aCloneWhoseRepliesWereLostPastTheTokenWindowIsFoundByItsTagAndFollowed() throws Exception {
+    start(emulator(), SHORT_TOKEN_WINDOW).start();
+    String set = consoleBackup();
+    // Every reply is lost for longer than the token is trusted: the token is not sent again, and
+    // the cluster the first call made is found by the uid tag instead.
+    harness.emulator.setFault("CreateDBCluster", FaultSpec.lostResponses(1.0));
+    restore("lost-long", RestoreSource.ofBackupId(CLUSTER, set), null, null);
+
+    PolarDBRestore done = awaitPhase("lost-long", RestorePhase.Succeeded);
+
+    theOneClone(done, set);
+    assertTrue(calls("DescribeDBClusters") >= 1, "looked for the tag");
+    assertTrue(harness.hasEvent("lost-long", Reasons.CLUSTER_FOUND_BY_TAG));
+    assertTrue(
+        harness.events("lost-long").stream()
+            .filter(e -> Reasons.CLUSTER_FOUND_BY_TAG.equals(e.getReason()))
+            .allMatch(e -> e.getMessage().contains(done.getStatus().getDbClusterId())));
+  }
+
+  @Test
+  void aCreateThatMadeNothingPastTheTokenWindowFailsSayingNoTaggedClusterWasListed()
+      throws Exception {
+    start(emulator(), SHORT_TOKEN_WINDOW).start();
+    String set = consoleBackup();
+    // Server errors make nothing, but the operator cannot know that: the outcome stays unknown.
+    harness.emulator.setFault("CreateDBCluster", FaultSpec.serverErrors(1.0));
+    restore("made-nothing", RestoreSource.ofBackupId(CLUSTER, set), null, null);
+
+    PolarDBRestore failed = awaitPhase("made-nothing", RestorePhase.Failed);
+
+    assertEquals(Reasons.UNCERTAIN_OUTCOME, failed.getStatus().getReason());
+    String message = failed.getStatus().getMessage();
+    assertTrue(message.contains("no cluster tagged polardbbackup.dev/uid="), message);
+    assertTrue(message.contains("was listed"), message);
+    assertEquals(0, clones().size());
+  }
+
+  @Test
+  void twoClustersWithTheUidTagAreNeitherFollowedNorDeleted() throws Exception {
+    start(emulator(), SHORT_TOKEN_WINDOW).start();
+    String set = consoleBackup();
+    harness.emulator.setFault("CreateDBCluster", FaultSpec.lostResponses(1.0));
+    harness.emulator.setFault("DescribeDBClusters", FaultSpec.serverErrors(1.0));
+    restore("twins", RestoreSource.ofBackupId(CLUSTER, set), DeletionPolicy.Delete, null);
+    await().atMost(Duration.ofSeconds(20)).until(() -> calls("DescribeDBClusters") >= 1);
+    String uid = get("twins").getMetadata().getUid();
+    // Someone made a second cluster carrying the same uid tag (a copied tag, a hand-made clone).
+    harness.emulator.setFault("CreateDBCluster", FaultSpec.NONE);
+    var copy =
+        new dev.polardbbackup.polardb.CloneRequest(
+            REGION,
+            "MySQL",
+            "8.0",
+            "Postpaid",
+            java.util.Optional.of("polar.mysql.x4.medium"),
+            CLUSTER,
+            set,
+            "someone-elses-token",
+            java.util.Optional.of("cn-hangzhou-h"),
+            java.util.Optional.of("vpc-1"),
+            java.util.Optional.of("vsw-1"),
+            java.util.Optional.empty(),
+            java.util.Map.of(NewCluster.TAG_UID, uid),
+            java.util.Optional.empty());
+    assertTrue(harness.polarDb().createDBCluster(copy).isOk());
+    List<String> both = clones().stream().map(ClusterRecord::dbClusterId).toList();
+    assertEquals(2, both.size());
+    harness.emulator.setFault("DescribeDBClusters", FaultSpec.NONE);
+
+    PolarDBRestore failed = awaitPhase("twins", RestorePhase.Failed);
+
+    assertEquals(Reasons.UNCERTAIN_OUTCOME, failed.getStatus().getReason());
+    assertEquals(null, failed.getStatus().getDbClusterId(), "neither is adopted");
+    for (String id : both) {
+      assertTrue(failed.getStatus().getMessage().contains(id), failed.getStatus().getMessage());
+    }
+    client.resources(PolarDBRestore.class).inNamespace(NAMESPACE).withName("twins").delete();
+    await().atMost(Duration.ofSeconds(20)).until(() -> get("twins") == null);
+    assertEquals(0, calls("DeleteDBCluster"), "neither is deleted");
+    assertEquals(2, harness.emulator.ledger().liveClusters().size());
+    assertTrue(
+        harness.events("twins").stream()
+            .anyMatch(
+                e ->
+                    Reasons.CLUSTER_LEFT_UNDELETED.equals(e.getReason())
+                        && both.stream().allMatch(id -> e.getMessage().contains(id))));
+  }
+
+  @Test
+  void deletingADeleteRestoreWhoseCloneIsKnownOnlyByItsTagDeletesThatClone() throws Exception {
+    start(emulator(), SHORT_TOKEN_WINDOW).start();
+    String set = consoleBackup();
+    // The create reply is lost and, past the token window, the listing fails too: the restore
+    // waits without knowing its cluster when it is deleted.
+    harness.emulator.setFault("CreateDBCluster", FaultSpec.lostResponses(1.0));
+    harness.emulator.setFault("DescribeDBClusters", FaultSpec.serverErrors(1.0));
+    restore("orphan", RestoreSource.ofBackupId(CLUSTER, set), DeletionPolicy.Delete, null);
+    await().atMost(Duration.ofSeconds(20)).until(() -> calls("DescribeDBClusters") >= 1);
+    assertEquals(1, clones().size());
+    PolarDBRestore waiting = get("orphan");
+    assertEquals(RestorePhase.Pending, waiting.getStatus().getPhase());
+    assertEquals(null, waiting.getStatus().getDbClusterId());
+
+    client.resources(PolarDBRestore.class).inNamespace(NAMESPACE).withName("orphan").delete();
+    long before = calls("DescribeDBClusters");
+    await().atMost(Duration.ofSeconds(20)).until(() -> calls("DescribeDBClusters") > before);
+    assertTrue(get("orphan") != null, "a failed listing holds the finalizer");
+    harness.emulator.clearFaults();
+    await().atMost(Duration.ofSeconds(20)).until(() -> get("orphan") == null);
+
+    assertEquals(1, clones().size(), "no second cluster");
+    assertTrue(clones().get(0).deleted(), "the clone found by its tag is deleted");
+    assertTrue(calls("DeleteDBCluster") >= 1, "DeleteDBCluster was called");
+    assertTrue(harness.hasEvent("orphan", Reasons.CLUSTER_FOUND_BY_TAG));
+    assertFalse(harness.hasEvent("orphan", Reasons.CLUSTER_LEFT_UNDELETED));
+  }
+
+  @Test
+  void aPausedRestoreSaysSoOnceCallsNothingAndGoesOnWhenUnpaused() throws Exception {
+    start(emulator()).start();
+    String set = consoleBackup();
+    PolarDBRestore held =
+        new PolarDBRestore(
+            NAMESPACE,
+            "held",
+            new PolarDBRestoreSpec(
+                REGION,
+                null,
+                RestoreSource.ofBackupId(CLUSTER, set),
+                RestoreTarget.ofNewCluster(CLONE),
+                null,
+                null));
+    held.getMetadata().setAnnotations(java.util.Map.of(PolarDBBackup.PAUSED_ANNOTATION, "true"));
+    client.resource(held).create();
+    PolarDBRestore paused =
+        awaitRestore("held", r -> r.getStatus().condition(Reasons.PAUSED).isPresent());
+    assertEquals("True", paused.getStatus().condition(Reasons.PAUSED).orElseThrow().getStatus());
+    // Another pass while paused (a label change wakes the controller) adds no second Event.
+    mergePatch("held", "{\"metadata\":{\"labels\":{\"touched\":\"yes\"}}}");
+    Thread.sleep(500);
+    assertEquals(
+        1,
+        harness.events("held").stream().filter(e -> Reasons.PAUSED.equals(e.getReason())).count());
+    assertEquals(
+        "Normal",
+        harness.events("held").stream()
+            .filter(e -> Reasons.PAUSED.equals(e.getReason()))
+            .findFirst()
+            .orElseThrow()
+            .getType());
+    assertEquals(0, calls("CreateDBCluster"), "nothing is called while paused");
+
+    mergePatch("held", "{\"metadata\":{\"annotations\":{\"polardbbackup.dev/paused\":null}}}");
+    PolarDBRestore done = awaitPhase("held", RestorePhase.Succeeded);
+
+    assertTrue(done.getStatus().condition(Reasons.PAUSED).isEmpty(), "the condition goes");
+    theOneClone(done, set);
+  }
+
+  @Test
+  void aCloneADbaDeletesWhileItIsCreatingFailsTheRestoreAndItsDeletionDoesNotHang()
+      throws Exception {
+    start(emulator().clusterCreationDuration(Duration.ofSeconds(5))).start();
+    String set = consoleBackup();
+    restore("doomed", RestoreSource.ofBackupId(CLUSTER, set), DeletionPolicy.Delete, null);
+    String id =
+        awaitRestore(
+                "doomed",
+                r ->
+                    r.getStatus().getPhase() == RestorePhase.Creating
+                        && r.getStatus().getDbClusterId() != null)
+            .getStatus()
+            .getDbClusterId();
+
+    harness.emulator.console().deleteCluster(id);
+    PolarDBRestore failed = awaitPhase("doomed", RestorePhase.Failed);
+
+    assertEquals(Reasons.RESTORE_FAILED, failed.getStatus().getReason());
+    assertTrue(failed.getStatus().getMessage().contains(id), failed.getStatus().getMessage());
+    assertTrue(
+        failed.getStatus().getMessage().contains("no longer exists"),
+        failed.getStatus().getMessage());
+    assertTrue(
+        harness.events("doomed").stream()
+            .anyMatch(
+                e ->
+                    Reasons.RESTORE_FAILED.equals(e.getReason())
+                        && "Warning".equals(e.getType())
+                        && e.getMessage().contains(id)));
+    Thread.sleep(500);
+    assertEquals(1, calls("CreateDBCluster"), "no second cluster after the first one vanished");
+
+    long start = System.nanoTime();
+    client.resources(PolarDBRestore.class).inNamespace(NAMESPACE).withName("doomed").delete();
+    await().atMost(Duration.ofSeconds(10)).until(() -> get("doomed") == null);
+
+    assertTrue(
+        Duration.ofNanos(System.nanoTime() - start).compareTo(FAST.deletionTimeout()) < 0,
+        "gone well before the deletion timeout");
+    assertFalse(harness.hasEvent("doomed", "DeletionTimedOut"));
+    assertEquals(1, calls("CreateDBCluster"));
+    assertEquals(0, harness.emulator.ledger().liveClusters().size());
+    // The operator did not delete it, and does not say it did.
+    List<String> deletedEvents =
+        harness.events("doomed").stream()
+            .filter(e -> Reasons.CLUSTER_DELETED.equals(e.getReason()))
+            .map(e -> e.getMessage())
+            .toList();
+    assertFalse(deletedEvents.isEmpty());
+    assertTrue(
+        deletedEvents.stream().allMatch(m -> m.contains("was already gone")),
+        deletedEvents.toString());
   }
 
   @Test

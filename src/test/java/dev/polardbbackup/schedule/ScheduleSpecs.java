@@ -3,6 +3,7 @@ package dev.polardbbackup.schedule;
 import dev.polardbbackup.model.CatchUpPolicy;
 import dev.polardbbackup.model.ConcurrencyPolicy;
 import dev.polardbbackup.model.PolarDBBackupScheduleSpec;
+import dev.polardbbackup.model.RestoreDrill;
 import dev.polardbbackup.model.Retention;
 
 /** A schedule spec with one field changed: the tests' withers, kept out of the model. */
@@ -87,6 +88,20 @@ final class ScheduleSpecs {
         s.startingDeadlineSeconds(),
         s.catchUpPolicy(),
         s.runImmediately(),
+        value);
+  }
+
+  static PolarDBBackupScheduleSpec withVerify(PolarDBBackupScheduleSpec s, RestoreDrill value) {
+    return new PolarDBBackupScheduleSpec(
+        s.schedule(),
+        s.timeZone(),
+        s.template(),
+        s.suspend(),
+        s.concurrencyPolicy(),
+        s.startingDeadlineSeconds(),
+        s.catchUpPolicy(),
+        s.runImmediately(),
+        s.retention(),
         value);
   }
 }
