@@ -100,6 +100,10 @@ final class OperatorApp implements AutoCloseable {
             new Events(kubernetes, clock),
             secrets,
             settings.operatorNamespace().orElse(null));
+    metrics.observe(
+        reconciler::readings,
+        schedules::readings,
+        () -> settings.leaderElection().isEmpty() || leading.get());
     operator.register(reconciler, c -> watchNamespaces(c, settings));
     operator.register(schedules, c -> watchNamespaces(c, settings));
     operator.register(policies, c -> watchNamespaces(c, settings));

@@ -29,6 +29,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import java.time.Clock;
 import java.util.List;
@@ -89,6 +90,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private final FollowPhase following;
   private final DeletionPhase deletion;
   private final RecheckPhase rechecks;
+  private volatile IndexerResourceCache<PolarDBBackup> backups;
 
   public PolarDBBackupReconciler(
       PolarDbClientFactory clients,
@@ -156,7 +158,17 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     List<EventSource<?, PolarDBBackup>> sources = new java.util.ArrayList<>();
     sources.addAll(grantWatch.eventSources(context));
     sources.add(slotFreed);
+    backups = context.getPrimaryCache();
     return sources;
+  }
+
+  /**
+   * Every backup this replica reconciles, as the metrics see it; none before the controller has its
+   * cache.
+   */
+  public List<BackupReading> readings() {
+    IndexerResourceCache<PolarDBBackup> cache = backups;
+    return cache == null ? List.of() : cache.list().map(BackupReading::of).toList();
   }
 
   @Override

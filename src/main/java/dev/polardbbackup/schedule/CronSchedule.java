@@ -5,6 +5,7 @@ import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -109,6 +110,35 @@ final class CronSchedule {
     }
     return count;
   }
+
+  /**
+   * How far apart the ticks are, as one figure: the longest gap between consecutive ticks from the
+   * one before the latest tick at or before {@code now} through the next {@value #GAPS_LOOKED_AT}
+   * gaps. An uneven schedule reads its longest gap all the time (a weekdays-only schedule reads 72
+   * hours, also on Tuesday), so that an alert on "no success for twice the interval" never fires
+   * over a quiet weekend. Empty when the schedule has fewer than two ticks to compare.
+   */
+  Optional<Duration> interval(Instant now) {
+    Optional<Instant> latest = latestAtOrBefore(now);
+    Optional<Instant> tick =
+        latest
+            .flatMap(t -> latestAtOrBefore(t.minusSeconds(60)))
+            .or(() -> latest)
+            .or(() -> nextAfter(now));
+    Duration longest = null;
+    for (int i = 0; i < GAPS_LOOKED_AT && tick.isPresent(); i++) {
+      Optional<Instant> next = nextAfter(tick.get());
+      if (next.isEmpty()) {
+        break;
+      }
+      Duration gap = Duration.between(tick.get(), next.get());
+      longest = longest == null || gap.compareTo(longest) > 0 ? gap : longest;
+      tick = next;
+    }
+    return Optional.ofNullable(longest);
+  }
+
+  private static final int GAPS_LOOKED_AT = 8;
 
   private Optional<LocalDateTime> previous(LocalDateTime wall) {
     return execution.lastExecution(wall.atZone(ZoneOffset.UTC)).map(ZonedDateTime::toLocalDateTime);

@@ -15,6 +15,7 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import java.time.Clock;
@@ -63,6 +64,7 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
   private final Events events;
   private InformerEventSource<PolarDBBackup, PolarDBBackupSchedule> children;
   private InformerEventSource<PolarDBRestore, PolarDBBackupSchedule> drills;
+  private volatile IndexerResourceCache<PolarDBBackupSchedule> schedules;
 
   public PolarDBBackupScheduleReconciler(ScheduleSettings settings, Clock clock, Events events) {
     this.settings = settings;
@@ -91,7 +93,21 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
             .withNamespacesInheritedFromController()
             .build();
     drills = new InformerEventSource<>(drillConfig, context);
+    schedules = context.getPrimaryCache();
     return List.of(children, drills);
+  }
+
+  /**
+   * Every schedule this replica reconciles, as the metrics see it; none before the controller has
+   * its cache.
+   */
+  public List<ScheduleReading> readings() {
+    IndexerResourceCache<PolarDBBackupSchedule> cache = schedules;
+    if (cache == null) {
+      return List.of();
+    }
+    var now = clock.instant();
+    return cache.list().map(s -> ScheduleReading.of(s, now)).toList();
   }
 
   @Override
