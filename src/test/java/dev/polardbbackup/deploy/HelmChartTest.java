@@ -246,7 +246,7 @@ class HelmChartTest {
   }
 
   @Test
-  void thePrometheusRuleHoldsTheRulesGiven() {
+  void thePrometheusRuleHoldsTheShippedAlertsAndTheRulesGiven() throws Exception {
     HelmChart.Rendered chart =
         HelmChart.render(
             """
@@ -255,21 +255,38 @@ class HelmChartTest {
                 enabled: true
                 labels: {release: prom}
                 rules:
-                  - alert: PolarDBBackupFailed
-                    expr: increase(polardb_backups_failed_total[1h]) > 0
+                  - alert: OrdersBackupMissing
+                    expr: absent(polardb_backups)
                     labels: {severity: warning}
             """);
     GenericKubernetesResource rule = chart.one(GenericKubernetesResource.class, NAME);
     assertEquals("PrometheusRule", rule.getKind());
     List<Map<String, Object>> groups = rule.get("spec", "groups");
-    assertEquals(NAME, groups.get(0).get("name"));
+    Map<String, Object> shipped =
+        new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+            .readValue(
+                Files.readString(Path.of("deploy/monitoring/polardb-backup-rules.yaml")),
+                new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
+    assertEquals(shipped.get("groups"), groups.subList(0, groups.size() - 1), "the shipped alerts");
+    Map<String, Object> own = groups.get(groups.size() - 1);
+    assertEquals(NAME + "-own", own.get("name"));
     @SuppressWarnings("unchecked")
-    List<Map<String, Object>> rules = (List<Map<String, Object>>) groups.get(0).get("rules");
-    assertEquals("PolarDBBackupFailed", rules.get(0).get("alert"));
-    assertThrows(
-        IllegalStateException.class,
-        () -> HelmChart.render("metrics: {prometheusRule: {enabled: true}}"),
-        "enabled without rules");
+    List<Map<String, Object>> rules = (List<Map<String, Object>>) own.get("rules");
+    assertEquals("OrdersBackupMissing", rules.get(0).get("alert"));
+    GenericKubernetesResource alone =
+        HelmChart.render("metrics: {prometheusRule: {enabled: true}}")
+            .one(GenericKubernetesResource.class, NAME);
+    assertEquals(shipped.get("groups"), alone.get("spec", "groups"), "no own rules: the shipped");
+  }
+
+  /** Helm reads only files inside the chart: its copy of the rules must be the shipped ones. */
+  @Test
+  void theChartsRulesAreDeployMonitorings() throws Exception {
+    assertEquals(
+        Files.readString(Path.of("deploy/monitoring/polardb-backup-rules.yaml")),
+        Files.readString(HelmChart.DIR.resolve("files/polardb-backup-rules.yaml")),
+        "cp deploy/monitoring/polardb-backup-rules.yaml " + HelmChart.DIR + "/files/");
   }
 
   @Test

@@ -67,6 +67,10 @@ class MonitoringRulesTest {
           "# Generated from prometheusrule.yaml (its spec), which is the one to edit; regenerate"
               + " with\n# mvn test -Dtest=MonitoringRulesTest -Dmonitoring.update=true\n";
       Files.writeString(PLAIN_RULES, header + YAML.writeValueAsString(spec));
+      // The Helm chart's copy (Helm reads only files inside the chart; HelmChartTest compares).
+      Files.writeString(
+          Path.of("deploy/helm/polardb-backup-operator/files/polardb-backup-rules.yaml"),
+          header + YAML.writeValueAsString(spec));
     }
     assertEquals(
         spec,
