@@ -455,7 +455,7 @@ def chroot_command(config, root, extra):
     return (
         ["env", "-i"]
         + config.get("Env", [])
-        + ["unshare", "--mount", "--pid", "--fork", f"--mount-proc={root}/proc"]
+        + ["unshare", "--mount", "--pid", "--fork", "--kill-child", f"--mount-proc={root}/proc"]
         + ["chroot", f"--userspec={user}", root]
         + config["Entrypoint"]
         + extra
