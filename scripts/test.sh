@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, client-against-emulator and controller tests, the Argo CD health
 # check in Lua, the CRD drift check, the formatting check, the runnable jar, and the end-to-end
-# suite on a real kube-apiserver (built once per machine, see scripts/control-plane.sh).
+# suite on a real kube-apiserver (built once per machine, see scripts/control-plane.sh), and the
+# container image built and run without a container engine (scripts/image.sh, from ImageIT).
 # Installs what it needs from Debian (as root) and lets Maven fetch its own dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
