@@ -2,8 +2,9 @@
 # The whole test suite: unit, client-against-emulator and controller tests, the Argo CD health
 # check in Lua, the Helm chart (lint, templates, drift from deploy/base; helm install in the e2e
 # suite), the alert rules under promtool, the CRD drift check, the formatting check, the runnable
-# jar, and the end-to-end suite on a real kube-apiserver (built once per machine, see
-# scripts/control-plane.sh).
+# jar, the end-to-end suite on a real kube-apiserver (built once per machine, see
+# scripts/control-plane.sh), and the container image built and run without a container engine
+# (scripts/image.sh, from ImageIT).
 # Installs what it needs from Debian (as root) and lets Maven fetch its own dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -44,6 +44,18 @@ final class JavaProcess implements AutoCloseable {
     return new JavaProcess(name, pb.start(), log);
   }
 
+  /** Any command (for instance a chroot into the image's root filesystem), logged the same way. */
+  static JavaProcess startCommand(String name, Path workDir, Path logDir, List<String> command)
+      throws IOException {
+    Path log = logDir.resolve(name + ".log");
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .directory(workDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    return new JavaProcess(name, pb.start(), log);
+  }
+
   String output() {
     try {
       return Files.readString(log);
@@ -81,6 +93,10 @@ final class JavaProcess implements AutoCloseable {
       return -1;
     }
     return -1;
+  }
+
+  long pid() {
+    return process.pid();
   }
 
   boolean isAlive() {

@@ -197,7 +197,10 @@ final class LocalStack implements AutoCloseable {
     args.addAll(operatorArgs);
     JavaProcess previous = operators.get(name);
     String logName = previous == null ? name : name + "-" + System.nanoTime();
-    JavaProcess op = JavaProcess.start(logName, repo, dir, env, args.toArray(String[]::new));
+    JavaProcess op =
+        image == null
+            ? JavaProcess.start(logName, repo, dir, env, args.toArray(String[]::new))
+            : JavaProcess.startCommand(logName, repo, dir, image.command(env, args));
     operators.put(name, op);
     everyOperator.add(op);
     operatorPorts.put(name, port);
@@ -206,6 +209,45 @@ final class LocalStack implements AutoCloseable {
         "operator " + name + " ready",
         Duration.ofSeconds(60),
         () -> get(name, "/readyz").statusCode() == 200);
+  }
+
+  /**
+   * The container image's root filesystem, unpacked in ROOT by {@code scripts/image.sh rootfs
+   * ROOT}, and the command that script printed to run its entrypoint as the image's user in a
+   * chroot. The stack's kubeconfigs name files in {@link #dir} by absolute path, so the files the
+   * operator reads are copied to the same path inside ROOT.
+   */
+  record Image(Path root, List<String> command) {
+    List<String> command(Map<String, String> env, List<String> args) {
+      // `env -i IMAGE_ENV... unshare ... chroot ... java -jar JAR`: the stack's variables go
+      // beside the image's, with the Deployment's JVM options.
+      List<String> full = new ArrayList<>(command.subList(0, 2));
+      env.forEach((k, v) -> full.add(k + "=" + v));
+      full.add(
+          "JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=70 -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError");
+      full.addAll(command.subList(2, command.size()));
+      full.addAll(args);
+      return full;
+    }
+  }
+
+  private Image image;
+
+  /** Operators started from now on run from the image (see {@link Image}). */
+  void useImage(Image image) throws IOException {
+    Path inside = image.root().resolve(dir.toString().substring(1));
+    Files.createDirectories(inside);
+    for (Path f : List.of(dir.resolve("ca.crt"), operatorKubeconfig)) {
+      Files.copy(f, inside.resolve(f.getFileName()));
+      Cmd.run(
+              Map.of(),
+              repo,
+              30,
+              null,
+              List.of("chown", "65532:65532", inside.resolve(f.getFileName()).toString()))
+          .orFail("chown");
+    }
+    this.image = image;
   }
 
   /** The live replica holding the Lease, or empty when none does. */
