@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -113,13 +114,36 @@ class ChaosIT {
 
   /**
    * Schedules with a restore drill ({@code spec.verify}), one per cluster of their own: a single
-   * runImmediately backup (Retain) and, once it has Succeeded, one drill restore that clones it
-   * while the replicas are killed.
+   * runImmediately backup (Retain) and, once it has Succeeded, one drill restore that clones it.
+   * They are applied at different moments, so that the drills meet different kills: the backup
+   * takes about 10 s, the clone 3 s.
    */
   private static final List<DrillPlan> DRILLS =
-      List.of(new DrillPlan("chaos-s1", "pc-chaosd1"), new DrillPlan("chaos-s2", "pc-chaosd2"));
+      List.of(
+          new DrillPlan("chaos-s1", "pc-chaosd1", Applied.BEFORE_FIRST_KILL),
+          new DrillPlan("chaos-s2", "pc-chaosd2", Applied.BEFORE_BOTH_DOWN),
+          // Made once the replicas are back: the drill runs as the leader is killed again and the
+          // API server restarts.
+          new DrillPlan("chaos-s3", "pc-chaosd3", Applied.WHILE_BOTH_DOWN));
 
-  private record DrillPlan(String schedule, String cluster) {}
+  private enum Applied {
+    BEFORE_FIRST_KILL,
+    BEFORE_BOTH_DOWN,
+    WHILE_BOTH_DOWN
+  }
+
+  /** A drill schedule on {@code cluster}, applied at the moment {@code applied}. */
+  private record DrillPlan(String schedule, String cluster, Applied applied) {}
+
+  /** A kill or restart, from its start to the moment it was over (for the drills' summary). */
+  private record Disruption(String what, Instant from, Instant to) {}
+
+  private final List<Disruption> disruptions = new CopyOnWriteArrayList<>();
+
+  private final List<CompletableFuture<Void>> drillApplies = new ArrayList<>();
+
+  /** When each drill schedule's drill began, as its status.drill says. */
+  private final Map<String, Instant> drillStarted = new ConcurrentHashMap<>();
 
   private static final String DRILL_LABEL = PolarDBBackup.GROUP + "/drill";
 
@@ -222,10 +246,6 @@ class ChaosIT {
       // The last resource of each cluster comes late, so that the last kill still finds calls in
       // flight.
       apply(stack, 0, PER_CLUSTER - 1);
-      // The drills' backups start with the rest, so that their restores overlap the kills.
-      for (DrillPlan drill : DRILLS) {
-        stack.admin.apply(drillSchedule(drill)).orFail(drill.schedule());
-      }
 
       Driver driver = new Driver(stack, polarDb, random);
       int kills = 0;
@@ -235,31 +255,42 @@ class ChaosIT {
         if (round == 2) {
           apply(stack, PER_CLUSTER - 1, PER_CLUSTER);
         }
+        if (round < 2) {
+          applyDrills(stack, round == 0 ? Applied.BEFORE_FIRST_KILL : Applied.BEFORE_BOTH_DOWN);
+        }
         driver.runUntil(Instant.now().plusMillis(round == 2 ? 300 : 1000 + random.nextInt(2000)));
         driver.awaitCreateInFlight();
         if (round != 1) {
           String leader = stack.awaitLeader(Duration.ofSeconds(60));
           System.out.println("chaos: SIGKILL " + leader + " with CreateBackup in flight");
+          Instant killed = Instant.now();
           stack.operators.get(leader).kill();
+          disruptions.add(new Disruption("SIGKILL leader", killed, Instant.now()));
           kills++;
           stack.startOperator(leader);
         } else {
           System.out.println("chaos: SIGKILL both replicas for " + TOKEN_TTL.plusSeconds(4));
+          Instant killed = Instant.now();
           for (String name : List.of("op-a", "op-b")) {
             stack.operators.get(name).kill();
             kills++;
           }
+          applyDrills(stack, Applied.WHILE_BOTH_DOWN);
           Thread.sleep(TOKEN_TTL.plusSeconds(4).toMillis());
           stack.startOperator("op-a");
           stack.startOperator("op-b");
+          disruptions.add(new Disruption("both replicas down", killed, Instant.now()));
         }
         if (round == 2) {
           System.out.println("chaos: restarting the API server");
+          Instant restarted = Instant.now();
           stack.restartApiServer();
+          disruptions.add(new Disruption("API server restart", restarted, Instant.now()));
           driver.restarts += stack.restartExited();
         }
       }
       assertEquals(4, kills, "every planned kill hit a replica that held the lease or was down");
+      drillApplies.forEach(CompletableFuture::join);
 
       stack.awaitTrue(
           "every Delete resource deleted and every Retain resource finished",
@@ -342,7 +373,7 @@ class ChaosIT {
             drill.schedule(),
             last == null
                 ? driver.drillsSkipped.contains(drill.schedule()) ? "skipped" : "none"
-                : last.outcome() + " (" + last.reason() + ")");
+                : last.outcome() + " (" + last.reason() + ", during " + overlapped(drill) + ")");
       }
       System.out.printf(
           "chaos: restores %d (succeeded %d, failed %d, skipped %d), clones made %d, clones"
@@ -472,7 +503,11 @@ class ChaosIT {
       System.out.println(
           "chaos: drill schedule "
               + schedule
-              + " restores "
+              + " (applied "
+              + drill.applied()
+              + ", drill during "
+              + overlapped(drill)
+              + ") restores "
               + restores
               + ", lastVerifiedRestore "
               + (last == null
@@ -595,6 +630,20 @@ class ChaosIT {
   private DrillPlan drillOf(String restoreName) {
     String schedule = drillSchedules.get(restoreName);
     return DRILLS.stream().filter(d -> d.schedule().equals(schedule)).findFirst().orElse(null);
+  }
+
+  /** The kills and restarts that happened while the drill ran (start to lastVerifiedRestore). */
+  private List<String> overlapped(DrillPlan drill) {
+    Instant from = drillStarted.get(drill.schedule());
+    VerifiedRestore last = lastVerifiedRestore(drill);
+    if (from == null || last == null) {
+      return List.of();
+    }
+    Instant to = Instant.parse(last.time());
+    return disruptions.stream()
+        .filter(d -> !d.to().isBefore(from) && !d.from().isAfter(to))
+        .map(Disruption::what)
+        .toList();
   }
 
   private VerifiedRestore lastVerifiedRestore(DrillPlan drill) {
@@ -1069,6 +1118,9 @@ class ChaosIT {
                 String name = schedule.getMetadata().getName();
                 scheduleStatus.put(name, s);
                 DrillInProgress drill = s.getDrill();
+                if (drill != null && drill.startedAt() != null) {
+                  drillStarted.putIfAbsent(name, Instant.parse(drill.startedAt()));
+                }
                 if (drill != null && drill.restoreName() != null && drill.clientToken() != null) {
                   drillUids.putIfAbsent(drill.restoreName(), drill.clientToken());
                   drillSchedules.putIfAbsent(drill.restoreName(), name);
@@ -1079,6 +1131,20 @@ class ChaosIT {
 
   private static Map<String, String> labels(ObjectMeta meta) {
     return meta.getLabels() == null ? Map.of() : meta.getLabels();
+  }
+
+  /**
+   * Applies the drill schedules due {@code now} in the background: the kills' timing (a
+   * CreateBackup in flight, the time both replicas are down) stays as it was without drills.
+   */
+  private void applyDrills(LocalStack stack, Applied now) {
+    for (DrillPlan drill : DRILLS) {
+      if (drill.applied() == now) {
+        drillApplies.add(
+            CompletableFuture.runAsync(
+                () -> stack.admin.apply(drillSchedule(drill)).orFail(drill.schedule())));
+      }
+    }
   }
 
   /** A schedule of one backup at once (Retain) and a weekly drill of it, the first at once. */
