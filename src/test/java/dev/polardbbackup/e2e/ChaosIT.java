@@ -1,24 +1,31 @@
 package dev.polardbbackup.e2e;
 
+import static dev.polardbbackup.schedule.PolarDBBackupScheduleReconciler.SCHEDULE_LABEL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.polardbbackup.model.DrillInProgress;
+import dev.polardbbackup.model.DrillOutcome;
 import dev.polardbbackup.model.NewCluster;
 import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
+import dev.polardbbackup.model.PolarDBBackupSchedule;
+import dev.polardbbackup.model.PolarDBBackupScheduleStatus;
 import dev.polardbbackup.model.PolarDBBackupStatus;
 import dev.polardbbackup.model.PolarDBRestore;
 import dev.polardbbackup.model.PolarDBRestoreStatus;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.model.RestorePhase;
+import dev.polardbbackup.model.VerifiedRestore;
 import dev.polardbbackup.polardb.CallListener;
 import dev.polardbbackup.polardb.Credentials;
 import dev.polardbbackup.polardb.CredentialsProvider;
 import dev.polardbbackup.polardb.PolarDbClient;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -35,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -49,7 +57,9 @@ import org.junit.jupiter.api.Test;
  * CreateBackup calls are in flight, the API server is restarted, and once both replicas are down
  * for longer than the token memory. Meanwhile PolarDBRestores clone the Retain backups as soon as
  * they have Succeeded (CreateDBCluster loses its reply more often than the rest); one clone has a
- * ttl of a minute. Then the ledger is reconciled with what the resources said: backups and clones.
+ * ttl of a minute. Two schedules on clusters of their own run a restore drill of their first backup
+ * in the same chaos. Then the ledger is reconciled with what the resources said: backups and
+ * clones, the drills' clones too, each deleted once its schedule recorded the drill.
  */
 class ChaosIT {
   private static final int CLUSTERS = 4;
@@ -102,6 +112,60 @@ class ChaosIT {
 
   private final Map<String, String> restoreUids = new ConcurrentHashMap<>();
 
+  /**
+   * Schedules with a restore drill ({@code spec.verify}), one per cluster of their own: a single
+   * runImmediately backup (Retain) and, once it has Succeeded, one drill restore that clones it.
+   * They are applied at different moments, so that the drills meet different kills: the backup
+   * takes about 10 s, the clone 3 s.
+   */
+  private static final List<DrillPlan> DRILLS =
+      List.of(
+          new DrillPlan("chaos-s1", "pc-chaosd1", Applied.BEFORE_FIRST_KILL),
+          new DrillPlan("chaos-s2", "pc-chaosd2", Applied.BEFORE_BOTH_DOWN),
+          // Made once the replicas are back: the drill runs as the leader is killed again and the
+          // API server restarts.
+          new DrillPlan("chaos-s3", "pc-chaosd3", Applied.WHILE_BOTH_DOWN));
+
+  private enum Applied {
+    BEFORE_FIRST_KILL,
+    BEFORE_BOTH_DOWN,
+    WHILE_BOTH_DOWN
+  }
+
+  /** A drill schedule on {@code cluster}, applied at the moment {@code applied}. */
+  private record DrillPlan(String schedule, String cluster, Applied applied) {}
+
+  /** A kill or restart, from its start to the moment it was over (for the drills' summary). */
+  private record Disruption(String what, Instant from, Instant to) {}
+
+  private final List<Disruption> disruptions = new CopyOnWriteArrayList<>();
+
+  private final List<CompletableFuture<Void>> drillApplies = new ArrayList<>();
+
+  /** When each drill schedule's drill began, as its status.drill says. */
+  private final Map<String, Instant> drillStarted = new ConcurrentHashMap<>();
+
+  private static final String DRILL_LABEL = PolarDBBackup.GROUP + "/drill";
+
+  /** The drill schedules' backups (Retain), per name: the schedule that made them. */
+  private final Map<String, String> scheduleChildren = new ConcurrentHashMap<>();
+
+  /**
+   * Every drill restore seen, by name: its UID (its CreateDBCluster ClientToken), from the restore
+   * informer, else from the schedule's {@code status.drill} (a restore made and deleted while the
+   * API server was down is seen only there).
+   */
+  private final Map<String, String> drillUids = new ConcurrentHashMap<>();
+
+  /** The schedule of each drill restore, by restore name. */
+  private final Map<String, String> drillSchedules = new ConcurrentHashMap<>();
+
+  /** The last status seen of each drill schedule. */
+  private final Map<String, PolarDBBackupScheduleStatus> scheduleStatus = new ConcurrentHashMap<>();
+
+  /** Drill restores still there once every drill schedule had recorded its drill. */
+  private final List<String> drillRestoresLeft = new ArrayList<>();
+
   @Test
   void theLedgerReconcilesUnderQuotaFaultsKillsRestartsAndAForgottenToken() throws Exception {
     List<String> emulatorArgs =
@@ -131,6 +195,9 @@ class ChaosIT {
                 "CreateDBCluster:latencyMs=300,throttleRate=0.05,serverErrorRate=0.05,lostResponseRate=0.25"));
     for (int c = 1; c <= CLUSTERS; c++) {
       emulatorArgs.addAll(List.of("--cluster", cluster(c)));
+    }
+    for (DrillPlan drill : DRILLS) {
+      emulatorArgs.addAll(List.of("--cluster", drill.cluster()));
     }
     try (LocalStack stack =
             new LocalStack(
@@ -169,6 +236,7 @@ class ChaosIT {
       System.out.println("chaos: seed " + SEED + " (rerun with -Dchaos.seed=" + SEED + ")");
       SharedIndexInformer<PolarDBBackup> watch = watch(client);
       SharedIndexInformer<PolarDBRestore> restoreWatch = watchRestores(client);
+      SharedIndexInformer<PolarDBBackupSchedule> scheduleWatch = watchSchedules(client);
       PolarDbClient polarDb = polarDb(stack);
       stack.grantDefaultNamespace(
           "chaos-clusters", List.of("Backup", "Adopt", "Delete", "Restore"), "pc-chaos*");
@@ -187,31 +255,42 @@ class ChaosIT {
         if (round == 2) {
           apply(stack, PER_CLUSTER - 1, PER_CLUSTER);
         }
+        if (round < 2) {
+          applyDrills(stack, round == 0 ? Applied.BEFORE_FIRST_KILL : Applied.BEFORE_BOTH_DOWN);
+        }
         driver.runUntil(Instant.now().plusMillis(round == 2 ? 300 : 1000 + random.nextInt(2000)));
         driver.awaitCreateInFlight();
         if (round != 1) {
           String leader = stack.awaitLeader(Duration.ofSeconds(60));
           System.out.println("chaos: SIGKILL " + leader + " with CreateBackup in flight");
+          Instant killed = Instant.now();
           stack.operators.get(leader).kill();
+          disruptions.add(new Disruption("SIGKILL leader", killed, Instant.now()));
           kills++;
           stack.startOperator(leader);
         } else {
           System.out.println("chaos: SIGKILL both replicas for " + TOKEN_TTL.plusSeconds(4));
+          Instant killed = Instant.now();
           for (String name : List.of("op-a", "op-b")) {
             stack.operators.get(name).kill();
             kills++;
           }
+          applyDrills(stack, Applied.WHILE_BOTH_DOWN);
           Thread.sleep(TOKEN_TTL.plusSeconds(4).toMillis());
           stack.startOperator("op-a");
           stack.startOperator("op-b");
+          disruptions.add(new Disruption("both replicas down", killed, Instant.now()));
         }
         if (round == 2) {
           System.out.println("chaos: restarting the API server");
+          Instant restarted = Instant.now();
           stack.restartApiServer();
+          disruptions.add(new Disruption("API server restart", restarted, Instant.now()));
           driver.restarts += stack.restartExited();
         }
       }
       assertEquals(4, kills, "every planned kill hit a replica that held the lease or was down");
+      drillApplies.forEach(CompletableFuture::join);
 
       stack.awaitTrue(
           "every Delete resource deleted and every Retain resource finished",
@@ -238,33 +317,80 @@ class ChaosIT {
                       .filter(RestorePlan::deletes)
                       .noneMatch(p -> driver.exists("pdbr", p.name())));
 
+      // Each drill has been recorded (its restore, and with it its clone, gone) before its
+      // schedule goes.
+      stack.awaitTrue(
+          "every drill schedule's lastVerifiedRestore (or its backup failed)",
+          Duration.ofMinutes(4),
+          driver::drillsDone);
+      String left =
+          stack
+              .admin
+              .run("get", "pdbr", "-n", "default", "-l", DRILL_LABEL + "=true", "-o", "name")
+              .out()
+              .trim();
+      if (!left.isEmpty()) {
+        drillRestoresLeft.addAll(List.of(left.split("\\s+")));
+      }
+      stack.admin.ok("delete", "pdbbs", "--all", "-n", "default", "--wait=false");
+
       // The Retain resources go last; their backups and clusters must stay.
       stack.admin.ok("delete", "pdbb", "--all", "-n", "default", "--wait=false");
       stack.admin.ok("delete", "pdbr", "--all", "-n", "default", "--wait=false");
       stack.awaitTrue(
           "every resource deleted (no finalizer stuck)",
           Duration.ofMinutes(3),
-          () -> stack.admin.run("get", "pdbb,pdbr", "-n", "default", "-o", "name").out().isBlank());
+          () ->
+              stack
+                  .admin
+                  .run("get", "pdbb,pdbr,pdbbs", "-n", "default", "-o", "name")
+                  .out()
+                  .isBlank());
       watch.close();
       restoreWatch.close();
+      scheduleWatch.close();
 
       reconcile(stack.ledger(), driver);
       JsonNode ledger = stack.ledger();
-      long clones = ledger.path("clusters").size();
+      long clones = 0;
       long clonesDeleted = 0;
+      long drillClones = 0;
+      long drillClonesDeleted = 0;
       for (JsonNode c : ledger.path("clusters")) {
-        clonesDeleted += c.path("deleted").asBoolean() ? 1 : 0;
+        boolean deleted = c.path("deleted").asBoolean();
+        if (madeBy(c, drillUids).isEmpty()) {
+          clones++;
+          clonesDeleted += deleted ? 1 : 0;
+        } else {
+          drillClones++;
+          drillClonesDeleted += deleted ? 1 : 0;
+        }
+      }
+      Map<String, String> outcomes = new java.util.TreeMap<>();
+      for (DrillPlan drill : DRILLS) {
+        VerifiedRestore last = lastVerifiedRestore(drill);
+        outcomes.put(
+            drill.schedule(),
+            last == null
+                ? driver.drillsSkipped.contains(drill.schedule()) ? "skipped" : "none"
+                : last.outcome() + " (" + last.reason() + ", during " + overlapped(drill) + ")");
       }
       System.out.printf(
           "chaos: restores %d (succeeded %d, failed %d, skipped %d), clones made %d, clones"
-              + " deleted %d (by ttl %d)%n",
+              + " deleted %d (by ttl %d); drills %d (%s), drill restores %d, drill clones made %d,"
+              + " drill clones deleted %d%n",
           restoreUids.size(),
           RESTORES.stream().filter(p -> restoreReached(p.name(), RestorePhase.Succeeded)).count(),
           RESTORES.stream().filter(p -> restoreReached(p.name(), RestorePhase.Failed)).count(),
           driver.restoresSkipped.size(),
           clones,
           clonesDeleted,
-          RESTORES.stream().filter(p -> p.ttl() != null && ttlExpired(p.name())).count());
+          RESTORES.stream().filter(p -> p.ttl() != null && ttlExpired(p.name())).count(),
+          DRILLS.stream().filter(d -> lastVerifiedRestore(d) != null).count(),
+          outcomes,
+          drillUids.size(),
+          drillClones,
+          drillClonesDeleted);
       // Kills, restarts and faults make the operators log errors of every kind: none may quote a
       // secret.
       stack.assertNoSecretLeaked();
@@ -278,34 +404,39 @@ class ChaosIT {
           stack.peakRssKiB() / 1024,
           stack.ledger().path("callsByAction"));
       // Last, so that a failed run still prints both summaries above.
-      reconcileRestores(ledger);
+      reconcileRestores(ledger, driver);
     }
   }
 
   /**
-   * Every cluster in the ledger was made with the ClientToken of exactly one restore (its UID, or
-   * {@code <uid>-<n>} after a definite refusal) and carries that UID's tag; each restore made at
-   * most one, a Succeeded one exactly the one its status names, cloned from its backup's cluster.
-   * Delete restores took theirs with them, the ttl clone is gone, the other Retain clusters stay.
-   * No restore's phase ever moved backwards.
+   * Every cluster in the ledger was made with the ClientToken of exactly one restore, planned or a
+   * drill's (its UID, or {@code <uid>-<n>} after a definite refusal) and carries that UID's tag;
+   * each restore made at most one, a Succeeded one exactly the one its status names, cloned from
+   * its backup's cluster. Delete restores took theirs with them, the ttl clone is gone, the other
+   * Retain clusters stay. No restore's phase ever moved backwards. Every drill schedule whose
+   * backup succeeded recorded its drill, no drill restore is left, and no drill left its clone
+   * behind (but for the one cluster of an UncertainOutcome, reported as the user's).
    */
-  private void reconcileRestores(JsonNode ledger) {
+  private void reconcileRestores(JsonNode ledger, Driver driver) {
     // Every broken promise is listed, not only the first: a failed run says all it saw.
     List<String> problems = new ArrayList<>();
+    Map<String, String> everyRestore = new HashMap<>(restoreUids);
+    everyRestore.putAll(drillUids);
     Map<String, List<JsonNode>> byRestore = new HashMap<>();
     for (JsonNode c : ledger.path("clusters")) {
       String id = c.path("dbClusterId").asText();
-      String token = c.path("clientToken").asText();
-      List<String> owners =
-          restoreUids.entrySet().stream()
-              .filter(e -> token.equals(e.getValue()) || token.startsWith(e.getValue() + "-"))
-              .map(Map.Entry::getKey)
-              .toList();
+      List<String> owners = madeBy(c, everyRestore);
       if (owners.size() != 1) {
-        problems.add("cluster " + id + " (token " + token + ") has restores " + owners);
+        problems.add(
+            "cluster "
+                + id
+                + " (token "
+                + c.path("clientToken").asText()
+                + ") has restores "
+                + owners);
         continue;
       }
-      if (!restoreUids
+      if (!everyRestore
           .get(owners.get(0))
           .equals(c.path("tags").path(NewCluster.TAG_UID).asText())) {
         problems.add("cluster " + id + " is not tagged with the UID of " + owners.get(0));
@@ -318,56 +449,12 @@ class ChaosIT {
         continue;
       }
       List<JsonNode> made = byRestore.getOrDefault(name, List.of());
-      List<PolarDBRestoreStatus> statuses = restoreSeen.getOrDefault(name, List.of());
-      System.out.println(
-          "chaos: "
-              + name
-              + " phases "
-              + statuses.stream().map(PolarDBRestoreStatus::getPhase).distinct().toList()
-              + ", last reason "
-              + (statuses.isEmpty() ? null : statuses.get(statuses.size() - 1).getReason())
-              + ", clusters "
-              + made);
-      if (made.size() > 1) {
-        problems.add(name + " made " + made.size() + " clusters: " + made);
-      }
-      for (int i = 1; i < statuses.size(); i++) {
-        if (!statuses.get(i - 1).getPhase().canMoveTo(statuses.get(i).getPhase())) {
-          problems.add(
-              name
-                  + " moved backwards: "
-                  + statuses.get(i - 1).getPhase()
-                  + " to "
-                  + statuses.get(i).getPhase());
-        }
-      }
       boolean succeeded = restoreReached(name, RestorePhase.Succeeded);
-      if (succeeded) {
-        if (made.size() != 1) {
-          problems.add(name + " succeeded with " + made.size() + " clusters, not exactly one");
-        }
-        Set<String> ids = new HashSet<>();
-        made.forEach(c -> ids.add(c.path("dbClusterId").asText()));
-        statuses.stream()
-            .filter(s -> s.getPhase() == RestorePhase.Succeeded)
-            .map(PolarDBRestoreStatus::getDbClusterId)
-            .filter(id -> !ids.contains(id))
-            .distinct()
-            .forEach(id -> problems.add(name + " names cluster " + id + ", not one it made"));
-      }
+      checkClones(name, cluster(plan.c()), made, problems);
       for (JsonNode c : made) {
         String id = c.path("dbClusterId").asText();
-        if (!cluster(plan.c()).equals(c.path("source").asText())) {
-          problems.add(name + ": cluster " + id + " is not a clone of its backup's cluster");
-        }
         boolean deleted = c.path("deleted").asBoolean();
-        // A create whose outcome stayed unknown past the token window is never sent again: the
-        // restore fails with UncertainOutcome and names the uid tag, and its one cluster, if the
-        // lost call made one, is the user's to delete (as uncertain backups are).
-        boolean leftToTheUser =
-            made.size() == 1
-                && statuses.stream().anyMatch(s -> Reasons.UNCERTAIN_OUTCOME.equals(s.getReason()));
-        if (leftToTheUser && !deleted) {
+        if (leftToTheUser(name, made) && !deleted) {
           System.out.println("chaos: " + name + " left " + id + " to the user (UncertainOutcome)");
         } else if (plan.deletes()) {
           if (!deleted) {
@@ -382,7 +469,186 @@ class ChaosIT {
         }
       }
     }
+    // A drill restore is Delete: its clone goes with it, whatever the drill's verdict.
+    for (String name : new java.util.TreeSet<>(drillUids.keySet())) {
+      List<JsonNode> made = byRestore.getOrDefault(name, List.of());
+      DrillPlan drill = drillOf(name);
+      if (drill == null) {
+        problems.add("drill restore " + name + " belongs to no drill schedule of this run");
+        continue;
+      }
+      checkClones(name, drill.cluster(), made, problems);
+      for (JsonNode c : made) {
+        String id = c.path("dbClusterId").asText();
+        if (c.path("deleted").asBoolean()) {
+          continue;
+        }
+        if (leftToTheUser(name, made)) {
+          System.out.println(
+              "chaos: drill " + name + " left " + id + " to the user (UncertainOutcome)");
+        } else {
+          problems.add("drill " + name + " left its clone " + id + " behind");
+        }
+      }
+    }
+    for (DrillPlan drill : DRILLS) {
+      String schedule = drill.schedule();
+      VerifiedRestore last = lastVerifiedRestore(drill);
+      List<String> restores =
+          drillSchedules.entrySet().stream()
+              .filter(e -> schedule.equals(e.getValue()))
+              .map(Map.Entry::getKey)
+              .sorted()
+              .toList();
+      System.out.println(
+          "chaos: drill schedule "
+              + schedule
+              + " (applied "
+              + drill.applied()
+              + ", drill during "
+              + overlapped(drill)
+              + ") restores "
+              + restores
+              + ", lastVerifiedRestore "
+              + (last == null
+                  ? null
+                  : last.outcome()
+                      + " ("
+                      + last.reason()
+                      + ") of "
+                      + last.backupId()
+                      + ", clone "
+                      + last.cloneDbClusterId()
+                      + " in "
+                      + last.cloneSeconds()
+                      + " s: "
+                      + last.message()));
+      if (last == null) {
+        if (!driver.drillsSkipped.contains(schedule)) {
+          problems.add(schedule + " recorded no drill (no lastVerifiedRestore)");
+        }
+        continue;
+      }
+      if (last.outcome() == null || last.reason() == null || last.message() == null) {
+        problems.add(schedule + " recorded a drill without outcome, reason or message: " + last);
+      }
+      Set<String> clones = new HashSet<>();
+      restores.forEach(
+          r ->
+              byRestore
+                  .getOrDefault(r, List.of())
+                  .forEach(c -> clones.add(c.path("dbClusterId").asText())));
+      if (last.cloneDbClusterId() != null && !clones.contains(last.cloneDbClusterId())) {
+        problems.add(
+            schedule + " names clone " + last.cloneDbClusterId() + ", not one its drills made");
+      }
+      if (last.outcome() == DrillOutcome.Succeeded
+          && (last.cloneDbClusterId() == null
+              || restores.stream().noneMatch(r -> restoreReached(r, RestorePhase.Succeeded)))) {
+        problems.add(schedule + " recorded a Succeeded drill without a Succeeded restore");
+      }
+    }
+    if (!drillRestoresLeft.isEmpty()) {
+      problems.add("drill restores left once every drill was recorded: " + drillRestoresLeft);
+    }
     assertTrue(problems.isEmpty(), "the clones reconcile:\n" + String.join("\n", problems));
+  }
+
+  /**
+   * What every restore promises of the clusters it made: at most one, exactly the one its status
+   * names if it Succeeded, cloned from {@code source}; its phase never moved backwards.
+   */
+  private void checkClones(String name, String source, List<JsonNode> made, List<String> problems) {
+    List<PolarDBRestoreStatus> statuses = restoreSeen.getOrDefault(name, List.of());
+    System.out.println(
+        "chaos: "
+            + name
+            + " phases "
+            + statuses.stream().map(PolarDBRestoreStatus::getPhase).distinct().toList()
+            + ", last reason "
+            + (statuses.isEmpty() ? null : statuses.get(statuses.size() - 1).getReason())
+            + ", clusters "
+            + made);
+    if (made.size() > 1) {
+      problems.add(name + " made " + made.size() + " clusters: " + made);
+    }
+    for (int i = 1; i < statuses.size(); i++) {
+      if (!statuses.get(i - 1).getPhase().canMoveTo(statuses.get(i).getPhase())) {
+        problems.add(
+            name
+                + " moved backwards: "
+                + statuses.get(i - 1).getPhase()
+                + " to "
+                + statuses.get(i).getPhase());
+      }
+    }
+    if (restoreReached(name, RestorePhase.Succeeded)) {
+      if (made.size() != 1) {
+        problems.add(name + " succeeded with " + made.size() + " clusters, not exactly one");
+      }
+      Set<String> ids = new HashSet<>();
+      made.forEach(c -> ids.add(c.path("dbClusterId").asText()));
+      statuses.stream()
+          .filter(s -> s.getPhase() == RestorePhase.Succeeded)
+          .map(PolarDBRestoreStatus::getDbClusterId)
+          .filter(id -> !ids.contains(id))
+          .distinct()
+          .forEach(id -> problems.add(name + " names cluster " + id + ", not one it made"));
+    }
+    for (JsonNode c : made) {
+      if (!source.equals(c.path("source").asText())) {
+        problems.add(
+            name
+                + ": cluster "
+                + c.path("dbClusterId").asText()
+                + " is not a clone of its backup's cluster "
+                + source);
+      }
+    }
+  }
+
+  /**
+   * A create whose outcome stayed unknown past the token window is never sent again: the restore
+   * fails with UncertainOutcome and names the uid tag, and its one cluster, if the lost call made
+   * one, is the user's to delete (as uncertain backups are).
+   */
+  private boolean leftToTheUser(String name, List<JsonNode> made) {
+    return made.size() == 1
+        && restoreSeen.getOrDefault(name, List.of()).stream()
+            .anyMatch(s -> Reasons.UNCERTAIN_OUTCOME.equals(s.getReason()));
+  }
+
+  /** The restores (of {@code uids}, name to UID) whose ClientToken made this cluster. */
+  private static List<String> madeBy(JsonNode cluster, Map<String, String> uids) {
+    String token = cluster.path("clientToken").asText();
+    return uids.entrySet().stream()
+        .filter(e -> token.equals(e.getValue()) || token.startsWith(e.getValue() + "-"))
+        .map(Map.Entry::getKey)
+        .toList();
+  }
+
+  private DrillPlan drillOf(String restoreName) {
+    String schedule = drillSchedules.get(restoreName);
+    return DRILLS.stream().filter(d -> d.schedule().equals(schedule)).findFirst().orElse(null);
+  }
+
+  /** The kills and restarts that happened while the drill ran (start to lastVerifiedRestore). */
+  private List<String> overlapped(DrillPlan drill) {
+    Instant from = drillStarted.get(drill.schedule());
+    VerifiedRestore last = lastVerifiedRestore(drill);
+    if (from == null || last == null) {
+      return List.of();
+    }
+    Instant to = Instant.parse(last.time());
+    return disruptions.stream()
+        .filter(d -> !d.to().isBefore(from) && !d.from().isAfter(to))
+        .map(Disruption::what)
+        .toList();
+  }
+
+  private VerifiedRestore lastVerifiedRestore(DrillPlan drill) {
+    PolarDBBackupScheduleStatus status = scheduleStatus.get(drill.schedule());
+    return status == null ? null : status.getLastVerifiedRestore();
   }
 
   private boolean restoreReached(String name, RestorePhase phase) {
@@ -452,7 +718,7 @@ class ChaosIT {
             name + " moved backwards");
       }
       boolean succeeded = statuses.stream().anyMatch(s -> s.getPhase() == Phase.Succeeded);
-      boolean retain = name.endsWith("-0");
+      boolean retain = retains(name);
       if (succeeded) {
         assertEquals(1, made.size(), name + " succeeded with exactly one backup");
         String id = made.get(0).path("backupId").asText();
@@ -497,6 +763,8 @@ class ChaosIT {
     final Set<Integer> dbaDone = new HashSet<>();
     // Restores whose source backup finished without succeeding: never made.
     final Set<String> restoresSkipped = new HashSet<>();
+    // Drill schedules whose one backup finished without succeeding: no drill to run.
+    final Set<String> drillsSkipped = new HashSet<>();
     int restarts;
 
     Driver(LocalStack stack, PolarDbClient polarDb, Random random) {
@@ -520,10 +788,15 @@ class ChaosIT {
       Instant end = Instant.now().plusSeconds(60);
       while (Instant.now().isBefore(end)) {
         step();
-        if (stack.ledger().path("inFlight").path("CreateBackup").asInt() > 0) {
-          return;
+        // A step runs kubectl, which takes long on a loaded machine; between steps the emulator
+        // is asked often, so that a 1.2 s CreateBackup is not missed in the gap.
+        Instant burst = Instant.now().plusSeconds(2);
+        while (Instant.now().isBefore(burst)) {
+          if (stack.ledger().path("inFlight").path("CreateBackup").asInt() > 0) {
+            return;
+          }
+          Thread.sleep(20);
         }
-        Thread.sleep(50);
       }
       throw new AssertionError("no CreateBackup was in flight within 60 s");
     }
@@ -554,7 +827,7 @@ class ChaosIT {
     // Not "the object is gone": the user must also have had a look after it went, or a resource
     // deleted between that look and the check would leave its backup behind (seen once in CI).
     private boolean uncertainHandled() {
-      return uncertain.stream().filter(n -> !n.endsWith("-0")).allMatch(settledByHand::contains);
+      return uncertain.stream().filter(n -> !retains(n)).allMatch(settledByHand::contains);
     }
 
     void step() throws Exception {
@@ -583,7 +856,7 @@ class ChaosIT {
         }
       }
       for (String name : uncertain) {
-        if (!name.endsWith("-0") && deleted.contains(name) && !exists(name) && deleteByHand(name)) {
+        if (!retains(name) && deleted.contains(name) && !exists(name) && deleteByHand(name)) {
           settledByHand.add(name);
         }
       }
@@ -647,6 +920,42 @@ class ChaosIT {
     }
 
     /**
+     * Every drill schedule has recorded its drill (its restore gone), or its backup finished
+     * without succeeding so that it has nothing to drill.
+     */
+    boolean drillsDone() {
+      stepped();
+      boolean done = true;
+      for (DrillPlan drill : DRILLS) {
+        PolarDBBackupScheduleStatus status = scheduleStatus.get(drill.schedule());
+        if (status != null && status.getLastVerifiedRestore() != null) {
+          continue;
+        }
+        List<String> backups =
+            scheduleChildren.entrySet().stream()
+                .filter(e -> drill.schedule().equals(e.getValue()))
+                .map(Map.Entry::getKey)
+                .toList();
+        boolean nothingToDrill =
+            status != null
+                && status.getDrill() == null
+                && !backups.isEmpty()
+                && backups.stream()
+                    .map(ChaosIT.this::lastPhase)
+                    .allMatch(p -> p != null && p.isTerminal() && p != Phase.Succeeded);
+        if (nothingToDrill) {
+          if (drillsSkipped.add(drill.schedule())) {
+            System.out.println(
+                "chaos: no drill for " + drill.schedule() + ": its backups " + backups + " failed");
+          }
+          continue;
+        }
+        done = false;
+      }
+      return done;
+    }
+
+    /**
      * As README says: check the job in the console and delete the backup if it is the resource's.
      * True once nothing is left to do: every finished backup of the resource is deleted and none is
      * still running.
@@ -695,6 +1004,11 @@ class ChaosIT {
     }
   }
 
+  /** A Retain resource, whose backup stays: the first of each cluster, or a drill schedule's. */
+  private boolean retains(String name) {
+    return name.endsWith("-0") || scheduleChildren.containsKey(name);
+  }
+
   /** The resource has written its intent to call CreateBackup: deleting it now is mid-create. */
   private boolean createWasSent(String name) {
     List<PolarDBBackupStatus> statuses = seen.get(name);
@@ -728,6 +1042,11 @@ class ChaosIT {
               public void onDelete(PolarDBBackup b, boolean unknownFinalState) {}
 
               private void record(PolarDBBackup b) {
+                String schedule = labels(b.getMetadata()).get(SCHEDULE_LABEL);
+                if (schedule != null) {
+                  scheduleChildren.put(b.getMetadata().getName(), schedule);
+                  uids.putIfAbsent(b.getMetadata().getName(), b.getMetadata().getUid());
+                }
                 PolarDBBackupStatus s = b.getStatus();
                 if (s != null && s.getPhase() != null) {
                   if (s.condition(Reasons.UNCERTAIN_MATCH).isPresent()
@@ -762,6 +1081,11 @@ class ChaosIT {
               public void onDelete(PolarDBRestore r, boolean unknownFinalState) {}
 
               private void record(PolarDBRestore r) {
+                Map<String, String> labels = labels(r.getMetadata());
+                if ("true".equals(labels.get(DRILL_LABEL))) {
+                  drillUids.put(r.getMetadata().getName(), r.getMetadata().getUid());
+                  drillSchedules.put(r.getMetadata().getName(), labels.get(SCHEDULE_LABEL));
+                }
                 PolarDBRestoreStatus s = r.getStatus();
                 if (s != null && s.getPhase() != null) {
                   restoreSeen
@@ -770,6 +1094,83 @@ class ChaosIT {
                 }
               }
             });
+  }
+
+  private SharedIndexInformer<PolarDBBackupSchedule> watchSchedules(KubernetesClient client) {
+    return client
+        .resources(PolarDBBackupSchedule.class)
+        .inNamespace("default")
+        .inform(
+            new ResourceEventHandler<>() {
+              @Override
+              public void onAdd(PolarDBBackupSchedule s) {
+                record(s);
+              }
+
+              @Override
+              public void onUpdate(PolarDBBackupSchedule old, PolarDBBackupSchedule s) {
+                record(s);
+              }
+
+              @Override
+              public void onDelete(PolarDBBackupSchedule s, boolean unknownFinalState) {}
+
+              private void record(PolarDBBackupSchedule schedule) {
+                PolarDBBackupScheduleStatus s = schedule.getStatus();
+                if (s == null) {
+                  return;
+                }
+                String name = schedule.getMetadata().getName();
+                scheduleStatus.put(name, s);
+                DrillInProgress drill = s.getDrill();
+                if (drill != null && drill.startedAt() != null) {
+                  drillStarted.putIfAbsent(name, Instant.parse(drill.startedAt()));
+                }
+                if (drill != null && drill.restoreName() != null && drill.clientToken() != null) {
+                  drillUids.putIfAbsent(drill.restoreName(), drill.clientToken());
+                  drillSchedules.putIfAbsent(drill.restoreName(), name);
+                }
+              }
+            });
+  }
+
+  private static Map<String, String> labels(ObjectMeta meta) {
+    return meta.getLabels() == null ? Map.of() : meta.getLabels();
+  }
+
+  /**
+   * Applies the drill schedules due {@code now} in the background: the kills' timing (a
+   * CreateBackup in flight, the time both replicas are down) stays as it was without drills.
+   */
+  private void applyDrills(LocalStack stack, Applied now) {
+    for (DrillPlan drill : DRILLS) {
+      if (drill.applied() == now) {
+        drillApplies.add(
+            CompletableFuture.runAsync(
+                () -> stack.admin.apply(drillSchedule(drill)).orFail(drill.schedule())));
+      }
+    }
+  }
+
+  /** A schedule of one backup at once (Retain) and a weekly drill of it, the first at once. */
+  private static String drillSchedule(DrillPlan drill) {
+    return """
+        apiVersion: polardbbackup.dev/v1alpha1
+        kind: PolarDBBackupSchedule
+        metadata: {name: %s, namespace: default}
+        spec:
+          schedule: "0 0 1 1 *"
+          runImmediately: true
+          template: {dbClusterId: %s, regionId: cn-hangzhou, deletionPolicy: Retain}
+          verify:
+            every: 7d
+            newCluster:
+              dbNodeClass: polar.mysql.x4.medium
+              zoneId: cn-hangzhou-h
+              vpcId: vpc-1
+              vSwitchId: vsw-1
+        """
+        .formatted(drill.schedule(), drill.cluster());
   }
 
   /** A clone of the plan's backup into a small new cluster in cn-hangzhou-h. */
