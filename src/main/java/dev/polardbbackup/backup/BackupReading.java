@@ -1,10 +1,10 @@
 package dev.polardbbackup.backup;
 
+import dev.polardbbackup.model.Conditions;
 import dev.polardbbackup.model.Phase;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.model.PolarDBBackupStatus;
-import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -32,8 +32,8 @@ public record BackupReading(
             : status
                 .condition(PolarDBBackupStatus.READY)
                 .map(c -> c.getLastTransitionTime())
-                .flatMap(BackupReading::instant)
-                .or(() -> instant(backup.getMetadata().getCreationTimestamp()));
+                .flatMap(Conditions::instant)
+                .or(() -> Conditions.instant(backup.getMetadata().getCreationTimestamp()));
     return new BackupReading(
         backup.getMetadata().getNamespace(),
         backup.getMetadata().getName(),
@@ -41,16 +41,5 @@ public record BackupReading(
         spec == null ? "" : Optional.ofNullable(spec.dbClusterId()).orElse(""),
         phase,
         since);
-  }
-
-  private static Optional<Instant> instant(String text) {
-    if (text == null) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(Instant.parse(text));
-    } catch (DateTimeException e) {
-      return Optional.empty();
-    }
   }
 }

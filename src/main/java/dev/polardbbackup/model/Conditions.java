@@ -2,6 +2,7 @@ package dev.polardbbackup.model;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -67,6 +68,21 @@ public final class Conditions {
     return conditions == null
         ? Optional.empty()
         : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  /**
+   * A time as Kubernetes and this operator write them (RFC 3339), or empty when it is absent or
+   * cannot be read.
+   */
+  public static Optional<Instant> instant(String text) {
+    if (text == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Instant.parse(text));
+    } catch (DateTimeException e) {
+      return Optional.empty();
+    }
   }
 
   /** Whole seconds, as Kubernetes writes times. */

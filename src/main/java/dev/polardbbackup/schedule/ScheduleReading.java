@@ -1,10 +1,10 @@
 package dev.polardbbackup.schedule;
 
+import dev.polardbbackup.model.Conditions;
 import dev.polardbbackup.model.LastBackup;
 import dev.polardbbackup.model.PolarDBBackupSchedule;
 import dev.polardbbackup.model.PolarDBBackupScheduleSpec;
 import dev.polardbbackup.model.PolarDBBackupScheduleStatus;
-import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -41,7 +41,7 @@ public record ScheduleReading(
         Optional.ofNullable(status)
             .map(PolarDBBackupScheduleStatus::getLastSuccessfulBackup)
             .map(LastBackup::time)
-            .flatMap(ScheduleReading::instant);
+            .flatMap(Conditions::instant);
     boolean stalled =
         status != null
             && status
@@ -53,18 +53,7 @@ public record ScheduleReading(
         schedule.getMetadata().getName(),
         interval,
         lastSuccess,
-        instant(schedule.getMetadata().getCreationTimestamp()),
+        Conditions.instant(schedule.getMetadata().getCreationTimestamp()),
         stalled);
-  }
-
-  private static Optional<Instant> instant(String text) {
-    if (text == null) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(Instant.parse(text));
-    } catch (DateTimeException e) {
-      return Optional.empty();
-    }
   }
 }
