@@ -25,6 +25,7 @@ import dev.polardbbackup.polardb.Credentials;
 import dev.polardbbackup.polardb.CredentialsProvider;
 import dev.polardbbackup.polardb.PolarDbClient;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -45,6 +46,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -234,9 +236,12 @@ class ChaosIT {
                 .build()) {
       Random random = new Random(SEED);
       System.out.println("chaos: seed " + SEED + " (rerun with -Dchaos.seed=" + SEED + ")");
-      SharedIndexInformer<PolarDBBackup> watch = watch(client);
-      SharedIndexInformer<PolarDBRestore> restoreWatch = watchRestores(client);
-      SharedIndexInformer<PolarDBBackupSchedule> scheduleWatch = watchSchedules(client);
+      SharedIndexInformer<PolarDBBackup> watch =
+          watch(client, PolarDBBackup.class, this::recordBackup);
+      SharedIndexInformer<PolarDBRestore> restoreWatch =
+          watch(client, PolarDBRestore.class, this::recordRestore);
+      SharedIndexInformer<PolarDBBackupSchedule> scheduleWatch =
+          watch(client, PolarDBBackupSchedule.class, this::recordSchedule);
       PolarDbClient polarDb = polarDb(stack);
       stack.grantDefaultNamespace(
           "chaos-clusters", List.of("Backup", "Adopt", "Delete", "Restore"), "pc-chaos*");
@@ -1022,115 +1027,74 @@ class ChaosIT {
         : statuses.get(statuses.size() - 1).getPhase();
   }
 
-  private SharedIndexInformer<PolarDBBackup> watch(KubernetesClient client) {
-    return client
-        .resources(PolarDBBackup.class)
-        .inNamespace("default")
-        .inform(
-            new ResourceEventHandler<>() {
-              @Override
-              public void onAdd(PolarDBBackup b) {
-                record(b);
-              }
-
-              @Override
-              public void onUpdate(PolarDBBackup old, PolarDBBackup b) {
-                record(b);
-              }
-
-              @Override
-              public void onDelete(PolarDBBackup b, boolean unknownFinalState) {}
-
-              private void record(PolarDBBackup b) {
-                String schedule = labels(b.getMetadata()).get(SCHEDULE_LABEL);
-                if (schedule != null) {
-                  scheduleChildren.put(b.getMetadata().getName(), schedule);
-                  uids.putIfAbsent(b.getMetadata().getName(), b.getMetadata().getUid());
-                }
-                PolarDBBackupStatus s = b.getStatus();
-                if (s != null && s.getPhase() != null) {
-                  if (s.condition(Reasons.UNCERTAIN_MATCH).isPresent()
-                      || Reasons.UNCERTAIN_OUTCOME.equals(s.getReason())
-                      || Reasons.BACKUP_NOT_FOUND.equals(s.getReason())) {
-                    uncertain.add(b.getMetadata().getName());
-                  }
-                  seen.computeIfAbsent(b.getMetadata().getName(), k -> new CopyOnWriteArrayList<>())
-                      .add(s);
-                }
-              }
-            });
+  private void recordBackup(PolarDBBackup b) {
+    String schedule = labels(b.getMetadata()).get(SCHEDULE_LABEL);
+    if (schedule != null) {
+      scheduleChildren.put(b.getMetadata().getName(), schedule);
+      uids.putIfAbsent(b.getMetadata().getName(), b.getMetadata().getUid());
+    }
+    PolarDBBackupStatus s = b.getStatus();
+    if (s != null && s.getPhase() != null) {
+      if (s.condition(Reasons.UNCERTAIN_MATCH).isPresent()
+          || Reasons.UNCERTAIN_OUTCOME.equals(s.getReason())
+          || Reasons.BACKUP_NOT_FOUND.equals(s.getReason())) {
+        uncertain.add(b.getMetadata().getName());
+      }
+      seen.computeIfAbsent(b.getMetadata().getName(), k -> new CopyOnWriteArrayList<>()).add(s);
+    }
   }
 
-  private SharedIndexInformer<PolarDBRestore> watchRestores(KubernetesClient client) {
-    return client
-        .resources(PolarDBRestore.class)
-        .inNamespace("default")
-        .inform(
-            new ResourceEventHandler<>() {
-              @Override
-              public void onAdd(PolarDBRestore r) {
-                record(r);
-              }
-
-              @Override
-              public void onUpdate(PolarDBRestore old, PolarDBRestore r) {
-                record(r);
-              }
-
-              @Override
-              public void onDelete(PolarDBRestore r, boolean unknownFinalState) {}
-
-              private void record(PolarDBRestore r) {
-                Map<String, String> labels = labels(r.getMetadata());
-                if ("true".equals(labels.get(DRILL_LABEL))) {
-                  drillUids.put(r.getMetadata().getName(), r.getMetadata().getUid());
-                  drillSchedules.put(r.getMetadata().getName(), labels.get(SCHEDULE_LABEL));
-                }
-                PolarDBRestoreStatus s = r.getStatus();
-                if (s != null && s.getPhase() != null) {
-                  restoreSeen
-                      .computeIfAbsent(r.getMetadata().getName(), k -> new CopyOnWriteArrayList<>())
-                      .add(s);
-                }
-              }
-            });
+  private void recordRestore(PolarDBRestore r) {
+    Map<String, String> labels = labels(r.getMetadata());
+    if ("true".equals(labels.get(DRILL_LABEL))) {
+      drillUids.put(r.getMetadata().getName(), r.getMetadata().getUid());
+      drillSchedules.put(r.getMetadata().getName(), labels.get(SCHEDULE_LABEL));
+    }
+    PolarDBRestoreStatus s = r.getStatus();
+    if (s != null && s.getPhase() != null) {
+      restoreSeen
+          .computeIfAbsent(r.getMetadata().getName(), k -> new CopyOnWriteArrayList<>())
+          .add(s);
+    }
   }
 
-  private SharedIndexInformer<PolarDBBackupSchedule> watchSchedules(KubernetesClient client) {
+  private void recordSchedule(PolarDBBackupSchedule schedule) {
+    PolarDBBackupScheduleStatus s = schedule.getStatus();
+    if (s == null) {
+      return;
+    }
+    String name = schedule.getMetadata().getName();
+    scheduleStatus.put(name, s);
+    DrillInProgress drill = s.getDrill();
+    if (drill != null && drill.startedAt() != null) {
+      drillStarted.putIfAbsent(name, Instant.parse(drill.startedAt()));
+    }
+    if (drill != null && drill.restoreName() != null && drill.clientToken() != null) {
+      drillUids.putIfAbsent(drill.restoreName(), drill.clientToken());
+      drillSchedules.putIfAbsent(drill.restoreName(), name);
+    }
+  }
+
+  /** Every version of every object of {@code type} in namespace default, as it is seen. */
+  private static <T extends HasMetadata> SharedIndexInformer<T> watch(
+      KubernetesClient client, Class<T> type, Consumer<T> record) {
     return client
-        .resources(PolarDBBackupSchedule.class)
+        .resources(type)
         .inNamespace("default")
         .inform(
             new ResourceEventHandler<>() {
               @Override
-              public void onAdd(PolarDBBackupSchedule s) {
-                record(s);
+              public void onAdd(T object) {
+                record.accept(object);
               }
 
               @Override
-              public void onUpdate(PolarDBBackupSchedule old, PolarDBBackupSchedule s) {
-                record(s);
+              public void onUpdate(T old, T object) {
+                record.accept(object);
               }
 
               @Override
-              public void onDelete(PolarDBBackupSchedule s, boolean unknownFinalState) {}
-
-              private void record(PolarDBBackupSchedule schedule) {
-                PolarDBBackupScheduleStatus s = schedule.getStatus();
-                if (s == null) {
-                  return;
-                }
-                String name = schedule.getMetadata().getName();
-                scheduleStatus.put(name, s);
-                DrillInProgress drill = s.getDrill();
-                if (drill != null && drill.startedAt() != null) {
-                  drillStarted.putIfAbsent(name, Instant.parse(drill.startedAt()));
-                }
-                if (drill != null && drill.restoreName() != null && drill.clientToken() != null) {
-                  drillUids.putIfAbsent(drill.restoreName(), drill.clientToken());
-                  drillSchedules.putIfAbsent(drill.restoreName(), name);
-                }
-              }
+              public void onDelete(T object, boolean unknownFinalState) {}
             });
   }
 
@@ -1147,30 +1111,13 @@ class ChaosIT {
       if (drill.applied() == now) {
         drillApplies.add(
             CompletableFuture.runAsync(
-                () -> stack.admin.apply(drillSchedule(drill)).orFail(drill.schedule())));
+                () ->
+                    stack
+                        .admin
+                        .apply(LocalStack.drillSchedule(drill.schedule(), drill.cluster()))
+                        .orFail(drill.schedule())));
       }
     }
-  }
-
-  /** A schedule of one backup at once (Retain) and a weekly drill of it, the first at once. */
-  private static String drillSchedule(DrillPlan drill) {
-    return """
-        apiVersion: polardbbackup.dev/v1alpha1
-        kind: PolarDBBackupSchedule
-        metadata: {name: %s, namespace: default}
-        spec:
-          schedule: "0 0 1 1 *"
-          runImmediately: true
-          template: {dbClusterId: %s, regionId: cn-hangzhou, deletionPolicy: Retain}
-          verify:
-            every: 7d
-            newCluster:
-              dbNodeClass: polar.mysql.x4.medium
-              zoneId: cn-hangzhou-h
-              vpcId: vpc-1
-              vSwitchId: vsw-1
-        """
-        .formatted(drill.schedule(), drill.cluster());
   }
 
   /** A clone of the plan's backup into a small new cluster in cn-hangzhou-h. */

@@ -543,6 +543,28 @@ final class LocalStack implements AutoCloseable {
         .formatted(name, namespace, cluster, policy, extraSpec.isEmpty() ? "" : ", " + extraSpec);
   }
 
+  /**
+   * A PolarDBBackupSchedule in namespace default that makes one Retain backup of {@code cluster} at
+   * once (and then once a year) with a weekly restore drill, the first as soon as that backup has
+   * succeeded.
+   */
+  static String drillSchedule(String name, String cluster) {
+    return """
+        apiVersion: polardbbackup.dev/v1alpha1
+        kind: PolarDBBackupSchedule
+        metadata: {name: %s, namespace: default}
+        spec:
+          schedule: "0 0 1 1 *"
+          runImmediately: true
+          template: {dbClusterId: %s, regionId: cn-hangzhou, deletionPolicy: Retain}
+          verify:
+            every: 7d
+            newCluster: {dbNodeClass: polar.mysql.x4.medium, zoneId: cn-hangzhou-h,
+                         vpcId: vpc-drill, vSwitchId: vsw-drill}
+        """
+        .formatted(name, cluster);
+  }
+
   /** A Secret with the emulator's demo AccessKey, in the shape credentialsSecretRef reads. */
   static String credentialsSecret(String name, String namespace) {
     return """

@@ -681,23 +681,6 @@ class OperatorIT {
     assertTrue(deleted, "deletionPolicy Delete deleted cluster " + clone);
   }
 
-  private static String drillSchedule(String name) {
-    return """
-        apiVersion: polardbbackup.dev/v1alpha1
-        kind: PolarDBBackupSchedule
-        metadata: {name: %s, namespace: default}
-        spec:
-          schedule: "0 0 1 1 *"
-          runImmediately: true
-          template: {dbClusterId: pc-drill, regionId: cn-hangzhou, deletionPolicy: Retain}
-          verify:
-            every: 7d
-            newCluster: {dbNodeClass: polar.mysql.x4.medium, zoneId: cn-hangzhou-h,
-                         vpcId: vpc-drill, vSwitchId: vsw-drill}
-        """
-        .formatted(name);
-  }
-
   /** The clusters the emulator made from pc-drill: id to whether it was deleted since. */
   private Map<String, Boolean> drillClones() throws Exception {
     Map<String, Boolean> clones = new java.util.TreeMap<>();
@@ -713,7 +696,7 @@ class OperatorIT {
   @Order(14)
   void aRestoreDrillMakesOneCloneChecksItDeletesItAndADeletedScheduleTakesItsCloneAlong()
       throws Exception {
-    admin.apply(drillSchedule("drilled")).orFail("apply drilled schedule");
+    admin.apply(LocalStack.drillSchedule("drilled", "pc-drill")).orFail("apply drilled schedule");
     stack.awaitTrue(
         "the drill's verdict",
         Duration.ofSeconds(120),
@@ -742,7 +725,7 @@ class OperatorIT {
 
     // A schedule deleted while its drill runs: garbage collection deletes the drill's restore,
     // whose finalizer deletes the clone.
-    admin.apply(drillSchedule("dropped")).orFail("apply dropped schedule");
+    admin.apply(LocalStack.drillSchedule("dropped", "pc-drill")).orFail("apply dropped schedule");
     stack.awaitTrue(
         "the second drill's clone being made",
         Duration.ofSeconds(90),
