@@ -112,6 +112,21 @@ class RestoreDrillTest {
     return client.resources(PolarDBRestore.class).inNamespace(NAMESPACE).list().getItems();
   }
 
+  /** The drill's clone, once its restore names it (it is then Creating or later). */
+  private String awaitCloneBeingMade() {
+    return await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                restores().stream()
+                    .map(PolarDBRestore::getStatus)
+                    .filter(status -> status != null && status.getDbClusterId() != null)
+                    .map(status -> status.getDbClusterId())
+                    .findFirst(),
+            java.util.Optional::isPresent)
+        .orElseThrow();
+  }
+
   private List<ClusterRecord> clones() {
     return harness.emulator.ledger().clusters();
   }
@@ -180,20 +195,7 @@ class RestoreDrillTest {
     start(OperatorHarness.emulator().clusterCreationDuration(Duration.ofSeconds(3)), true);
     create(drilled("24h", null));
     tick("203001010200");
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () ->
-                restores().stream()
-                    .anyMatch(
-                        r -> r.getStatus() != null && r.getStatus().getDbClusterId() != null));
-    String clone =
-        restores().stream()
-            .filter(r -> r.getStatus() != null && r.getStatus().getDbClusterId() != null)
-            .findFirst()
-            .orElseThrow()
-            .getStatus()
-            .getDbClusterId();
+    String clone = awaitCloneBeingMade();
     String dropped = harness.emulator.databasesOf(clone).keySet().iterator().next();
     harness.emulator.console().dropDatabase(clone, dropped);
 
@@ -226,13 +228,7 @@ class RestoreDrillTest {
     start(OperatorHarness.emulator().clusterCreationDuration(Duration.ofSeconds(8)), true);
     create(drilled("24h", new Retention(1, 1, null, null)));
     PolarDBBackup first = tick("203001010200");
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () ->
-                restores().stream()
-                    .anyMatch(
-                        r -> r.getStatus() != null && r.getStatus().getDbClusterId() != null));
+    awaitCloneBeingMade();
 
     harness.stopOperator();
     harness.start();
