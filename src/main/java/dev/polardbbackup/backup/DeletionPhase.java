@@ -186,7 +186,9 @@ final class DeletionPhase {
               + " in the PolarDB console.");
     }
     if (match.set().isEmpty()) {
-      if (status.isTerminal()) {
+      // A set once identified and now absent is gone (deleted by an earlier attempt whose reply
+      // or finalizer removal was lost, or by hand); an unidentified one may not be listed yet.
+      if (status.isTerminal() || step.status.getBackupId() != null) {
         events.normal(
             backup,
             "BackupDeleted",
@@ -210,6 +212,13 @@ final class DeletionPhase {
               + " job "
               + status.getBackupJobId()
               + " in the PolarDB console.");
+    }
+    if (step.status.getBackupId() == null) {
+      // Pinned before the call: after a lost reply, or a restart before the finalizer goes, this
+      // set is deleted again or found gone. Matching again would not find ours (deleted) and
+      // could take the closest set left, someone else's.
+      step.status.identified(target.backupId());
+      step.save();
     }
     if (!target.finished()) {
       log.info("{}: waiting for backup {} to finish before deleting it", key, target.backupId());

@@ -100,6 +100,42 @@ class ExactlyOnceTest {
   }
 
   @Test
+  void aLostDeleteBackupReplyNeverLeadsToDeletingAnotherSet() throws Exception {
+    // Deleted while Running, so the set is found by matching its job's start time. The first
+    // DeleteBackup deletes it but its reply is lost; a DBA's backup made right then is the only
+    // manual set left near the job. Matched again, it would be taken for ours and deleted: the set
+    // the deletion chose must be the only one it ever deletes.
+    start(
+        OperatorHarness.emulator().backupDuration(Duration.ofSeconds(2)),
+        OperatorHarness.fastSettings());
+    harness.create("mine", DeletionPolicy.Delete);
+    harness.awaitThat(
+        "mine",
+        b -> b.getStatus() != null && b.getStatus().getBackupJobId() != null,
+        Duration.ofSeconds(10));
+    harness.emulator.setFault("DeleteBackup", new FaultSpec(Duration.ZERO, 0, 0, 1.0));
+    harness.delete("mine");
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> !harness.emulator.ledger().callsTo("DeleteBackup").isEmpty());
+    String dbas = harness.emulator.createConsoleBackup(CLUSTER);
+    harness.awaitGone("mine");
+
+    Ledger ledger = harness.emulator.ledger();
+    BackupRecord dba =
+        ledger.backups().stream().filter(b -> b.backupId().equals(dbas)).findFirst().orElseThrow();
+    assertFalse(dba.deleted(), "the DBA's backup " + dbas + " was left alone: " + ledger.backups());
+    assertEquals(
+        1,
+        ledger.backups().stream().filter(b -> b.clientToken() != null && b.deleted()).count(),
+        "our own set was deleted, once: " + ledger.backups());
+    // Found gone, the deletion ended at once rather than waiting for its timeout.
+    assertTrue(
+        harness.events("mine").stream().noneMatch(e -> "DeletionTimedOut".equals(e.getReason())),
+        "no DeletionTimedOut: " + harness.events("mine").stream().map(e -> e.getReason()).toList());
+  }
+
+  @Test
   void aReplicaWithAStaleViewSendsNoCreateBackup() throws Exception {
     // "contested" waits for the cluster's CreateBackup lock while "first" holds it for 1.5 s.
     // Meanwhile "another replica" (the test) moves contested on: it recorded a backup job for it.
