@@ -4,12 +4,15 @@
 # succeed, and prints (and writes to target/bench-N.json) time to the last Succeeded, latency from
 # create to the CreateBackup call, PolarDB calls per backup, backups per resource, operator memory
 # and CPU, and Kubernetes API requests. A measurement, not a test.
-#   scripts/bench.sh [N=1000] [CLUSTERS=200] [DURATION=60s]
+#   scripts/bench.sh [N=1000] [CLUSTERS=200] [DURATION=60s] [SHARDS=1]
+# With SHARDS above 1, that many operator processes run, each one shard with leader election, and
+# every figure is also printed per shard (PolarDB calls are counted per shard by their cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000}
 CLUSTERS=${2:-200}
 DURATION=${3:-60s}
+SHARDS=${4:-1}
 STATE=$(mktemp -d /tmp/polardb-bench.XXXXXX)
 STACK_NAME=bench
 # shellcheck source=scripts/lib/local-stack.sh
@@ -37,7 +40,20 @@ spec:
 YAML
 # The JVM as the Deployment runs it: 70% of the 512 MiB limit as heap, the serial collector (what
 # the JVM picks by itself in a container that small).
-JAVA_OPTS="-Xmx358m -XX:+UseSerialGC" stack_operator
+OPERATOR_PIDS=()
+HTTP_PORTS=()
+if [ "$SHARDS" -gt 1 ]; then
+  for shard in $(seq 0 $((SHARDS - 1))); do
+    OPERATOR_LOG="operator-$shard.log" JAVA_OPTS="-Xmx358m -XX:+UseSerialGC" stack_operator \
+      --leader-election --lease-namespace polardb-backup-system --shards "$SHARDS" --shard "$shard"
+    OPERATOR_PIDS+=("$OPERATOR_PID")
+    HTTP_PORTS+=("$HTTP_PORT")
+  done
+else
+  JAVA_OPTS="-Xmx358m -XX:+UseSerialGC" stack_operator
+  OPERATOR_PIDS+=("$OPERATOR_PID")
+  HTTP_PORTS+=("$HTTP_PORT")
+fi
 
 python3 - "$N" "$CLUSTERS" >"$STATE/backups.yaml" <<'PY'
 import sys
@@ -56,33 +72,49 @@ while true; do
   succeeded=$(kubectl get pdbb -n default -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -c '^Succeeded$' || true)
   stack_say "phases: $counts"
   [ "$succeeded" -ge "$N" ] && break
-  kill -0 "$OPERATOR_PID" || { tail -20 "$STATE/operator.log"; exit 1; }
+  for pid in "${OPERATOR_PIDS[@]}"; do
+    kill -0 "$pid" || { tail -20 "$STATE"/operator*.log; exit 1; }
+  done
   sleep 5
 done
 DONE=$(date +%s.%N)
 
-# Operator process figures, taken while it still runs.
-PEAK_RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$OPERATOR_PID/status")
-CPU_TICKS=$(awk '{print $14 + $15}' "/proc/$OPERATOR_PID/stat")
-jcmd "$OPERATOR_PID" GC.run >/dev/null 2>&1 || true
-HEAP_INFO=$(jcmd "$OPERATOR_PID" GC.heap_info 2>/dev/null | grep -E 'generation|heap' | tr '\n' ' ' || true)
-curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" >"$STATE/metrics.txt"
-curl -sf "$EMULATOR_URL/_emulator/ledger" >"$STATE/ledger.json"
+# Operator process figures, taken while they still run: one line per process (shard).
+: >"$STATE/processes.txt"
+for i in "${!OPERATOR_PIDS[@]}"; do
+  pid=${OPERATOR_PIDS[$i]}
+  rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+  ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  jcmd "$pid" GC.run >/dev/null 2>&1 || true
+  heap=$(jcmd "$pid" GC.heap_info 2>/dev/null | grep -E 'generation|heap' | tr '\n' ' ' || true)
+  curl -sf "http://127.0.0.1:${HTTP_PORTS[$i]}/metrics" >"$STATE/metrics-$i.txt"
+  printf '%s\t%s\t%s\n' "$rss" "$ticks" "$heap" >>"$STATE/processes.txt"
+done
+curl -sf "$EMULATOR_URL/_emulator/ledger?calls=true" >"$STATE/ledger.json"
 kubectl get pdbb -n default -o json >"$STATE/backups.json"
 mkdir -p target
-python3 - "$N" "$CLUSTERS" "$DURATION" "$FIRST_CREATE" "$DONE" "$PEAK_RSS_KB" "$CPU_TICKS" "$(getconf CLK_TCK)" \
-  "$HEAP_INFO" "$STATE" >"target/bench-$N.json" <<'PY'
-import json, re, sys
+python3 - "$N" "$CLUSTERS" "$DURATION" "$FIRST_CREATE" "$DONE" "$SHARDS" "$(getconf CLK_TCK)" \
+  "$STATE" >"target/bench-$N.json" <<'PY'
+import json, re, sys, zlib
 from datetime import datetime
-n, clusters, duration, first, done, rss_kb, ticks, hz, heap, state = sys.argv[1:11]
+n, clusters, duration, first, done, shards, hz, state = sys.argv[1:9]
+shards = int(shards)
 items = json.load(open(f"{state}/backups.json"))["items"]
 ledger = json.load(open(f"{state}/ledger.json"))
-metrics = open(f"{state}/metrics.txt").read()
+processes = [line.rstrip("\n").split("\t") for line in open(f"{state}/processes.txt")]
+metrics = [open(f"{state}/metrics-{i}.txt").read() for i in range(len(processes))]
 ts = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
 created_at = {b["clientToken"]: ts(b["createdAt"]) for b in ledger["backups"]}
 by_uid = {}
 for token, count in ledger["backupsByClientToken"].items():
     by_uid[token[:36]] = by_uid.get(token[:36], 0) + count
+def shard_of_cluster(cluster_id):
+    # The operator's own rule (Shard.bucket): CRC-32 of region/cluster into 64 buckets.
+    return zlib.crc32(f"cn-hangzhou/{cluster_id}".encode()) % 64 % shards
+def k8s_requests(text):
+    return sum(float(v) for v in re.findall(r'^kubernetes_api_requests_total\{[^}]*\} (\S+)', text, re.M))
+def pct(values, q):
+    return round(values[min(len(values) - 1, int(len(values) * q))], 1)
 lat, ready, ends = [], [], []
 for it in items:
     st = it["status"]
@@ -95,9 +127,24 @@ lat.sort()
 lag = sorted(r - e for r, e in zip(ready, ends))
 calls = ledger["callsByAction"]
 total_calls = sum(calls.values())
-k8s = sum(float(v) for v in re.findall(r'^kubernetes_api_requests_total\{[^}]*\} (\S+)', metrics, re.M))
+k8s = sum(k8s_requests(m) for m in metrics)
 per_resource = [by_uid.get(it["metadata"]["uid"], 0) for it in items]
-heap_used = sum(int(k) for k in re.findall(r'used (\d+)K', heap))
+heap_used = sum(int(k) for p in processes for k in re.findall(r'used (\d+)K', p[2] if len(p) > 2 else ""))
+per_shard = []
+for s in range(shards if shards > 1 else 0):
+    mine = [(r, e) for it, r, e in zip(items, ready, ends) if shard_of_cluster(it["spec"]["dbClusterId"]) == s]
+    calls_s = sum(1 for c in ledger["calls"] if c.get("dbClusterId") and shard_of_cluster(c["dbClusterId"]) == s)
+    lag_s = sorted(r - e for r, e in mine)
+    per_shard.append({
+        "shard": s, "resources": len(mine),
+        "clusters": sum(1 for c in range(1, int(clusters) + 1) if shard_of_cluster(f"pc-bench{c}") == s),
+        "polardbCallsPerBackup": round(calls_s / max(1, len(mine)), 3),
+        "kubernetesApiRequestsPerBackup": round(k8s_requests(metrics[s]) / max(1, len(mine)), 2),
+        "lastSucceededAfterLastEmulatedCompletionSeconds": round(max(r for r, _ in mine) - max(e for _, e in mine), 1) if mine else None,
+        "succeededAfterOwnCompletionSeconds": {"p99": pct(lag_s, 0.99), "max": round(lag_s[-1], 1)} if lag_s else None,
+        "operatorPeakRssMiB": round(int(processes[s][0]) / 1024, 1),
+        "operatorCpuSeconds": round(int(processes[s][1]) / int(hz), 1),
+    })
 out = {
     "resources": int(n), "clusters": int(clusters), "backupDuration": duration,
     "firstCreateToLastSucceededSeconds": round(max(ready) - float(first), 1),
@@ -106,9 +153,11 @@ out = {
     "createToCreateBackupCallSeconds": {"p50": round(lat[len(lat) // 2], 2), "p99": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 2)},
     "polardbCallsByAction": calls, "polardbCallsPerBackup": round(total_calls / int(n), 3),
     "backupsPerResource": {"min": min(per_resource), "max": max(per_resource), "mean": round(sum(per_resource) / len(per_resource), 3)},
-    "operatorPeakRssMiB": round(int(rss_kb) / 1024, 1),
+    "shards": shards,
+    "operatorPeakRssMiB": max(round(int(p[0]) / 1024, 1) for p in processes),
     "operatorHeapAfterGcMiB": round(heap_used / 1024, 1) if heap_used else None,
-    "operatorCpuSeconds": round(int(ticks) / int(hz), 1),
+    "operatorCpuSeconds": round(sum(int(p[1]) for p in processes) / int(hz), 1),
+    "perShard": per_shard,
     "kubernetesApiRequests": int(k8s), "kubernetesApiRequestsPerBackup": round(k8s / int(n), 2),
     "waitWallSeconds": round(float(done) - float(first), 1),
 }
@@ -117,7 +166,7 @@ PY
 python3 - "target/bench-$N.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-print(f"\nscale benchmark: {r['resources']} backups over {r['clusters']} clusters, {r['backupDuration']} each")
+print(f"\nscale benchmark: {r['resources']} backups over {r['clusters']} clusters, {r['backupDuration']} each, {r['shards']} shard(s)")
 rows = [
     ("first create -> last Succeeded", f"{r['firstCreateToLastSucceededSeconds']} s"),
     ("last Succeeded after last emulated completion", f"{r['lastSucceededAfterLastEmulatedCompletionSeconds']} s"),
@@ -126,12 +175,18 @@ rows = [
     ("PolarDB calls per backup", r['polardbCallsPerBackup']),
     ("PolarDB calls by action", ", ".join(f"{k} {v}" for k, v in sorted(r['polardbCallsByAction'].items()))),
     ("backups per resource (min/mean/max)", f"{r['backupsPerResource']['min']} / {r['backupsPerResource']['mean']} / {r['backupsPerResource']['max']}"),
-    ("operator peak RSS", f"{r['operatorPeakRssMiB']} MiB"),
-    ("operator heap after GC", f"{r['operatorHeapAfterGcMiB']} MiB"),
-    ("operator CPU", f"{r['operatorCpuSeconds']} s"),
+    ("operator peak RSS (largest process)", f"{r['operatorPeakRssMiB']} MiB"),
+    ("operator heap after GC (all processes)", f"{r['operatorHeapAfterGcMiB']} MiB"),
+    ("operator CPU (all processes)", f"{r['operatorCpuSeconds']} s"),
     ("Kubernetes API requests (per backup)", f"{r['kubernetesApiRequests']} ({r['kubernetesApiRequestsPerBackup']})"),
 ]
 for k, v in rows:
     print(f"  {k:<48} {v}")
+for s in r["perShard"]:
+    lag = s["succeededAfterOwnCompletionSeconds"] or {}
+    print(f"  shard {s['shard']}: {s['resources']} backups over {s['clusters']} clusters; "
+          f"{s['polardbCallsPerBackup']} calls and {s['kubernetesApiRequestsPerBackup']} API requests per backup; "
+          f"last Succeeded {s['lastSucceededAfterLastEmulatedCompletionSeconds']} s after the last completion; "
+          f"lag p99/max {lag.get('p99')} / {lag.get('max')} s; peak RSS {s['operatorPeakRssMiB']} MiB; CPU {s['operatorCpuSeconds']} s")
 print(f"  (JSON: {sys.argv[1]})")
 PY

@@ -70,19 +70,20 @@ stack_emulator() {
 }
 
 # stack_operator [run options…]: runs the operator as the ServiceAccount against the emulator with
-# the emulator's demo key; sets HTTP_PORT and OPERATOR_PID. JAVA_OPTS adds JVM options.
+# the emulator's demo key; sets HTTP_PORT and OPERATOR_PID. JAVA_OPTS adds JVM options;
+# OPERATOR_LOG names its log in $STATE (default operator.log).
 stack_operator() {
   HTTP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   # shellcheck disable=SC2086
   KUBECONFIG="$STATE/operator-kubeconfig" ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tEmulatorDemoKey \
     ALIBABA_CLOUD_ACCESS_KEY_SECRET=emulator-demo-secret \
     java ${JAVA_OPTS:-} -jar "$JAR" run --polardb-endpoint "$EMULATOR_URL" --http-port "$HTTP_PORT" \
-      --http-bind 127.0.0.1 "$@" >"$STATE/operator.log" 2>&1 &
+      --http-bind 127.0.0.1 "$@" >"$STATE/${OPERATOR_LOG:-operator.log}" 2>&1 &
   OPERATOR_PID=$!
   STACK_PIDS+=("$OPERATOR_PID")
   for _ in $(seq 300); do
     curl -sf "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1 && break
-    kill -0 "$OPERATOR_PID" 2>/dev/null || { tail -20 "$STATE/operator.log"; stack_say "error: the operator exited"; exit 1; }
+    kill -0 "$OPERATOR_PID" 2>/dev/null || { tail -20 "$STATE/${OPERATOR_LOG:-operator.log}"; stack_say "error: the operator exited"; exit 1; }
     sleep 0.2
   done
   stack_say "operator ready (metrics on http://127.0.0.1:$HTTP_PORT/metrics)"

@@ -11,6 +11,9 @@ import dev.polardbbackup.restore.PolarDBRestoreReconciler;
 import dev.polardbbackup.restore.RestoreSettings;
 import dev.polardbbackup.schedule.PolarDBBackupScheduleReconciler;
 import dev.polardbbackup.schedule.ScheduleSettings;
+import dev.polardbbackup.shard.LeaseFence;
+import dev.polardbbackup.shard.ShardGuard;
+import dev.polardbbackup.shard.ShardLabeller;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -38,6 +41,9 @@ final class OperatorApp implements AutoCloseable {
   private final KubernetesClient kubernetes;
   private final AtomicBoolean leading = new AtomicBoolean();
   private final AtomicBoolean stopped = new AtomicBoolean();
+  private final ShardGuard shardGuard;
+  private final Optional<LeaseFence> fence;
+  private final ShardLabeller labeller;
 
   private OperatorApp(OperatorSettings settings, Config kubeConfig, Map<String, String> env)
       throws IOException {
@@ -53,6 +59,25 @@ final class OperatorApp implements AutoCloseable {
     var credentials =
         DefaultCredentialsChain.create(Optional.empty(), env, settings.stsEndpoint(), http, clock);
     var clients = new PolarDbClientFactory(settings.polarDbEndpoint(), http, clock, metrics);
+    // With leader election, no work before the Leases of other shard counts have been read.
+    shardGuard =
+        settings.leaderElection().isPresent()
+            ? ShardGuard.fenced(settings.shard(), settings.leaderElection().get().retryPeriod())
+            : ShardGuard.open(settings.shard());
+    fence =
+        settings
+            .leaderElection()
+            .map(
+                le ->
+                    new LeaseFence(
+                        kubernetes,
+                        le.leaseNamespace(),
+                        le.leaseName(),
+                        le.identity(),
+                        shardGuard,
+                        le.retryPeriod(),
+                        clock));
+    labeller = new ShardLabeller(kubernetes, shardGuard);
 
     operator =
         new Operator(
@@ -64,7 +89,7 @@ final class OperatorApp implements AutoCloseable {
                   .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry));
               settings
                   .leaderElection()
-                  .ifPresent(le -> o.withLeaderElectionConfiguration(leaderElection(le)));
+                  .ifPresent(le -> o.withLeaderElectionConfiguration(leaderElection(settings, le)));
             });
     // One reader of Secrets by GET for the whole process, in whatever namespace they are.
     var secrets = new SecretReader(kubernetes, clock, settings.controller().secretCacheTtl());
@@ -78,10 +103,11 @@ final class OperatorApp implements AutoCloseable {
             new Events(kubernetes, clock),
             metrics,
             secrets,
-            settings.operatorNamespace().orElse(null));
+            settings.operatorNamespace().orElse(null),
+            shardGuard);
     var schedules =
         new PolarDBBackupScheduleReconciler(
-            ScheduleSettings.defaults(), clock, new Events(kubernetes, clock));
+            ScheduleSettings.defaults(), clock, new Events(kubernetes, clock), shardGuard);
     var policies =
         new PolarDBBackupPolicyReconciler(
             clients,
@@ -90,7 +116,8 @@ final class OperatorApp implements AutoCloseable {
             clock,
             new Events(kubernetes, clock),
             secrets,
-            settings.operatorNamespace().orElse(null));
+            settings.operatorNamespace().orElse(null),
+            shardGuard);
     var restores =
         new PolarDBRestoreReconciler(
             clients,
@@ -99,11 +126,15 @@ final class OperatorApp implements AutoCloseable {
             clock,
             new Events(kubernetes, clock),
             secrets,
-            settings.operatorNamespace().orElse(null));
+            settings.operatorNamespace().orElse(null),
+            shardGuard);
     metrics.observe(
         reconciler::readings,
         schedules::readings,
-        () -> settings.leaderElection().isEmpty() || leading.get());
+        // A leader held by the shard fence reconciles nothing, so it does not count.
+        () ->
+            (settings.leaderElection().isEmpty() || leading.get())
+                && shardGuard.fencedBy().isEmpty());
     operator.register(reconciler, c -> watchNamespaces(c, settings));
     operator.register(schedules, c -> watchNamespaces(c, settings));
     operator.register(policies, c -> watchNamespaces(c, settings));
@@ -131,16 +162,19 @@ final class OperatorApp implements AutoCloseable {
         controller.tokenReuseWindow());
   }
 
+  /** The watched namespaces and, when sharded, only this shard's buckets. */
   private static void watchNamespaces(
       ControllerConfigurationOverrider<?> controller, OperatorSettings settings) {
     if (!settings.namespaces().isEmpty()) {
       controller.settingNamespaces(settings.namespaces());
     }
+    settings.shard().selector().ifPresent(controller::withLabelSelector);
   }
 
-  private LeaderElectionConfiguration leaderElection(OperatorSettings.LeaderElection le) {
+  private LeaderElectionConfiguration leaderElection(
+      OperatorSettings settings, OperatorSettings.LeaderElection le) {
     return new LeaderElectionConfiguration(
-        le.leaseName(),
+        settings.shard().leaseName(le.leaseName()),
         le.leaseNamespace(),
         le.leaseDuration(),
         le.renewDeadline(),
@@ -150,6 +184,7 @@ final class OperatorApp implements AutoCloseable {
             () -> {
               leading.set(true);
               log.info("became leader ({})", le.identity());
+              fence.ifPresent(LeaseFence::lookSoon);
             },
             () -> {
               leading.set(false);
@@ -193,7 +228,9 @@ final class OperatorApp implements AutoCloseable {
     try {
       // Fail fast, in one line, when the API server cannot be reached at all.
       app.kubernetes.getKubernetesVersion();
+      app.fence.ifPresent(LeaseFence::start);
       app.operator.start();
+      app.labeller.start(settings.namespaces(), Duration.ofSeconds(30));
     } catch (RuntimeException e) {
       app.close();
       throw new IllegalStateException(
@@ -204,12 +241,19 @@ final class OperatorApp implements AutoCloseable {
           e);
     }
     log.info(
-        "operator started: watching {}, PolarDB endpoint {}, leader election {}, endpoints on port {}",
+        "operator started ({}): watching {}, PolarDB endpoint {}, leader election {}, endpoints on port {}",
+        settings.shard(),
         settings.namespaces().isEmpty() ? "all namespaces" : settings.namespaces(),
         settings.polarDbEndpoint().map(Object::toString).orElse("regional"),
         settings
             .leaderElection()
-            .map(le -> "on (lease " + le.leaseNamespace() + "/" + le.leaseName() + ")")
+            .map(
+                le ->
+                    "on (lease "
+                        + le.leaseNamespace()
+                        + "/"
+                        + settings.shard().leaseName(le.leaseName())
+                        + ")")
             .orElse("off"),
         app.endpoints.port());
     return app;
@@ -233,6 +277,8 @@ final class OperatorApp implements AutoCloseable {
     if (stopped.compareAndSet(false, true)) {
       log.info("shutting down");
       try {
+        labeller.close();
+        fence.ifPresent(LeaseFence::close);
         operator.stop();
       } finally {
         endpoints.close();

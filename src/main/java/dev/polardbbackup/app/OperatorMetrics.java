@@ -81,8 +81,8 @@ final class OperatorMetrics implements BackupListener, CallListener {
     this.leading = leading;
     Gauge.builder("polardb_operator_leader", () -> leading.getAsBoolean() ? 1 : 0)
         .description(
-            "1 on the replica that reconciles: the leader, or the only replica without leader"
-                + " election")
+            "1 on the replica that reconciles: the leader (of its shard, and not held by the"
+                + " shard fence), or the only replica without leader election")
         .register(registry);
   }
 

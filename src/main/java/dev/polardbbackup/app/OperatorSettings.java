@@ -2,6 +2,7 @@ package dev.polardbbackup.app;
 
 import dev.polardbbackup.backup.ControllerSettings;
 import dev.polardbbackup.policy.PolicySettings;
+import dev.polardbbackup.shard.Shard;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.Set;
  * @param namespaces watched namespaces; empty means all
  * @param operatorNamespace where the Secrets that PolarDBAccessGrants name live; empty if unknown
  * @param leaderElection empty when off
+ * @param shard which part of the resources this process reconciles ({@link Shard#ONLY}: all)
  */
 record OperatorSettings(
     Set<String> namespaces,
@@ -27,9 +29,11 @@ record OperatorSettings(
     Optional<LeaderElection> leaderElection,
     boolean serverSideApply,
     Duration shutdownTimeout,
-    int reconcileThreads) {
+    int reconcileThreads,
+    Shard shard) {
 
   record LeaderElection(
+      /** The base of the Lease's name; a shard's Lease is {@link Shard#leaseName} of it. */
       String leaseName,
       String leaseNamespace,
       String identity,

@@ -3,6 +3,7 @@ package dev.polardbbackup.app;
 import dev.polardbbackup.backup.Backoff;
 import dev.polardbbackup.backup.ControllerSettings;
 import dev.polardbbackup.policy.PolicySettings;
+import dev.polardbbackup.shard.Shard;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -257,6 +258,23 @@ public final class RunCommand implements Callable<Integer> {
   int reconcileThreads;
 
   @Option(
+      names = "--shards",
+      defaultValue = "${env:SHARDS:-1}",
+      description =
+          "How many shards share the resources (env SHARDS), each one Deployment with its own"
+              + " --shard; 1 to "
+              + Shard.BUCKETS
+              + ". More than one needs leader election. Default: ${DEFAULT-VALUE}.")
+  int shards;
+
+  @Option(
+      names = "--shard",
+      defaultValue = "${env:SHARD:-0}",
+      description =
+          "Which shard this process is, 0 to --shards minus 1 (env SHARD). Default: ${DEFAULT-VALUE}.")
+  int shardIndex;
+
+  @Option(
       names = "--log-format",
       defaultValue = "${env:LOG_FORMAT:-plain}",
       description = "plain or json (env LOG_FORMAT). Default: ${DEFAULT-VALUE}.")
@@ -286,6 +304,14 @@ public final class RunCommand implements Callable<Integer> {
     if (httpPort < 0 || httpPort > 65535 || reconcileThreads < 1) {
       throw new IllegalArgumentException(
           "--http-port must be 0..65535 and --reconcile-threads at least 1");
+    }
+    Shard shard = new Shard(shardIndex, shards);
+    if (shard.sharded() && !leaderElection) {
+      throw new IllegalArgumentException(
+          "--shards "
+              + shards
+              + " needs leader election: the shards' Leases are what keeps two shard counts from"
+              + " acting at once");
     }
     Optional<OperatorSettings.LeaderElection> election = Optional.empty();
     if (leaderElection) {
@@ -332,7 +358,8 @@ public final class RunCommand implements Callable<Integer> {
         election,
         serverSideApply,
         shutdownTimeout,
-        reconcileThreads);
+        reconcileThreads,
+        shard);
   }
 
   private static Optional<String> inClusterNamespace() {

@@ -18,6 +18,7 @@ import dev.polardbbackup.model.PolarDBBackupStatus;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.polardb.CredentialsProvider;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
+import dev.polardbbackup.shard.ShardGuard;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -66,6 +67,7 @@ import org.slf4j.LoggerFactory;
     generationAwareEventProcessing = false,
     informer = @Informer(onUpdateFilter = SpecOrLifecycleChange.class))
 public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Cleaner<PolarDBBackup> {
+  private final ShardGuard shardGuard;
   public static final String NAME = "polardbbackup";
   private static final Logger log = LoggerFactory.getLogger(PolarDBBackupReconciler.class);
 
@@ -101,7 +103,9 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       Events events,
       BackupListener listener,
       SecretReader secrets,
-      String operatorNamespace) {
+      String operatorNamespace,
+      ShardGuard shardGuard) {
+    this.shardGuard = shardGuard;
     this.operatorNamespace = operatorNamespace;
     this.secrets = secrets;
     this.credentialsInUse = new CredentialsInUse(secrets);
@@ -174,6 +178,11 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   @Override
   public UpdateControl<PolarDBBackup> reconcile(
       PolarDBBackup backup, Context<PolarDBBackup> context) throws InterruptedException {
+    // 0. Only where this shard may act (another shard's resource is handed over).
+    var notHere = shardGuard.updateUnlessHere(backup, context.getClient());
+    if (notHere.isPresent()) {
+      return notHere.get();
+    }
     BackupPass step = new BackupPass(backup, context, tools());
 
     // 1. Finished backups are final; a Succeeded one's set is looked for again now and then, as
@@ -258,6 +267,10 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
    */
   @Override
   public DeleteControl cleanup(PolarDBBackup backup, Context<PolarDBBackup> context) {
+    var notHere = shardGuard.deleteUnlessHere(backup, context.getClient());
+    if (notHere.isPresent()) {
+      return notHere.get();
+    }
     try {
       DeleteControl control = deletion.steps(backup, context, tools());
       if (control.isRemoveFinalizer()) {

@@ -24,6 +24,7 @@ import dev.polardbbackup.polardb.LogBackupPolicy;
 import dev.polardbbackup.polardb.PolarDbClient;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
 import dev.polardbbackup.polardb.RecoveryWindow;
+import dev.polardbbackup.shard.ShardGuard;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -55,6 +56,7 @@ import org.slf4j.LoggerFactory;
  */
 @ControllerConfiguration(name = PolarDBBackupPolicyReconciler.NAME)
 public class PolarDBBackupPolicyReconciler implements Reconciler<PolarDBBackupPolicy> {
+  private final ShardGuard shardGuard;
   public static final String NAME = "polardbbackuppolicy";
   private static final Logger log = LoggerFactory.getLogger(PolarDBBackupPolicyReconciler.class);
 
@@ -74,7 +76,9 @@ public class PolarDBBackupPolicyReconciler implements Reconciler<PolarDBBackupPo
       Clock clock,
       Events events,
       SecretReader secrets,
-      String operatorNamespace) {
+      String operatorNamespace,
+      ShardGuard shardGuard) {
+    this.shardGuard = shardGuard;
     this.clients = clients;
     this.settings = settings;
     this.clock = clock;
@@ -97,6 +101,11 @@ public class PolarDBBackupPolicyReconciler implements Reconciler<PolarDBBackupPo
   @Override
   public UpdateControl<PolarDBBackupPolicy> reconcile(
       PolarDBBackupPolicy policy, Context<PolarDBBackupPolicy> context) {
+    // 0. Only where this shard may act (another shard's policy is handed over).
+    var notHere = shardGuard.updateUnlessHere(policy, context.getClient());
+    if (notHere.isPresent()) {
+      return notHere.get();
+    }
     Pass pass = new Pass(policy, context);
     PolarDBBackupPolicySpec spec = policy.getSpec();
     long generation = Optional.ofNullable(policy.getMetadata().getGeneration()).orElse(1L);

@@ -18,6 +18,7 @@ import dev.polardbbackup.model.RestorePhase;
 import dev.polardbbackup.polardb.CredentialsProvider;
 import dev.polardbbackup.polardb.PolarDbClient;
 import dev.polardbbackup.polardb.PolarDbClientFactory;
+import dev.polardbbackup.shard.ShardGuard;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -62,6 +63,7 @@ import org.slf4j.LoggerFactory;
     informer = @Informer(onUpdateFilter = SpecOrLifecycleChange.class))
 public class PolarDBRestoreReconciler
     implements Reconciler<PolarDBRestore>, Cleaner<PolarDBRestore> {
+  private final ShardGuard shardGuard;
   public static final String NAME = "polardbrestore";
   private static final Logger log = LoggerFactory.getLogger(PolarDBRestoreReconciler.class);
 
@@ -84,7 +86,9 @@ public class PolarDBRestoreReconciler
       Clock clock,
       Events events,
       SecretReader secrets,
-      String operatorNamespace) {
+      String operatorNamespace,
+      ShardGuard shardGuard) {
+    this.shardGuard = shardGuard;
     this.clients = clients;
     this.settings = settings;
     this.clock = clock;
@@ -106,6 +110,11 @@ public class PolarDBRestoreReconciler
   @Override
   public UpdateControl<PolarDBRestore> reconcile(
       PolarDBRestore restore, Context<PolarDBRestore> context) {
+    // 0. Only where this shard may act (another shard's restore is handed over).
+    var notHere = shardGuard.updateUnlessHere(restore, context.getClient());
+    if (notHere.isPresent()) {
+      return notHere.get();
+    }
     RestorePass pass = new RestorePass(restore, context);
     Instant now = clock.instant();
     // 1. First sight: record what we were asked for and the ClientToken.
@@ -276,6 +285,10 @@ public class PolarDBRestoreReconciler
    */
   @Override
   public DeleteControl cleanup(PolarDBRestore restore, Context<PolarDBRestore> context) {
+    var notHere = shardGuard.deleteUnlessHere(restore, context.getClient());
+    if (notHere.isPresent()) {
+      return notHere.get();
+    }
     try {
       DeleteControl control = deletionSteps(new RestorePass(restore, context));
       if (control.isRemoveFinalizer()) {

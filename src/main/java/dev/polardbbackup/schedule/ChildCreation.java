@@ -10,6 +10,8 @@ import dev.polardbbackup.model.BackupTemplate;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSchedule;
 import dev.polardbbackup.model.Reasons;
+import dev.polardbbackup.shard.Shard;
+import dev.polardbbackup.shard.ShardKey;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -189,6 +191,8 @@ final class ChildCreation {
     }
     labels.put(SCHEDULE_LABEL, labelValue(meta.getName()));
     labels.put(MANAGED_BY_LABEL, Events.COMPONENT);
+    // Born in its cluster's bucket, as its schedule: the shard that owns both sees it at once.
+    labels.put(Shard.LABEL, Integer.toString(ShardKey.initial(child)));
     child.getMetadata().setLabels(labels);
     child
         .getMetadata()

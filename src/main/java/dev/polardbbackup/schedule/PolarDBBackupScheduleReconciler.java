@@ -7,6 +7,7 @@ import dev.polardbbackup.model.PolarDBBackupSchedule;
 import dev.polardbbackup.model.PolarDBBackupScheduleSpec;
 import dev.polardbbackup.model.PolarDBRestore;
 import dev.polardbbackup.model.Reasons;
+import dev.polardbbackup.shard.ShardGuard;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -53,6 +54,7 @@ import java.util.Optional;
     generationAwareEventProcessing = false,
     informer = @Informer(onUpdateFilter = SpecOrLifecycleChange.class))
 public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackupSchedule> {
+  private final ShardGuard shardGuard;
   public static final String NAME = "polardbbackupschedule";
   public static final String SCHEDULE_LABEL = PolarDBBackup.GROUP + "/schedule";
   public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
@@ -66,7 +68,9 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
   private InformerEventSource<PolarDBRestore, PolarDBBackupSchedule> drills;
   private volatile IndexerResourceCache<PolarDBBackupSchedule> schedules;
 
-  public PolarDBBackupScheduleReconciler(ScheduleSettings settings, Clock clock, Events events) {
+  public PolarDBBackupScheduleReconciler(
+      ScheduleSettings settings, Clock clock, Events events, ShardGuard shardGuard) {
+    this.shardGuard = shardGuard;
     this.settings = settings;
     this.clock = clock;
     this.events = events;
@@ -81,14 +85,14 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
       EventSourceContext<PolarDBBackupSchedule> context) {
     var config =
         InformerEventSourceConfiguration.from(PolarDBBackup.class, PolarDBBackupSchedule.class)
-            .withLabelSelector(SCHEDULE_LABEL)
+            .withLabelSelector(shardGuard.shard().selector(SCHEDULE_LABEL))
             .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(PolarDBBackupSchedule.class))
             .withNamespacesInheritedFromController()
             .build();
     children = new InformerEventSource<>(config, context);
     var drillConfig =
         InformerEventSourceConfiguration.from(PolarDBRestore.class, PolarDBBackupSchedule.class)
-            .withLabelSelector(RestoreDrills.DRILL_LABEL)
+            .withLabelSelector(shardGuard.shard().selector(RestoreDrills.DRILL_LABEL))
             .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(PolarDBBackupSchedule.class))
             .withNamespacesInheritedFromController()
             .build();
@@ -113,6 +117,11 @@ public class PolarDBBackupScheduleReconciler implements Reconciler<PolarDBBackup
   @Override
   public UpdateControl<PolarDBBackupSchedule> reconcile(
       PolarDBBackupSchedule schedule, Context<PolarDBBackupSchedule> context) {
+    // 0. Only where this shard may act (another shard's schedule is handed over).
+    var notHere = shardGuard.updateUnlessHere(schedule, context.getClient());
+    if (notHere.isPresent()) {
+      return notHere.get();
+    }
     SchedulePass pass = new SchedulePass(schedule, context, settings, clock, events, children);
     ScheduleRetention retention = new ScheduleRetention(pass);
     ScheduleTicks ticks = new ScheduleTicks(pass, retention);

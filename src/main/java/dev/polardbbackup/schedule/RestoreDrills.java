@@ -19,6 +19,8 @@ import dev.polardbbackup.model.RestorePhase;
 import dev.polardbbackup.model.RestoreSource;
 import dev.polardbbackup.model.RestoreTarget;
 import dev.polardbbackup.model.VerifiedRestore;
+import dev.polardbbackup.shard.Shard;
+import dev.polardbbackup.shard.ShardKey;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -192,7 +194,10 @@ final class RestoreDrills {
                 DRILL_LABEL,
                 "true",
                 MANAGED_BY_LABEL,
-                Events.COMPONENT));
+                Events.COMPONENT,
+                // In its schedule's bucket, so that the schedule's shard sees and judges it.
+                Shard.LABEL,
+                Integer.toString(ShardKey.initial(pass.schedule))));
     child.getMetadata().setOwnerReferences(List.of(ChildCreation.ownerReference(pass.schedule)));
     return child;
   }

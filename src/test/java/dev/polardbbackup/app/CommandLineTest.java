@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.polardbbackup.emulator.PolarDbEmulator;
 import dev.polardbbackup.emulator.PolicyReadings;
+import dev.polardbbackup.shard.Shard;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -65,6 +66,35 @@ class CommandLineTest {
         assertThrows(
             IllegalArgumentException.class, () -> parse("--leader-election").settings(Map.of()));
     assertTrue(e.getMessage().contains("--lease-namespace"), e.getMessage());
+  }
+
+  @Test
+  void shardSettingsAreCheckedBeforeAnythingStarts() {
+    OperatorSettings sharded =
+        parse("--leader-election", "--lease-namespace", "ops", "--shards", "4", "--shard", "3")
+            .settings(Map.of());
+    assertEquals(new Shard(3, 4), sharded.shard());
+    assertEquals(Shard.ONLY, parse("--http-port", "0").settings(Map.of()).shard());
+    IllegalArgumentException noElection =
+        assertThrows(
+            IllegalArgumentException.class, () -> parse("--shards", "2").settings(Map.of()));
+    assertTrue(
+        noElection.getMessage().startsWith("--shards 2 needs leader election"),
+        noElection.getMessage());
+    IllegalArgumentException index =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                parse(
+                        "--leader-election",
+                        "--lease-namespace",
+                        "ops",
+                        "--shards",
+                        "2",
+                        "--shard",
+                        "2")
+                    .settings(Map.of()));
+    assertEquals("--shard must be 0..1 with --shards 2, not 2", index.getMessage());
   }
 
   @Test

@@ -28,10 +28,14 @@ import dev.polardbbackup.policy.PolarDBBackupPolicyReconciler;
 import dev.polardbbackup.policy.PolicySettings;
 import dev.polardbbackup.schedule.PolarDBBackupScheduleReconciler;
 import dev.polardbbackup.schedule.ScheduleSettings;
+import dev.polardbbackup.shard.Shard;
+import dev.polardbbackup.shard.ShardGuard;
+import dev.polardbbackup.shard.ShardLabeller;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import java.io.IOException;
@@ -94,6 +98,8 @@ public final class OperatorHarness implements AutoCloseable {
   private Operator operator;
   private final PassCounter passes = new PassCounter();
   private BackupListener listener = BackupListener.NONE;
+  private ShardGuard shardGuard = ShardGuard.unsharded();
+  private ShardLabeller labeller;
 
   /** The operator's reader of Secrets, made at start. */
   public SecretReader secrets;
@@ -238,6 +244,15 @@ public final class OperatorHarness implements AutoCloseable {
             selector, List.of(new ClusterPattern(region, cluster)), List.of(actions), credentials));
   }
 
+  /**
+   * Reconciles only shard {@code index} of {@code count} (no leader election, so no Lease fence),
+   * labelling the unlabelled resources of its buckets as the operator does.
+   */
+  public OperatorHarness asShard(int index, int count) {
+    shardGuard = ShardGuard.open(new Shard(index, count));
+    return this;
+  }
+
   /** Watches {@code namespace} too, besides {@value #NAMESPACE}. */
   public OperatorHarness alsoWatching(String namespace) {
     watched.add(namespace);
@@ -281,12 +296,13 @@ public final class OperatorHarness implements AutoCloseable {
             new Events(client, clock),
             listener,
             secrets,
-            OPERATOR_NAMESPACE);
-    operator.register(reconciler, c -> c.settingNamespaces(watched));
+            OPERATOR_NAMESPACE,
+            shardGuard);
+    operator.register(reconciler, this::configure);
     if (schedules) {
       operator.register(
           new PolarDBBackupScheduleReconciler(
-              scheduleSettings, scheduleClock, new Events(client, scheduleClock)),
+              scheduleSettings, scheduleClock, new Events(client, scheduleClock), shardGuard),
           c -> c.settingNamespaces(NAMESPACE));
     }
     if (policySettings != null) {
@@ -299,8 +315,9 @@ public final class OperatorHarness implements AutoCloseable {
               clock,
               new Events(client, clock),
               secrets,
-              OPERATOR_NAMESPACE);
-      operator.register(policies, c -> c.settingNamespaces(watched));
+              OPERATOR_NAMESPACE,
+              shardGuard);
+      operator.register(policies, this::configure);
     }
     if (restoreSettings != null) {
       restores =
@@ -312,14 +329,31 @@ public final class OperatorHarness implements AutoCloseable {
               clock,
               new Events(client, clock),
               secrets,
-              OPERATOR_NAMESPACE);
-      operator.register(restores, c -> c.settingNamespaces(watched));
+              OPERATOR_NAMESPACE,
+              shardGuard);
+      operator.register(restores, this::configure);
     }
     operator.start();
+    labeller = new ShardLabeller(client, shardGuard);
+    labeller.start(watched, Duration.ofSeconds(1));
     return this;
   }
 
+  /**
+   * The watched namespaces. Unlike the operator, a shard here watches every bucket: the mock API
+   * server cannot parse the set-based selector of a shard's buckets (it splits selectors at
+   * commas), so the guard alone keeps the shards apart, as it must anyway for a mislabelled object.
+   * The selector itself is exercised on a real API server (ShardingIT).
+   */
+  private void configure(ControllerConfigurationOverrider<?> controller) {
+    controller.settingNamespaces(watched);
+  }
+
   public void stopOperator() {
+    if (labeller != null) {
+      labeller.close();
+      labeller = null;
+    }
     if (operator != null) {
       operator.stop();
       operator = null;

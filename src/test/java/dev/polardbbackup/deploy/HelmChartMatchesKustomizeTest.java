@@ -158,6 +158,67 @@ class HelmChartMatchesKustomizeTest {
         selector.entrySet().containsAll(base.getSpec().getSelector().getMatchLabels().entrySet()));
   }
 
+  /**
+   * deploy/overlays/sharded: each shard's Deployment is the base's but for its name, its shard pod
+   * label (in the selector too, so that the two never adopt each other's pods) and SHARDS/SHARD;
+   * the chart's {@code shards: 2} sets the same.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void theShardedOverlayIsTheBaseDeploymentOncePerShardAsTheChartRendersIt() throws IOException {
+    Path overlay = Path.of("deploy/overlays/sharded");
+    Map<String, Object> kustomization = yaml(overlay.resolve("kustomization.yaml"));
+    assertEquals(
+        yaml(BASE.resolve("kustomization.yaml")).get("images"),
+        kustomization.get("images"),
+        "the shards get the base's image");
+    HelmChart.Rendered chart = HelmChart.render("shards: 2");
+    for (int i = 0; i < 2; i++) {
+      String label = "polardbbackup.dev/operator-shard";
+      Deployment shard =
+          one(
+              HelmChart.parse(Files.readString(overlay.resolve("shard-" + i + ".yaml"))),
+              Deployment.class,
+              NAME + "-shard-" + i);
+      assertTrue(((List<String>) kustomization.get("resources")).contains("shard-" + i + ".yaml"));
+      Deployment fromChart = chart.one(Deployment.class, NAME + "-shard-" + i);
+      List<EnvVar> shardEnv =
+          List.of(new EnvVar("SHARDS", "2", null), new EnvVar("SHARD", Integer.toString(i), null));
+      assertTrue(container(shard).getEnv().containsAll(shardEnv));
+      assertTrue(
+          fromChart
+              .getSpec()
+              .getTemplate()
+              .getSpec()
+              .getContainers()
+              .get(0)
+              .getEnv()
+              .containsAll(shardEnv));
+      assertEquals(Integer.toString(i), shard.getSpec().getSelector().getMatchLabels().get(label));
+      assertEquals(
+          shard.getSpec().getSelector().getMatchLabels().get(label),
+          fromChart.getSpec().getSelector().getMatchLabels().get(label));
+
+      // Take the shard's own settings away: what is left is the base Deployment.
+      Deployment base = one(kustomizeBase(), Deployment.class, NAME);
+      base.getSpec()
+          .getTemplate()
+          .getSpec()
+          .getContainers()
+          .get(0)
+          .setImage("polardb-backup-operator");
+      shard.getMetadata().setName(NAME);
+      shard.getSpec().getSelector().getMatchLabels().remove(label);
+      shard.getSpec().getTemplate().getMetadata().getLabels().remove(label);
+      container(shard).getEnv().removeAll(shardEnv);
+      assertEquals(base, shard, "shard-" + i + ".yaml is the base Deployment");
+    }
+  }
+
+  private static Container container(Deployment d) {
+    return d.getSpec().getTemplate().getSpec().getContainers().get(0);
+  }
+
   @Test
   void theMetricsServiceHasTheBasesPortsAndSelectsTheOperator() throws IOException {
     String name = NAME + "-metrics";

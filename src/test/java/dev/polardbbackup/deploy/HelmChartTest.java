@@ -111,6 +111,37 @@ class HelmChartTest {
   }
 
   @Test
+  void shardsRenderOneDeploymentEachThatSelectOnlyTheirOwnPods() {
+    HelmChart.Rendered chart = HelmChart.render("shards: 3");
+    List<Deployment> deployments = chart.all(Deployment.class);
+    assertEquals(
+        List.of(NAME + "-shard-0", NAME + "-shard-1", NAME + "-shard-2"), names(deployments));
+    for (int i = 0; i < 3; i++) {
+      Deployment d = chart.one(Deployment.class, NAME + "-shard-" + i);
+      String shard = Integer.toString(i);
+      assertEquals(
+          shard,
+          d.getSpec().getSelector().getMatchLabels().get("polardbbackup.dev/operator-shard"));
+      assertEquals(
+          shard,
+          d.getSpec()
+              .getTemplate()
+              .getMetadata()
+              .getLabels()
+              .get("polardbbackup.dev/operator-shard"));
+      List<EnvVar> env = d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv();
+      assertTrue(env.contains(new EnvVar("SHARDS", "3", null)), env.toString());
+      assertTrue(env.contains(new EnvVar("SHARD", shard, null)), env.toString());
+      assertEquals(2, d.getSpec().getReplicas());
+    }
+    // One shard is the plain Deployment, with no shard settings.
+    Deployment one = HelmChart.render("shards: 1").one(Deployment.class, NAME);
+    assertTrue(
+        one.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+            .noneMatch(e -> e.getName().startsWith("SHARD")));
+  }
+
+  @Test
   void secretCredentialsComeFromTheNamedSecret() {
     HelmChart.Rendered chart =
         HelmChart.render("credentials: {mode: secret, secret: {name: ops-polardb}}");
@@ -315,6 +346,9 @@ class HelmChartTest {
       value = {
         "replicas: two | replicas",
         "replicas: 2\\nleaderElection: {enabled: false} | leaderElection.enabled",
+        "replicas: 1\\nshards: 2\\nleaderElection: {enabled: false} | leaderElection.enabled",
+        "shards: 0 | shards",
+        "shards: 65 | shards",
         "credentials: {mode: accesskey} | credentials.mode",
         "credentials: {mode: rrsa} | credentials.rrsa.roleArn",
         "credentials: {mode: rrsa, rrsa: {roleName: r, roleArn: arn, oidcProviderArn: p}} | credentials.rrsa.roleArn",

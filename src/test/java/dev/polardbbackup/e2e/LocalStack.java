@@ -55,6 +55,8 @@ final class LocalStack implements AutoCloseable {
   private final List<String> serviceAccountTokens = new ArrayList<>();
 
   private final Map<String, Integer> operatorPorts = new HashMap<>();
+  // Options of one replica only (a shard's), kept for its restarts.
+  private final Map<String, List<String>> ownArgs = new HashMap<>();
   // Every start gets its own POD_NAME, so a Lease still held by a killed process is never taken
   // for the fresh replica of the same name (identities are POD_NAME plus a random suffix).
   private final Map<String, String> podNames = new HashMap<>();
@@ -165,6 +167,12 @@ final class LocalStack implements AutoCloseable {
     startOperator(name, operatorKubeconfig, OPERATOR_NS);
   }
 
+  /** As {@link #startOperator(String)}, with options of this replica's own (for good). */
+  void startOperator(String name, List<String> extraArgs) throws Exception {
+    ownArgs.put(name, List.copyOf(extraArgs));
+    startOperator(name);
+  }
+
   /**
    * As {@link #startOperator(String)}, logged in with another kubeconfig (another ServiceAccount's,
    * say a Helm release's) and holding its Lease in that ServiceAccount's namespace.
@@ -195,6 +203,7 @@ final class LocalStack implements AutoCloseable {
                 "--lease-namespace",
                 namespace));
     args.addAll(operatorArgs);
+    args.addAll(ownArgs.getOrDefault(name, List.of()));
     JavaProcess previous = operators.get(name);
     String logName = previous == null ? name : name + "-" + System.nanoTime();
     JavaProcess op =
