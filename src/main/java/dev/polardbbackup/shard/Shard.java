@@ -61,13 +61,21 @@ public record Shard(int index, int count) {
     return parse(label).filter(this::owns);
   }
 
-  /** The bucket a label value names, or empty if it names none. */
+  /**
+   * The bucket a label value names, or empty if it names none. Only the plain decimal form counts
+   * ("7", not "07"): label selectors compare text, so no shard would select another spelling.
+   */
   public static Optional<Integer> parse(String label) {
-    if (label == null || !label.matches("\\d{1,2}")) {
+    if (label == null || !label.matches("0|[1-9][0-9]?")) {
       return Optional.empty();
     }
     int bucket = Integer.parseInt(label);
     return bucket < BUCKETS ? Optional.of(bucket) : Optional.empty();
+  }
+
+  /** Every bucket's label value. */
+  public static String[] allBuckets() {
+    return IntStream.range(0, BUCKETS).mapToObj(Integer::toString).toArray(String[]::new);
   }
 
   /** The label selector of this shard's resources, or empty when unsharded (all of them). */

@@ -12,16 +12,18 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Gives each new resource its bucket label, so that the shard that owns it sees it (a sharded
- * controller watches only its own buckets). Each shard watches the unlabelled resources only, which
- * are few and short-lived, and labels those in its own buckets: the label depends on the resource
- * alone, so two processes never disagree. Only a leader that may work labels; the informer's resync
- * brings back whatever arrived while it could not.
+ * controller watches only its own buckets). Each shard watches the resources whose label is not a
+ * bucket (missing, or a value such as "07" or "x" that no shard selects: {@code notin} matches
+ * both), which are few and short-lived, and labels those in its own buckets: the label depends on
+ * the resource alone, so two processes never disagree. Only a leader that may work labels; the
+ * informer's resync brings back whatever arrived while it could not.
  */
 public final class ShardLabeller implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ShardLabeller.class);
@@ -53,7 +55,7 @@ public final class ShardLabeller implements AutoCloseable {
                 client
                     .resources(kind)
                     .inAnyNamespace()
-                    .withoutLabel(Shard.LABEL)
+                    .withLabelNotIn(Shard.LABEL, Shard.allBuckets())
                     .runnableInformer(resync.toMillis())));
       } else {
         for (String namespace : namespaces) {
@@ -62,7 +64,7 @@ public final class ShardLabeller implements AutoCloseable {
                   client
                       .resources(kind)
                       .inNamespace(namespace)
-                      .withoutLabel(Shard.LABEL)
+                      .withLabelNotIn(Shard.LABEL, Shard.allBuckets())
                       .runnableInformer(resync.toMillis())));
         }
       }
@@ -90,7 +92,10 @@ public final class ShardLabeller implements AutoCloseable {
   }
 
   void label(HasMetadata resource) {
-    if (guard.fencedBy().isPresent()) {
+    Map<String, String> labels = resource.getMetadata().getLabels();
+    if (guard.fencedBy().isPresent()
+        || Shard.parse(labels == null ? null : labels.get(Shard.LABEL)).isPresent()) {
+      // A bucket, right or wrong, puts it before a shard, whose guard corrects a wrong one.
       return;
     }
     try {

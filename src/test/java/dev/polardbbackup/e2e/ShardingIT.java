@@ -95,8 +95,25 @@ class ShardingIT {
       //    its backups to the end and make new ones, each of its own clusters.
       stack.operators.get("single").kill();
       List<String> second = create(stack, "second-", uids);
+      // A label value no shard selects ("07" is not "7"): it must still find its shard.
+      stack
+          .admin
+          .apply(
+              """
+              apiVersion: polardbbackup.dev/v1alpha1
+              kind: PolarDBBackup
+              metadata:
+                name: misspelt
+                namespace: default
+                labels: {polardbbackup.dev/shard-bucket: "07"}
+              spec: {dbClusterId: %s, regionId: cn-hangzhou}
+              """
+                  .formatted(cluster(1)))
+          .orFail("misspelt");
+      uids.put("misspelt", stack.admin.field("pdbb", "misspelt", "default", ".metadata.uid"));
       List<String> all = new ArrayList<>(first);
       all.addAll(second);
+      all.add("misspelt");
       stack.awaitTrue(
           "every backup Succeeded",
           Duration.ofSeconds(120),

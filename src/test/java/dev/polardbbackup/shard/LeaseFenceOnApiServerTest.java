@@ -59,13 +59,8 @@ class LeaseFenceOnApiServerTest {
         shard.owns(bucket) ? ShardGuard.Placement.HERE : ShardGuard.Placement.ELSEWHERE;
     assertEquals(ShardGuard.Placement.FENCED, guard.place(backup, client), "before any look");
 
-    try (LeaseFence fence =
-        new LeaseFence(
-            client, NAMESPACE, BASE, "me", guard, Duration.ofMillis(100), Clock.systemUTC())) {
-      fence.start();
-      await()
-          .atMost(Duration.ofSeconds(5))
-          .until(() -> guard.fencedBy().map(w -> w.contains("old-pod")).orElse(false));
+    try (LeaseFence fence = startedFence(guard)) {
+      awaitFencedBy(guard, "old-pod");
       assertEquals(ShardGuard.Placement.FENCED, guard.place(backup, client));
 
       // The old operator stops and releases its Lease (or it expires): the new one works.
@@ -79,13 +74,23 @@ class LeaseFenceOnApiServerTest {
   @Test
   void aReplicaThatDoesNotHoldItsShardsLeaseDoesNoWork() {
     ShardGuard guard = ShardGuard.fenced(new Shard(0, 2), Duration.ofMillis(100));
-    try (LeaseFence fence =
-        new LeaseFence(
-            client, NAMESPACE, BASE, "me", guard, Duration.ofMillis(100), Clock.systemUTC())) {
-      fence.start();
-      await()
-          .atMost(Duration.ofSeconds(5))
-          .until(() -> guard.fencedBy().map(w -> w.contains("does not hold")).orElse(false));
+    try (LeaseFence fence = startedFence(guard)) {
+      awaitFencedBy(guard, "does not hold");
     }
+  }
+
+  /** The fence of replica "me", looking every 100 ms. */
+  private LeaseFence startedFence(ShardGuard guard) {
+    LeaseFence fence =
+        new LeaseFence(
+            client, NAMESPACE, BASE, "me", guard, Duration.ofMillis(100), Clock.systemUTC());
+    fence.start();
+    return fence;
+  }
+
+  private static void awaitFencedBy(ShardGuard guard, String why) {
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> guard.fencedBy().map(w -> w.contains(why)).orElse(false));
   }
 }

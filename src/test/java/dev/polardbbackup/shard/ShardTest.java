@@ -94,7 +94,7 @@ class ShardTest {
   @Test
   void labelValuesOutsideTheBucketsAreNone() {
     assertEquals(Optional.of(7), Shard.parse("7"));
-    for (String bad : new String[] {null, "", "64", "-1", "07x", "abc", "100"}) {
+    for (String bad : new String[] {null, "", "64", "-1", "07", "00", "07x", "abc", "100", " 7"}) {
       assertEquals(Optional.empty(), Shard.parse(bad), String.valueOf(bad));
     }
     assertEquals(Optional.empty(), new Shard(0, 2).ownedBucket("7"));
