@@ -40,20 +40,18 @@ spec:
 YAML
 # The JVM as the Deployment runs it: 70% of the 512 MiB limit as heap, the serial collector (what
 # the JVM picks by itself in a container that small).
+# One process, or one per shard (each a shard with leader election, as the chart runs them).
 OPERATOR_PIDS=()
 HTTP_PORTS=()
-if [ "$SHARDS" -gt 1 ]; then
-  for shard in $(seq 0 $((SHARDS - 1))); do
-    OPERATOR_LOG="operator-$shard.log" JAVA_OPTS="-Xmx358m -XX:+UseSerialGC" stack_operator \
-      --leader-election --lease-namespace polardb-backup-system --shards "$SHARDS" --shard "$shard"
-    OPERATOR_PIDS+=("$OPERATOR_PID")
-    HTTP_PORTS+=("$HTTP_PORT")
-  done
-else
-  JAVA_OPTS="-Xmx358m -XX:+UseSerialGC" stack_operator
+for shard in $(seq 0 $((SHARDS - 1))); do
+  shard_args=()
+  [ "$SHARDS" -gt 1 ] && shard_args=(--leader-election --lease-namespace polardb-backup-system
+    --shards "$SHARDS" --shard "$shard")
+  OPERATOR_LOG="operator-$shard.log" JAVA_OPTS="-Xmx358m -XX:+UseSerialGC" stack_operator \
+    "${shard_args[@]}"
   OPERATOR_PIDS+=("$OPERATOR_PID")
   HTTP_PORTS+=("$HTTP_PORT")
-fi
+done
 
 python3 - "$N" "$CLUSTERS" >"$STATE/backups.yaml" <<'PY'
 import sys

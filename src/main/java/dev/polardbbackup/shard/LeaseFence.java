@@ -76,9 +76,9 @@ public final class LeaseFence implements AutoCloseable {
   private void look() {
     try {
       List<Lease> leases = client.leases().inNamespace(namespace).list().getItems();
-      String own = guard.shard().leaseName(base);
+      boolean standby = heldLease(leases, guard.shard().leaseName(base), identity).isEmpty();
       blocker(leases, base, guard.shard(), identity, clock.instant())
-          .ifPresentOrElse(why -> guard.fence(why, !holds(leases, own, identity)), guard::clear);
+          .ifPresentOrElse(why -> guard.fence(why, standby), guard::clear);
     } catch (KubernetesClientException e) {
       // Unknown is not clear: hold the work and look again.
       guard.fence(
@@ -105,12 +105,11 @@ public final class LeaseFence implements AutoCloseable {
   static Optional<String> blocker(
       List<Lease> leases, String base, Shard shard, String identity, Instant now) {
     String own = shard.leaseName(base);
-    if (!holds(leases, own, identity)) {
+    Optional<Lease> mine = heldLease(leases, own, identity);
+    if (mine.isEmpty()) {
       return Optional.of("this replica does not hold Lease " + own);
     }
-    Lease mine =
-        leases.stream().filter(l -> own.equals(l.getMetadata().getName())).findFirst().get();
-    Instant acquired = instant(mine.getSpec().getAcquireTime()).orElse(now);
+    Instant acquired = instant(mine.get().getSpec().getAcquireTime()).orElse(now);
     return leases.stream()
         .filter(l -> !own.equals(l.getMetadata().getName()))
         .filter(
@@ -130,13 +129,12 @@ public final class LeaseFence implements AutoCloseable {
                     + " since before this shard's; waiting until it is released or expires");
   }
 
-  private static boolean holds(List<Lease> leases, String own, String identity) {
+  /** The Lease named {@code own}, if {@code identity} holds it. */
+  private static Optional<Lease> heldLease(List<Lease> leases, String own, String identity) {
     return leases.stream()
-        .anyMatch(
-            l ->
-                own.equals(l.getMetadata().getName())
-                    && l.getSpec() != null
-                    && identity.equals(l.getSpec().getHolderIdentity()));
+        .filter(l -> own.equals(l.getMetadata().getName()))
+        .filter(l -> l.getSpec() != null && identity.equals(l.getSpec().getHolderIdentity()))
+        .findFirst();
   }
 
   private static boolean alive(LeaseSpec spec, Instant now) {

@@ -46,7 +46,7 @@ public final class ShardGuard {
 
   /** The unsharded operator without leader election: every resource, at once. */
   public static ShardGuard unsharded() {
-    return new ShardGuard(Shard.ONLY, Duration.ofSeconds(5), null);
+    return open(Shard.ONLY);
   }
 
   /** Shard {@code shard}, fenced until {@link #clear()}: no work before the fence has looked. */

@@ -7,6 +7,7 @@ import dev.polardbbackup.model.PolarDBRestore;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
@@ -49,27 +50,28 @@ public final class ShardLabeller implements AutoCloseable {
       return;
     }
     for (Class<? extends HasMetadata> kind : KINDS) {
-      if (namespaces.isEmpty()) {
-        informers.add(
-            watch(
-                client
-                    .resources(kind)
-                    .inAnyNamespace()
-                    .withLabelNotIn(Shard.LABEL, Shard.allBuckets())
-                    .runnableInformer(resync.toMillis())));
-      } else {
-        for (String namespace : namespaces) {
-          informers.add(
-              watch(
-                  client
-                      .resources(kind)
-                      .inNamespace(namespace)
-                      .withLabelNotIn(Shard.LABEL, Shard.allBuckets())
-                      .runnableInformer(resync.toMillis())));
-        }
-      }
+      watchKind(kind, namespaces, resync);
     }
     informers.forEach(SharedIndexInformer::start);
+  }
+
+  /** One informer for {@code kind} per watched namespace, or one over all of them. */
+  private <T extends HasMetadata> void watchKind(
+      Class<T> kind, Set<String> namespaces, Duration resync) {
+    var resources = client.resources(kind);
+    List<FilterWatchListDeletable<T, ?, ?>> scopes =
+        namespaces.isEmpty()
+            ? List.of(resources.inAnyNamespace())
+            : namespaces.stream()
+                .<FilterWatchListDeletable<T, ?, ?>>map(resources::inNamespace)
+                .toList();
+    for (var scope : scopes) {
+      informers.add(
+          watch(
+              scope
+                  .withLabelNotIn(Shard.LABEL, Shard.allBuckets())
+                  .runnableInformer(resync.toMillis())));
+    }
   }
 
   private <T extends HasMetadata> SharedIndexInformer<T> watch(SharedIndexInformer<T> informer) {

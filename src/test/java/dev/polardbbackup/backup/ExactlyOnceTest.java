@@ -68,12 +68,6 @@ class ExactlyOnceTest {
         .withClock(clock);
   }
 
-  private static List<BackupRecord> madeWithTokensOf(Ledger ledger, String uid) {
-    return ledger.backups().stream()
-        .filter(b -> b.clientToken() != null && b.clientToken().startsWith(uid))
-        .toList();
-  }
-
   private static long live(Ledger ledger) {
     return ledger.backups().stream().filter(b -> !b.deleted()).count();
   }
@@ -207,7 +201,7 @@ class ExactlyOnceTest {
     assertTrue(harness.polarDb().deleteBackup(CLUSTER, dba).isOk(), "the DBA frees a slot");
     PolarDBBackup done = harness.awaitPhase("unsure", Phase.Succeeded);
 
-    List<BackupRecord> ours = madeWithTokensOf(harness.emulator.ledger(), uid);
+    List<BackupRecord> ours = OperatorHarness.madeWithTokensOf(harness.emulator.ledger(), uid);
     assertEquals(1, ours.size(), "exactly one backup for the resource: " + ours);
     assertEquals(ours.get(0).backupId(), done.getStatus().getBackupId());
   }
@@ -238,7 +232,7 @@ class ExactlyOnceTest {
     // made meanwhile: the resource names it instead of taking it, and deletion leaves it alone.
     PolarDBBackup done = harness.awaitReason("outage", Reasons.UNCERTAIN_OUTCOME);
 
-    List<BackupRecord> ours = madeWithTokensOf(harness.emulator.ledger(), uid);
+    List<BackupRecord> ours = OperatorHarness.madeWithTokensOf(harness.emulator.ledger(), uid);
     assertEquals(1, ours.size(), "the forgotten token was not sent again: " + ours);
     assertEquals(Phase.Failed, done.getStatus().getPhase());
     assertTrue(done.getStatus().getMessage().contains(ours.get(0).backupId()));
@@ -384,7 +378,7 @@ class ExactlyOnceTest {
     Ledger ledger = harness.emulator.ledger();
     for (String name : List.of("ours-0", "ours-1", "alone")) {
       PolarDBBackup b = harness.get(name);
-      List<BackupRecord> made = madeWithTokensOf(ledger, b.getMetadata().getUid());
+      List<BackupRecord> made = OperatorHarness.madeWithTokensOf(ledger, b.getMetadata().getUid());
       assertEquals(1, made.size(), name + " made one backup");
       assertEquals(
           made.get(0).backupId(), b.getStatus().getBackupId(), name + " names its own backup");

@@ -3,7 +3,9 @@ package dev.polardbbackup.backup;
 import static org.awaitility.Awaitility.await;
 
 import dev.polardbbackup.access.SecretReader;
+import dev.polardbbackup.emulator.BackupRecord;
 import dev.polardbbackup.emulator.EmulatorServer;
+import dev.polardbbackup.emulator.Ledger;
 import dev.polardbbackup.emulator.MutableClock;
 import dev.polardbbackup.emulator.PolarDbEmulator;
 import dev.polardbbackup.kube.Events;
@@ -482,6 +484,13 @@ public final class OperatorHarness implements AutoCloseable {
 
   public PolarDBBackup create(String name, PolarDBBackupSpec spec) {
     return client.resource(new PolarDBBackup(NAMESPACE, name, spec)).create();
+  }
+
+  /** The backups made with the ClientTokens of the resource {@code uid} (the uid, or uid-n). */
+  public static List<BackupRecord> madeWithTokensOf(Ledger ledger, String uid) {
+    return ledger.backups().stream()
+        .filter(b -> b.clientToken() != null && b.clientToken().startsWith(uid))
+        .toList();
   }
 
   public PolarDBBackup get(String name) {
