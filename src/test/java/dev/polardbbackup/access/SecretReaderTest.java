@@ -31,7 +31,7 @@ class SecretReaderTest {
   @AfterEach
   void close() {
     client.close();
-    server.destroy();
+    StrictMockServer.stop(server);
   }
 
   private Secret create(String namespace, String name, String... finalizers) {

@@ -107,7 +107,7 @@ class EventNamesTest {
     }
     if (client != null) {
       client.close();
-      server.destroy();
+      StrictMockServer.stop(server);
     }
   }
 

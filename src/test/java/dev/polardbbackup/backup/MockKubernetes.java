@@ -30,7 +30,7 @@ public final class MockKubernetes implements AfterEachCallback {
       }
     } finally {
       client.close();
-      server.destroy();
+      StrictMockServer.stop(server);
     }
   }
 }

@@ -58,7 +58,7 @@ class SecretCredentialsTest {
       harness.close();
     }
     client.close();
-    server.destroy();
+    StrictMockServer.stop(server);
   }
 
   private static String b64(String text) {
