@@ -66,6 +66,15 @@ public final class RunCommand implements Callable<Integer> {
   Duration pollMax;
 
   @Option(
+      names = "--look-gather",
+      defaultValue = "${env:LOOK_GATHER:-10s}",
+      converter = DurationConverter.class,
+      description =
+          "How much later a backup's look at its cluster may be put off to share it with another"
+              + " backup of the cluster (env LOOK_GATHER; 0s: never). Default: ${DEFAULT-VALUE}.")
+  Duration lookGather;
+
+  @Option(
       names = "--backup-recheck",
       defaultValue = "${env:BACKUP_RECHECK:-10m}",
       converter = DurationConverter.class,
@@ -288,6 +297,7 @@ public final class RunCommand implements Callable<Integer> {
         .clusterWaitTimeout(clusterWaitTimeout)
         .pollMin(pollMin)
         .pollMax(pollMax)
+        .lookGather(lookGather)
         .backupNotFoundTimeout(backupNotFoundTimeout)
         .deletionTimeout(deletionTimeout)
         .tokenReuseWindow(tokenReuseWindow)

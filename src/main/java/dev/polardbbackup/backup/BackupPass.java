@@ -284,6 +284,19 @@ final class BackupPass {
     return delay == null ? control : control.rescheduleAfter(delay);
   }
 
+  /**
+   * {@link #saveAndWait}, except that a status that differs from the written one only in progress
+   * (and PolarDB's start time of the job) is not written unless {@code writeProgress}: the next
+   * write carries it.
+   */
+  UpdateControl<PolarDBBackup> saveProgressAndWait(Duration delay, boolean writeProgress) {
+    PolarDBBackupStatus written = latest.getStatus();
+    if (!writeProgress && written != null && status.differsOnlyInProgress(written)) {
+      return UpdateControl.<PolarDBBackup>noUpdate().rescheduleAfter(delay);
+    }
+    return saveAndWait(delay);
+  }
+
   void log(String format, Object... args) {
     ResourceLog.info(log, backup, format, args);
   }

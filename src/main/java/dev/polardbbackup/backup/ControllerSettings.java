@@ -15,6 +15,9 @@ import java.time.Duration;
  * @param pollMin shortest interval between progress checks of a running backup
  * @param pollMax longest interval between progress checks of a running backup; also how long a job
  *     that DescribeBackupTasks has never listed may stay unlisted before it counts as ended
+ * @param lookGather how much later a backup's look may be put off to share it with a backup of the
+ *     same cluster due after it: longer saves PolarDB calls when a cluster's backups end apart, at
+ *     the price of seeing the earlier ones end that much later
  * @param backupNotFoundTimeout how long a finished job may have no visible backup set before Failed
  * @param deletionTimeout how long deletion of the cloud backup is tried before the finalizer is
  *     released anyway (with a Warning event)
@@ -41,6 +44,7 @@ public record ControllerSettings(
     Duration queueRecheck,
     Duration pollMin,
     Duration pollMax,
+    Duration lookGather,
     Duration backupNotFoundTimeout,
     Duration deletionTimeout,
     Duration deletionRetry,
@@ -58,6 +62,7 @@ public record ControllerSettings(
         Duration.ofSeconds(10),
         Duration.ofSeconds(5),
         Duration.ofMinutes(2),
+        Duration.ofSeconds(10),
         Duration.ofMinutes(30),
         Duration.ofHours(1),
         Duration.ofSeconds(15),
@@ -81,6 +86,7 @@ public record ControllerSettings(
     private Duration queueRecheck;
     private Duration pollMin;
     private Duration pollMax;
+    private Duration lookGather;
     private Duration backupNotFoundTimeout;
     private Duration deletionTimeout;
     private Duration deletionRetry;
@@ -97,6 +103,7 @@ public record ControllerSettings(
       queueRecheck = s.queueRecheck;
       pollMin = s.pollMin;
       pollMax = s.pollMax;
+      lookGather = s.lookGather;
       backupNotFoundTimeout = s.backupNotFoundTimeout;
       deletionTimeout = s.deletionTimeout;
       deletionRetry = s.deletionRetry;
@@ -138,6 +145,11 @@ public record ControllerSettings(
 
     public Builder pollMax(Duration value) {
       pollMax = value;
+      return this;
+    }
+
+    public Builder lookGather(Duration value) {
+      lookGather = value;
       return this;
     }
 
@@ -185,6 +197,7 @@ public record ControllerSettings(
           queueRecheck,
           pollMin,
           pollMax,
+          lookGather,
           backupNotFoundTimeout,
           deletionTimeout,
           deletionRetry,

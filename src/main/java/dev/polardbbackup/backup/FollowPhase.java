@@ -1,6 +1,7 @@
 package dev.polardbbackup.backup;
 
 import static dev.polardbbackup.backup.BackupPass.requestId;
+import static dev.polardbbackup.backup.BackupPass.uid;
 
 import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.model.PolarDBBackup;
@@ -27,6 +28,8 @@ import org.slf4j.LoggerFactory;
 final class FollowPhase {
   // The reconciler's logger: this phase's lines are the reconciler's.
   private static final Logger log = LoggerFactory.getLogger(PolarDBBackupReconciler.class);
+  // A backup younger than this does not write its progress alone (see progressWorthWriting).
+  private static final Duration PROGRESS_QUIET = Duration.ofMinutes(5);
   private final PolarDbClientFactory clients;
   private final ControllerSettings settings;
   private final Clock clock;
@@ -63,14 +66,36 @@ final class FollowPhase {
     if (credentials.isEmpty()) {
       return step.saveAndWait(step.credentialsRetry);
     }
+    ClusterRef cluster = step.cluster();
+    String uid = uid(step.backup);
+    // A look that a neighbour of this cluster takes a little later will answer for this backup
+    // too: wait for it (no call, no write).
+    Optional<Duration> gathering = pollTiming.notYet(cluster, uid);
+    if (gathering.isPresent()) {
+      return step.saveAndWait(gathering.get());
+    }
     PolarDbClient polarDb = clients.forRegion(step.regionId(), credentials.get());
     String jobId = step.status.getBackupJobId();
+    recallLastJobsLook(step, jobId);
 
-    // Progress first: one look at the cluster's jobs answers for every backup of it.
+    // At the end the cluster's usual duration predicts, the backup set first: once it is complete,
+    // the jobs need no look. A set still running, or not listed, falls through to the jobs.
+    if (step.status.getJobStartTime() != null && pollTiming.endExpected(cluster, step.status)) {
+      ApiResult<BackupSetLocator.Match> early = matching.locateShared(step, polarDb);
+      Optional<Backup> done =
+          early.isOk()
+              ? early.value().set().filter(b -> b.succeeded() || b.failed())
+              : Optional.empty();
+      if (done.isPresent()) {
+        return concluded(step, polarDb, early, done.get(), true);
+      }
+    }
+
+    // Progress: one look at the cluster's jobs answers for every backup of it.
     ApiResult<List<BackupTask>> tasks =
         observations.look(
             step.observationKey("tasks"),
-            pollTiming.oldestUsableTasksLook(step.status),
+            pollTiming.oldestUsableTasksLook(cluster, uid, step.status),
             () -> polarDb.describeBackupTasks(step.clusterId(), Optional.empty()));
     if (!tasks.isOk()) {
       return failures.handle(step, tasks.error(), "DescribeBackupTasks");
@@ -79,11 +104,15 @@ final class FollowPhase {
         tasks.value().stream().filter(t -> jobId.equals(t.backupJobId())).findFirst();
     task.flatMap(BackupTask::startTime).ifPresent(step.status::jobStarted);
     step.listedJobs = tasks.value();
+    pollTiming.learnFrom(
+        cluster,
+        tasks.value(),
+        observations.takenAt(step.observationKey("tasks")).orElse(clock.instant()));
     if (task.isPresent() && !task.get().finished()) {
       BackupTask t = task.get();
       step.status.progressed(
           t.progressPercent(), t.progressStatus(), requestId(tasks), clock.instant());
-      Duration next = pollTiming.next(step.status);
+      Duration next = pollTiming.next(cluster, uid, step.status);
       log.debug(
           "{}: job {} at {}% ({}), next look in {}",
           step.backup.getMetadata().getName(),
@@ -91,7 +120,7 @@ final class FollowPhase {
           t.progressPercent(),
           t.progressStatus(),
           next);
-      return step.saveAndWait(next);
+      return step.saveProgressAndWait(next, progressWorthWriting(step));
     }
     // The job has ended (Finished, or no longer listed after having been seen): the backup set
     // tells how. A job never seen in DescribeBackupTasks may just not be listed yet: only its own
@@ -104,7 +133,7 @@ final class FollowPhase {
     BackupSetLocator.Match match = located.value();
     if (match.set().isEmpty()) {
       if (!ended) {
-        return step.saveAndWait(pollTiming.next(step.status));
+        return step.saveAndWait(pollTiming.next(cluster, uid, step.status));
       }
       Instant endedSince = step.status.jobEndedSince(clock.instant());
       if (Duration.between(endedSince, clock.instant()).compareTo(settings.backupNotFoundTimeout())
@@ -122,11 +151,58 @@ final class FollowPhase {
                             : "."));
         step.status.failed(Reasons.BACKUP_NOT_FOUND, message, requestId(located), clock.instant());
         events.warning(step.backup, Reasons.BACKUP_NOT_FOUND, message);
+        pollTiming.forget(cluster, uid);
         return step.saveAndWait(null);
       }
-      return step.saveAndWait(pollTiming.next(step.status));
+      return step.saveAndWait(pollTiming.next(cluster, uid, step.status));
     }
-    Backup b = match.set().get();
+    return concluded(step, polarDb, located, match.set().get(), ended);
+  }
+
+  /**
+   * The job's start, and the jobs listed with it, from the cluster's last look at its jobs when
+   * status does not have them: the start is not written on its own (a write per backup for a time
+   * that the final write records anyway), and after a restart the next look learns it again.
+   */
+  private void recallLastJobsLook(BackupPass step, String jobId) {
+    if (step.status.getJobStartTime() != null) {
+      return;
+    }
+    observations
+        .<List<BackupTask>>recent(step.observationKey("tasks"), Instant.MIN)
+        .ifPresent(
+            jobs ->
+                jobs.stream()
+                    .filter(t -> jobId.equals(t.backupJobId()))
+                    .findFirst()
+                    .flatMap(BackupTask::startTime)
+                    .ifPresent(
+                        started -> {
+                          step.status.jobStarted(started);
+                          step.listedJobs = jobs;
+                        }));
+  }
+
+  /**
+   * Progress alone is written only for a backup that has run a while: a short one shows its phase,
+   * and its outcome within seconds of the end; a long one shows how far it is at most one look old.
+   */
+  private boolean progressWorthWriting(BackupPass step) {
+    Instant started = step.status.jobStartInstant().orElse(clock.instant());
+    return Duration.between(started, clock.instant()).compareTo(PROGRESS_QUIET) >= 0;
+  }
+
+  /** Our backup set is known: record how it stands. */
+  private UpdateControl<PolarDBBackup> concluded(
+      BackupPass step,
+      PolarDbClient polarDb,
+      ApiResult<BackupSetLocator.Match> located,
+      Backup b,
+      boolean ended) {
+    ClusterRef cluster = step.cluster();
+    String uid = uid(step.backup);
+    String jobId = step.status.getBackupJobId();
+    BackupSetLocator.Match match = located.value();
     step.status.identified(b.backupId());
     if (match.ambiguous()) {
       recordDoubt(step, b, match);
@@ -139,6 +215,7 @@ final class FollowPhase {
           b.endTime(),
           requestId(located),
           clock.instant());
+      pollTiming.finished(cluster, uid, step.status, b.endTime());
       step.log("backup {} succeeded", b.backupId());
       events.normal(
           step.backup,
@@ -156,6 +233,7 @@ final class FollowPhase {
               + requestId(located)
               + ").";
       step.status.failed(Reasons.BACKUP_FAILED, message, requestId(located), clock.instant());
+      pollTiming.forget(cluster, uid);
       step.log("backup {} failed", b.backupId());
       events.warning(step.backup, Reasons.BACKUP_FAILED, message);
       return step.saveAndWait(null);
@@ -177,12 +255,13 @@ final class FollowPhase {
                 + " failed; check it in the PolarDB console.";
         step.status.failed(
             Reasons.BACKUP_STATUS_UNKNOWN, message, requestId(located), clock.instant());
+        pollTiming.forget(cluster, uid);
         events.warning(step.backup, Reasons.BACKUP_STATUS_UNKNOWN, message);
         step.log("failed: {}", message);
         return step.saveAndWait(null);
       }
     }
-    return step.saveAndWait(pollTiming.next(step.status));
+    return step.saveAndWait(pollTiming.next(cluster, uid, step.status));
   }
 
   /** Matched by start time with room for doubt: say so once; deletion will never delete it. */

@@ -93,7 +93,7 @@ final class MatchPhase {
     ApiResult<List<Backup>> manual =
         observations.look(
             step.observationKey("backups"),
-            pollTiming.oldestUsableSetsLook(),
+            pollTiming.oldestUsableSetsLook(step.cluster(), BackupPass.uid(step.backup)),
             () ->
                 polarDb.describeAllBackups(
                     DescribeBackupsQuery.manual(

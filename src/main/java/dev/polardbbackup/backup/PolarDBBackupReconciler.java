@@ -92,6 +92,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
   private final FollowPhase following;
   private final DeletionPhase deletion;
   private final RecheckPhase rechecks;
+  private final PollTiming pollTiming;
   private volatile IndexerResourceCache<PolarDBBackup> backups;
 
   public PolarDBBackupReconciler(
@@ -115,7 +116,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     this.settings = settings;
     this.clock = clock;
     this.events = events;
-    PollTiming pollTiming = new PollTiming(clock, settings);
+    this.pollTiming = new PollTiming(clock, settings);
     Failures failures = new Failures(settings, clock, random, events);
     MatchPhase matching = new MatchPhase(settings, clock, observations, pollTiming);
     TokenEvidence tokens = new TokenEvidence(settings, clock);
@@ -198,16 +199,13 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       return paused(step);
     }
     step.status.removeCondition(Reasons.PAUSED);
-    // 3. First sight: record what we were asked for and the first ClientToken.
+    // 3. First sight: record what we were asked for and the first ClientToken. Not written on its
+    //    own: the first write of this pass (the fence before CreateBackup, or whatever stops the
+    //    pass sooner) carries it, one request fewer per backup. No Event: Pending is no news.
     if (backup.getStatus() == null || backup.getStatus().getPhase() == null) {
       step.status =
           PolarDBBackupStatus.accept(
               uid(backup), backup.getSpec(), generation(backup), clock.instant());
-      step.save();
-      events.normal(
-          backup,
-          Reasons.PENDING,
-          "Accepted backup of cluster " + backup.getSpec().dbClusterId() + ".");
     }
     noteSpecChange(step);
     // 4. Only what a grant allows (or the object's own credentials): no call otherwise.
@@ -278,6 +276,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
         // The Secret first: once this object is gone, nothing would ever take its finalizer off.
         credentialsInUse.released(context.getClient(), backup, LiveCache.list(context));
         claims.releaseAll(uid(backup));
+        ClusterRef.named(backup).forEach(cluster -> pollTiming.forget(cluster, uid(backup)));
         forgetClustersNoOneElseUses(backup, context);
       }
       return control;
@@ -312,6 +311,8 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
       queue.forget(cluster);
       observations.forget(cluster);
       claims.forget(cluster);
+      rechecks.forget(cluster);
+      pollTiming.forget(cluster);
       listener.clusterForgotten(cluster.regionId(), cluster.dbClusterId());
     }
   }

@@ -1,57 +1,109 @@
 package dev.polardbbackup.backup;
 
 import dev.polardbbackup.model.PolarDBBackupStatus;
+import dev.polardbbackup.polardb.BackupTask;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * When a running backup looks at its cluster again, and how old a look taken for a neighbour may be
- * and still answer for it. This is what keeps PolarDB calls near two or three per backup: looks
- * land on a shared grid so backups of one cluster share them, and the spacing follows the reported
- * progress but never exceeds the time the backup has already run, so lateness stays bounded.
+ * When a running backup looks at its cluster again. This is what keeps PolarDB calls near one look
+ * of each kind per cluster and burst of backups:
+ *
+ * <ul>
+ *   <li>Each backup aims its look at its expected end: from its own reported progress once that is
+ *       past the early stages, else from the cluster's usual duration (learned from the progress of
+ *       its other backups, and from the backups it has finished), else it looks after pollMin to
+ *       learn it.
+ *   <li>Looks of one cluster gather: a backup waits for a neighbour due at most {@code lookGather}
+ *       after it, so that one look serves both. This is the price in lateness paid for fewer calls.
+ *   <li>Never a look sooner than pollMin after the last, nor later than pollMax: a wrong estimate
+ *       costs at most pollMax of lateness.
+ * </ul>
+ *
+ * What is learned lives in this process only: after a restart, the first look of each backup learns
+ * it again.
  */
 final class PollTiming {
   // Looked-for end plus this: a look just before the end would cost one more.
   private static final Duration POLL_MARGIN = Duration.ofSeconds(1);
   private static final Duration MAX_SHARED_AGE = Duration.ofSeconds(30);
+  // Below this, progress is in its early stages (NoStart, Preparing): an estimate from it runs
+  // long.
+  static final int TRUSTED_PROGRESS = 20;
+  // A due more than this in the past belongs to a backup no longer followed (deleted meanwhile).
+  private static final Duration STALE_DUE = Duration.ofMinutes(1);
 
   private final Clock clock;
   private final Duration pollMin;
   private final Duration pollMax;
+  private final Duration gather;
+  private final Map<ClusterRef, Pace> paces = new ConcurrentHashMap<>();
+
+  /**
+   * A cluster's usual backup duration, if learned, with the progress it was learned from (100 for a
+   * finished backup), and the next look each followed backup wants.
+   */
+  private static final class Pace {
+    Duration usual;
+    int learnedAt;
+    final Map<String, Plan> dues = new HashMap<>();
+    // When CreateBackup answered, by job id: PolarDB's start has whole seconds, this is exact.
+    final Map<String, Instant> replies = new HashMap<>();
+  }
+
+  /**
+   * A backup's next look: when it is due, when that was planned, and whether it was planned after a
+   * look (not when the backup started).
+   */
+  private record Plan(Instant due, Instant plannedAt, boolean afterLook, String jobId) {}
 
   PollTiming(Clock clock, ControllerSettings settings) {
     this.clock = clock;
     this.pollMin = settings.pollMin();
     this.pollMax = settings.pollMax();
-  }
-
-  /** The first look after PolarDB accepted a CreateBackup: pollMin later, on the shared grid. */
-  Duration first() {
-    return onGrid(pollMin);
+    this.gather = settings.lookGather();
   }
 
   /**
-   * When to look again: just after the reported progress says the backup will end, but never later
-   * than the time the backup has already run (so looks at least double in spacing and lateness
-   * stays bounded), never sooner than pollMin nor later than pollMax. At 100% the end is due.
+   * The first look after PolarDB accepted a CreateBackup (just now): at the expected end when the
+   * cluster's usual duration is known, else after pollMin (to learn it); gathered with the
+   * cluster's others.
    */
-  Duration next(PolarDBBackupStatus status) {
-    Duration elapsed = elapsed(status);
-    int progress = Optional.ofNullable(status.getProgress()).orElse(0);
-    Duration wait;
-    if (progress >= 100) {
+  Duration first(ClusterRef cluster, String uid, PolarDBBackupStatus status) {
+    Instant now = clock.instant();
+    Pace pace = paces.computeIfAbsent(cluster, c -> new Pace());
+    synchronized (pace) {
+      pace.replies.put(status.getBackupJobId(), now);
+    }
+    Instant due =
+        usual(cluster)
+            .map(d -> endOf(cluster, status, d))
+            .filter(end -> end.isAfter(now.plus(pollMin)))
+            .orElse(now.plus(pollMin));
+    return plan(cluster, uid, status.getBackupJobId(), due, false);
+  }
+
+  /**
+   * After a look that saw the job unfinished: just after the end that the cluster's usual duration
+   * predicts, never sooner than pollMin nor later than pollMax. Without one, the wait is the time
+   * the job has run so far (looks double in spacing and lateness stays bounded). At 100% the end is
+   * due.
+   */
+  Duration next(ClusterRef cluster, String uid, PolarDBBackupStatus status) {
+    Instant now = clock.instant();
+    Duration wait =
+        usual(cluster)
+            .map(d -> Duration.between(now, endOf(cluster, status, d)))
+            .orElse(Duration.between(start(cluster, status), now));
+    if (Optional.ofNullable(status.getProgress()).orElse(0) >= 100) {
       wait = pollMin;
-    } else if (progress <= 0) {
-      wait = elapsed;
-    } else {
-      // Early stages (NoStart, Preparing) report little progress, so an estimate from them runs
-      // long: never wait longer than the backup has run so far, which bounds the lateness to
-      // about half the backup's duration even when the estimate is wrong.
-      Duration estimate =
-          elapsed.multipliedBy(100 - progress).dividedBy(progress).plus(POLL_MARGIN);
-      wait = estimate.compareTo(elapsed) < 0 ? estimate : elapsed;
     }
     if (wait.compareTo(pollMin) < 0) {
       wait = pollMin;
@@ -59,45 +111,235 @@ final class PollTiming {
     if (wait.compareTo(pollMax) > 0) {
       wait = pollMax;
     }
-    return onGrid(wait);
+    return plan(cluster, uid, status.getBackupJobId(), now.plus(wait), true);
   }
 
   /**
-   * The oldest DescribeBackupTasks look that may answer for this backup: one taken within pollMin,
-   * or a quarter of the time the backup has run (up to 30 s), whichever is longer; a backup looked
-   * at every 40 s loses little by reading a look taken 10 s earlier for its neighbour. Never one
-   * taken before the job existed: startTime has whole seconds, so the job was made before startTime
-   * + 1 s.
+   * Learns the cluster's usual duration from a look at its jobs taken at {@code lookedAt}: from the
+   * job furthest along (its estimate is the best), if it is past the early stages, in which
+   * progress says little. A duration learned from further along, or from a finished backup, stays.
    */
-  Instant oldestUsableTasksLook(PolarDBBackupStatus status) {
+  void learnFrom(ClusterRef cluster, List<BackupTask> jobs, Instant lookedAt) {
+    Optional<BackupTask> furthest =
+        jobs.stream()
+            .filter(t -> !t.finished() && t.startTime().isPresent())
+            .filter(t -> t.progressPercent() >= TRUSTED_PROGRESS && t.progressPercent() < 100)
+            .max(Comparator.comparingInt(BackupTask::progressPercent));
+    if (furthest.isEmpty()) {
+      return;
+    }
+    BackupTask t = furthest.get();
+    Instant started = start(cluster, t.backupJobId(), t.startTime().get());
+    Duration ran = Duration.between(started, lookedAt);
+    if (!ran.isNegative() && !ran.isZero()) {
+      learn(cluster, ran.multipliedBy(100).dividedBy(t.progressPercent()), t.progressPercent());
+    }
+  }
+
+  /**
+   * When a timer fires: how much longer to wait for a neighbour's look that will serve this backup
+   * too, or empty when the look is due now. A backup that has no look planned (this process has
+   * just started) looks now.
+   */
+  Optional<Duration> notYet(ClusterRef cluster, String uid) {
+    Pace pace = paces.get(cluster);
+    if (pace == null) {
+      return Optional.empty();
+    }
+    Instant at;
+    synchronized (pace) {
+      Plan own = pace.dues.get(uid);
+      if (own == null) {
+        return Optional.empty();
+      }
+      at = gathered(pace, own);
+    }
+    Duration wait = Duration.between(clock.instant(), at);
+    return wait.compareTo(Duration.ofMillis(250)) > 0 ? Optional.of(wait) : Optional.empty();
+  }
+
+  /** Whether the job should have ended by now, going by the cluster's usual duration. */
+  boolean endExpected(ClusterRef cluster, PolarDBBackupStatus status) {
+    return usual(cluster)
+        .map(d -> !endOf(cluster, status, d).isAfter(clock.instant()))
+        .orElse(false);
+  }
+
+  /**
+   * A finished backup's duration, as PolarDB reports its start and end: the cluster's usual one.
+   */
+  void finished(ClusterRef cluster, String uid, PolarDBBackupStatus status, Optional<Instant> end) {
+    Optional<Instant> start = Optional.ofNullable(status.getJobStartTime()).map(Instant::parse);
+    if (start.isPresent() && end.isPresent() && end.get().isAfter(start.get())) {
+      learn(cluster, Duration.between(start.get(), end.get()), 100);
+    }
+    forget(cluster, uid);
+  }
+
+  /** The backup is no longer followed (finished, failed, or deleted). */
+  void forget(ClusterRef cluster, String uid) {
+    Pace pace = paces.get(cluster);
+    if (pace != null) {
+      synchronized (pace) {
+        Plan plan = pace.dues.remove(uid);
+        if (plan != null) {
+          pace.replies.remove(plan.jobId());
+        }
+      }
+    }
+  }
+
+  /** The cluster has no backup left in this process. */
+  void forget(ClusterRef cluster) {
+    paces.remove(cluster);
+  }
+
+  Optional<Duration> usual(ClusterRef cluster) {
+    Pace pace = paces.get(cluster);
+    if (pace == null) {
+      return Optional.empty();
+    }
+    synchronized (pace) {
+      return Optional.ofNullable(pace.usual);
+    }
+  }
+
+  /**
+   * Learns a duration estimated at {@code progress}: it replaces the one known unless that came
+   * from further along (a finished backup's duration always replaces: the latest is the best guess
+   * for the next).
+   */
+  private void learn(ClusterRef cluster, Duration duration, int progress) {
+    Pace pace = paces.computeIfAbsent(cluster, c -> new Pace());
+    synchronized (pace) {
+      if (pace.usual == null || progress >= pace.learnedAt || progress == 100) {
+        pace.usual = duration;
+        pace.learnedAt = progress;
+      }
+    }
+  }
+
+  /**
+   * Plans this backup's look for {@code due}, and returns the wait until its gathered time: the
+   * latest look wanted by the cluster's backups that is due at most {@code lookGather} after this
+   * one's, so that one look answers for all of them.
+   */
+  private Duration plan(
+      ClusterRef cluster, String uid, String jobId, Instant due, boolean afterLook) {
+    Pace pace = paces.computeIfAbsent(cluster, c -> new Pace());
+    Instant at;
+    synchronized (pace) {
+      Plan own = new Plan(due, clock.instant(), afterLook, jobId);
+      pace.dues.put(uid, own);
+      at = gathered(pace, own);
+    }
+    Duration wait = Duration.between(clock.instant(), at);
+    return wait.isNegative() ? Duration.ZERO : wait;
+  }
+
+  /**
+   * The latest look due at most {@code lookGather} after {@code own}. A backup that started since
+   * is waited for (its first look is the one that lists all of them), but one whose look was
+   * planned after a look taken since {@code own} fell due is not: that look answers for this one
+   * too.
+   */
+  private Instant gathered(Pace pace, Plan own) {
+    Instant latestNeighbour = own.due().plus(gather);
+    Instant stale = clock.instant().minus(STALE_DUE);
+    pace.dues.values().removeIf(d -> d.due().isBefore(stale));
+    Instant at = own.due();
+    for (Plan d : pace.dues.values()) {
+      if (d.due().isAfter(at)
+          && !d.due().isAfter(latestNeighbour)
+          && (!d.afterLook() || d.plannedAt().isBefore(own.due()))) {
+        at = d.due();
+      }
+    }
+    return at;
+  }
+
+  /**
+   * The oldest DescribeBackupTasks look that may answer for this backup: one taken at or after the
+   * time its look was planned for (a neighbour's look, gathered with it, is one), and within
+   * pollMin, or a quarter of the time the backup has run (up to 30 s), whichever is longer; a
+   * backup looked at every 40 s loses little by reading a look taken 10 s earlier for its
+   * neighbour. Never one taken before the job existed: startTime has whole seconds, so the job was
+   * made before startTime + 1 s.
+   */
+  Instant oldestUsableTasksLook(ClusterRef cluster, String uid, PolarDBBackupStatus status) {
     Duration quarter = elapsed(status).dividedBy(4);
     if (quarter.compareTo(MAX_SHARED_AGE) > 0) {
       quarter = MAX_SHARED_AGE;
     }
     Duration age = quarter.compareTo(pollMin) > 0 ? quarter : pollMin;
-    Instant oldest = clock.instant().minus(age);
+    Instant oldest = latest(clock.instant().minus(age), planned(cluster, uid));
     Instant jobMade = status.startInstant().map(t -> t.plusSeconds(1)).orElse(Instant.MIN);
-    return oldest.isAfter(jobMade) ? oldest : jobMade;
+    return latest(oldest, jobMade);
   }
 
-  /** The oldest DescribeBackups look that may tell how an ended job's backup set came out. */
-  Instant oldestUsableSetsLook() {
-    return clock.instant().minus(pollMin);
+  /**
+   * The oldest DescribeBackups look that may tell how this backup's set came out: within pollMin,
+   * and at or after the time its look was planned for.
+   */
+  Instant oldestUsableSetsLook(ClusterRef cluster, String uid) {
+    return latest(clock.instant().minus(pollMin), planned(cluster, uid));
+  }
+
+  /** When this backup's look was planned for, before gathering; the epoch when there is no plan. */
+  private Instant planned(ClusterRef cluster, String uid) {
+    Pace pace = paces.get(cluster);
+    if (pace == null) {
+      return Instant.EPOCH;
+    }
+    synchronized (pace) {
+      Plan plan = pace.dues.get(uid);
+      return plan == null ? Instant.EPOCH : plan.due();
+    }
+  }
+
+  private static Instant latest(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
+  }
+
+  private Instant endOf(ClusterRef cluster, PolarDBBackupStatus status, Duration duration) {
+    return start(cluster, status).plus(duration).plus(POLL_MARGIN);
   }
 
   private Duration elapsed(PolarDBBackupStatus status) {
     Instant now = clock.instant();
-    return Duration.between(status.jobStartInstant().orElse(now), now);
+    Duration elapsed = Duration.between(status.jobStartInstant().orElse(now), now);
+    return elapsed.isNegative() ? Duration.ZERO : elapsed;
+  }
+
+  /** When the job of {@code status} started, as well as it is known. */
+  private Instant start(ClusterRef cluster, PolarDBBackupStatus status) {
+    Optional<Instant> polarDb = Optional.ofNullable(status.getJobStartTime()).map(Instant::parse);
+    if (polarDb.isPresent()) {
+      return start(cluster, status.getBackupJobId(), polarDb.get());
+    }
+    return replied(cluster, status.getBackupJobId())
+        .or(status::startInstant)
+        .orElse(clock.instant());
   }
 
   /**
-   * Rounds a wait up so that it ends on a multiple of pollMin since the epoch: backups of one
-   * cluster that are due at about the same time then look at the same moment, and share the look.
+   * When a job that PolarDB says started at {@code second} (whole seconds) started: no later than
+   * CreateBackup answered, if this process sent it, else the middle of that second.
    */
-  private Duration onGrid(Duration wait) {
-    long grid = pollMin.toMillis();
-    long due = clock.millis() + wait.toMillis();
-    long aligned = ((due + grid - 1) / grid) * grid;
-    return Duration.ofMillis(aligned - clock.millis());
+  private Instant start(ClusterRef cluster, String jobId, Instant second) {
+    Instant latest = second.plusSeconds(1);
+    return replied(cluster, jobId)
+        .filter(r -> !r.isBefore(second) && r.isBefore(latest))
+        .orElse(second.plusMillis(500));
+  }
+
+  private Optional<Instant> replied(ClusterRef cluster, String jobId) {
+    Pace pace = paces.get(cluster);
+    if (pace == null) {
+      return Optional.empty();
+    }
+    synchronized (pace) {
+      return Optional.ofNullable(pace.replies.get(jobId));
+    }
   }
 }

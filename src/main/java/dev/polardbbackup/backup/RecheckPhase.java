@@ -20,8 +20,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +50,7 @@ final class RecheckPhase {
   private final Clock clock;
   private final Events events;
   private final ClusterObservations observations;
+  private final Map<WarnedAbout, String> warned = new ConcurrentHashMap<>();
 
   RecheckPhase(
       PolarDbClientFactory clients,
@@ -249,6 +252,7 @@ final class RecheckPhase {
               + " survives the cluster's deletion only if it is then the newest set."
               + how);
     } else if ("ALL".equals(retention)) {
+      warned.remove(new WarnedAbout(step.backup.getMetadata().getNamespace(), step.cluster()));
       step.status.setCondition(
           Reasons.RETAINED_AFTER_CLUSTER_DELETION,
           true,
@@ -261,6 +265,12 @@ final class RecheckPhase {
     }
   }
 
+  /**
+   * Sets the condition on this backup, and warns once per namespace and cluster: the policy is the
+   * cluster's, so a Warning on each of its backups would only repeat it (and cost one request per
+   * backup). A namespace hears it again when the cluster's retention changes, or after a restart of
+   * this process; every backup carries it in its condition either way.
+   */
   private void warnOnce(BackupPass step, String reason, String message) {
     boolean news =
         step.status
@@ -269,10 +279,19 @@ final class RecheckPhase {
             .orElse(true);
     step.status.setCondition(
         Reasons.RETAINED_AFTER_CLUSTER_DELETION, false, reason, message, clock.instant());
-    if (news) {
+    WarnedAbout key = new WarnedAbout(step.backup.getMetadata().getNamespace(), step.cluster());
+    if (news && !reason.equals(warned.put(key, reason))) {
       events.warning(step.backup, reason, message);
       step.log("{}", message);
     }
+  }
+
+  /** The retention warned about last, per namespace and cluster. */
+  private record WarnedAbout(String namespace, ClusterRef cluster) {}
+
+  /** The cluster has no backup left here: a new one of it is warned about again. */
+  void forget(ClusterRef cluster) {
+    warned.keySet().removeIf(key -> key.cluster().equals(cluster));
   }
 
   private static String listed(BackupPass step) {

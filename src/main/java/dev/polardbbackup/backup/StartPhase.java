@@ -112,11 +112,9 @@ final class StartPhase {
           ok.value(),
           token,
           ok.requestId());
-      events.normal(
-          step.backup,
-          Reasons.BACKUP_RUNNING,
-          "PolarDB started backup job " + ok.value() + " (RequestId " + ok.requestId() + ").");
-      return step.saveAndWait(pollTiming.first());
+      // No Event: status (phase Running, the job id) and the log line say it; Events are kept for
+      // the outcome and for problems, one request per backup fewer.
+      return step.saveAndWait(pollTiming.first(step.cluster(), uid(step.backup), step.status));
     }
     ApiError error = result.error();
     if (sent.get().action().equals("CreateBackup") && error.kind().isDefiniteRejection()) {

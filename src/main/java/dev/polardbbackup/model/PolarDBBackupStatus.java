@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -332,6 +333,31 @@ public class PolarDBBackupStatus {
             + progress
             + "%).",
         now);
+  }
+
+  /**
+   * Whether this differs from {@code written} only in what a look at a running job reports: its
+   * progress, PolarDB's start time of the job, the RequestId, and the Ready message that shows
+   * them.
+   */
+  public boolean differsOnlyInProgress(PolarDBBackupStatus written) {
+    PolarDBBackupStatus mine = copy();
+    mine.progress = written.progress;
+    mine.progressStatus = written.progressStatus;
+    mine.jobStartTime = written.jobStartTime;
+    mine.lastRequestId = written.lastRequestId;
+    if (Objects.equals(mine.reason, written.reason)) {
+      mine.message = written.message;
+      Optional<Condition> ready = written.condition(READY);
+      Optional<Condition> mineReady = mine.condition(READY);
+      if (ready.isPresent()
+          && mineReady.isPresent()
+          && Objects.equals(ready.get().getStatus(), mineReady.get().getStatus())
+          && Objects.equals(ready.get().getReason(), mineReady.get().getReason())) {
+        mine.conditions.replaceAll(c -> READY.equals(c.getType()) ? ready.get() : c);
+      }
+    }
+    return mine.equals(written);
   }
 
   /** PolarDB's own start time of the job, used to match the job to its backup set. */

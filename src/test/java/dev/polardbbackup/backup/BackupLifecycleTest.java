@@ -21,6 +21,7 @@ import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.model.PolarDBBackupStatus;
 import dev.polardbbackup.model.Reasons;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -106,8 +107,60 @@ class BackupLifecycleTest {
     Condition ready = status.condition("Ready").orElseThrow();
     assertEquals("True", ready.getStatus());
     assertEquals(Reasons.BACKUP_SUCCEEDED, ready.getReason());
-    assertTrue(harness.hasEvent("nightly", Reasons.BACKUP_RUNNING));
+    // Events are for the outcome and for problems: the start and the progress are in status.
     assertTrue(harness.hasEvent("nightly", Reasons.BACKUP_SUCCEEDED));
+    assertFalse(harness.hasEvent("nightly", Reasons.PENDING));
+    assertFalse(harness.hasEvent("nightly", Reasons.BACKUP_RUNNING));
+  }
+
+  @Test
+  void aBackupCostsItsFinalizerThreeStatusWritesAndTwoEvents() throws Exception {
+    // The Kubernetes requests of one backup: the finalizer; the accept folded into the fence
+    // before CreateBackup; the job id; the outcome. Progress is not written while the backup is
+    // young (it runs 2 s here and is looked at every 50 ms or more), and of Events only the
+    // outcome's and the cluster's retention Warning (once per namespace and cluster) are sent.
+    start(OperatorHarness.emulator().backupDuration(Duration.ofSeconds(2)));
+    java.util.concurrent.atomic.AtomicInteger writes =
+        new java.util.concurrent.atomic.AtomicInteger();
+    try (var watch =
+        client
+            .resources(PolarDBBackup.class)
+            .inNamespace(OperatorHarness.NAMESPACE)
+            .withName("counted")
+            .watch(
+                new io.fabric8.kubernetes.client.Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, PolarDBBackup resource) {
+                    if (action == Action.MODIFIED) {
+                      writes.incrementAndGet();
+                    }
+                  }
+
+                  @Override
+                  public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {}
+                })) {
+      harness.create("counted");
+      harness.awaitPhase("counted", Phase.Succeeded);
+      harness.create("second");
+      harness.awaitPhase("second", Phase.Succeeded);
+      Thread.sleep(500);
+    }
+
+    assertEquals(4, writes.get(), "finalizer, fence with the accept, job id, outcome");
+    assertEquals(
+        List.of(Reasons.BACKUP_SUCCEEDED, Reasons.DELETED_WITH_CLUSTER),
+        harness.events("counted").stream().map(Event::getReason).sorted().toList());
+    assertEquals(
+        List.of(Reasons.BACKUP_SUCCEEDED),
+        harness.events("second").stream().map(Event::getReason).toList(),
+        "the cluster's retention was said on the first backup");
+    assertTrue(
+        harness
+            .get("second")
+            .getStatus()
+            .condition(Reasons.RETAINED_AFTER_CLUSTER_DELETION)
+            .isPresent(),
+        "and every backup carries it in its condition");
   }
 
   @Test
@@ -140,8 +193,8 @@ class BackupLifecycleTest {
 
   @Test
   void backupsOfOneClusterShareTheirProgressChecks() throws Exception {
-    // Production's proportions: the grid that looks land on (pollMin, 5 s) is much coarser than the
-    // spread of a burst's starts (here about half a second), and a backup runs many grid steps.
+    // Production's proportions: pollMin and lookGather (5 and 10 s) are coarser than the spread of
+    // a burst's starts (here about half a second), and a backup runs many times pollMin.
     harness =
         new OperatorHarness(
                 client,
@@ -149,6 +202,7 @@ class BackupLifecycleTest {
                 OperatorHarness.fastSettings().toBuilder()
                     .pollMin(Duration.ofMillis(500))
                     .pollMax(Duration.ofSeconds(2))
+                    .lookGather(Duration.ofSeconds(1))
                     .build())
             .start();
     int n = 12;
@@ -304,14 +358,7 @@ class BackupLifecycleTest {
                 .build())
         .start();
     harness.create("vanished");
-    String jobId =
-        harness
-            .awaitThat(
-                "vanished",
-                b -> b.getStatus() != null && b.getStatus().getJobStartTime() != null,
-                Duration.ofSeconds(10))
-            .getStatus()
-            .getBackupJobId();
+    String jobId = harness.awaitJobSeen("vanished", Duration.ZERO).getStatus().getBackupJobId();
     harness.stopOperator();
     clock.jump(Duration.ofMinutes(6));
     String set = harness.emulator.ledger().backups().get(0).backupId();

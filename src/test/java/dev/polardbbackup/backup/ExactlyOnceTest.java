@@ -142,14 +142,17 @@ class ExactlyOnceTest {
         b -> b.getStatus() != null && b.getStatus().getClientTokenLastSent() != null,
         Duration.ofSeconds(10));
     String uid = harness.create("contested").getMetadata().getUid();
+    // The operator takes contested up (its finalizer first), accepts it in memory (the accept is
+    // written with the intent, not before) and waits for the lock.
     PolarDBBackup accepted =
         harness.awaitThat(
-            "contested",
-            b -> b.getStatus() != null && b.getStatus().getPhase() == Phase.Pending,
-            Duration.ofSeconds(10));
+            "contested", b -> !b.getMetadata().getFinalizers().isEmpty(), Duration.ofSeconds(10));
+    Thread.sleep(300);
+    assertEquals(null, accepted.getStatus(), "contested is still waiting for the lock");
 
     String job = harness.emulator.createConsoleBackup(CLUSTER);
-    PolarDBBackupStatus moved = accepted.getStatus().copy();
+    PolarDBBackupStatus moved =
+        PolarDBBackupStatus.accept(uid, accepted.getSpec(), 1, java.time.Instant.now());
     moved.setClientToken(uid + "-2");
     moved.setAttempt(2);
     moved.started(job, "by-the-other-replica", java.time.Instant.now());
@@ -353,10 +356,7 @@ class ExactlyOnceTest {
       harness.create(name, DeletionPolicy.Delete);
     }
     for (String name : names) {
-      harness.awaitThat(
-          name,
-          b -> b.getStatus() != null && b.getStatus().getJobStartTime() != null,
-          Duration.ofSeconds(10));
+      harness.awaitJobSeen(name, Duration.ofMillis(200));
     }
     // Three seconds into ours (they take ten), the DBA clicks "backup".
     clock.jump(Duration.ofSeconds(3));
@@ -368,9 +368,11 @@ class ExactlyOnceTest {
     // Long after, with nobody else's backup near it.
     clock.jump(Duration.ofMinutes(10));
     harness.create("alone", DeletionPolicy.Delete);
+    // The cluster's usual duration is known now (ten seconds): alone's first look is planned for
+    // its end, so only its job id is there to wait for.
     harness.awaitThat(
         "alone",
-        b -> b.getStatus() != null && b.getStatus().getJobStartTime() != null,
+        b -> b.getStatus() != null && b.getStatus().getBackupJobId() != null,
         Duration.ofSeconds(10));
     clock.jump(Duration.ofSeconds(10));
     harness.awaitPhase("alone", Phase.Succeeded);

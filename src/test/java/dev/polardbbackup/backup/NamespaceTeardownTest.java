@@ -119,8 +119,12 @@ class NamespaceTeardownTest {
         .andReturn(403, "{\"kind\":\"Status\",\"code\":403,\"reason\":\"Forbidden\"}")
         .times(2);
     createWithSecret("kept", DeletionPolicy.Delete);
-    await().atMost(Duration.ofSeconds(10)).until(() -> harness.get("kept").getStatus() != null);
-    harness.awaitFreshPass(PolarDBBackup.class, "kept");
+    // Two passes end on the refused patch (JOSDK retries them 2 s apart), before any write.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> harness.passesOf("kept") >= 2);
+    assertEquals(null, harness.get("kept").getStatus(), "nothing written while the patch fails");
     assertEquals(
         0,
         harness.emulator.ledger().callsByAction().getOrDefault("CreateBackup", 0L),

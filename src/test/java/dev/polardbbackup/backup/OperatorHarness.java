@@ -181,6 +181,8 @@ public final class OperatorHarness implements AutoCloseable {
         Duration.ofMillis(100),
         Duration.ofMillis(50),
         Duration.ofMillis(300),
+        // lookGather
+        Duration.ofMillis(100),
         Duration.ofSeconds(5),
         Duration.ofSeconds(5),
         Duration.ofMillis(100),
@@ -518,6 +520,35 @@ public final class OperatorHarness implements AutoCloseable {
         .pollInterval(Duration.ofMillis(50))
         .until(() -> Optional.ofNullable(get(name)).map(condition::test).orElse(false));
     return get(name);
+  }
+
+  /**
+   * Waits until the operator has seen {@code name}'s job in a DescribeBackupTasks look taken at
+   * least {@code listingLag} after the job was made (PolarDB's start of the job is not written on
+   * its own: the look is the evidence).
+   */
+  public PolarDBBackup awaitJobSeen(String name, Duration listingLag) {
+    return awaitThat(
+        name,
+        b -> {
+          String job = b.getStatus() == null ? null : b.getStatus().getBackupJobId();
+          if (job == null) {
+            return false;
+          }
+          Ledger ledger = emulator.ledger();
+          return ledger.backups().stream()
+              .filter(r -> job.equals(r.backupJobId()))
+              .findFirst()
+              .map(
+                  r ->
+                      ledger.callsTo("DescribeBackupTasks").stream()
+                          .anyMatch(
+                              c ->
+                                  c.httpStatus() == 200
+                                      && !c.at().isBefore(r.createdAt().plus(listingLag))))
+              .orElse(false);
+        },
+        Duration.ofSeconds(10));
   }
 
   public void awaitGone(String name) {
