@@ -38,8 +38,8 @@ spec:
   clusters:
     - {regionId: cn-hangzhou, dbClusterId: "pc-bench*"}
 YAML
-# The JVM as the Deployment runs it: 70% of the 512 MiB limit as heap, the serial collector (what
-# the JVM picks by itself in a container that small).
+# The JVM as the Deployment runs it: 31% of the 512 MiB limit as heap, the serial collector (what
+# the JVM picks by itself in a container that small), small thread stacks, and two malloc arenas.
 # One process, or one per shard (each a shard with leader election, as the chart runs them).
 OPERATOR_PIDS=()
 HTTP_PORTS=()
@@ -47,7 +47,11 @@ for shard in $(seq 0 $((SHARDS - 1))); do
   shard_args=()
   [ "$SHARDS" -gt 1 ] && shard_args=(--leader-election --lease-namespace polardb-backup-system
     --shards "$SHARDS" --shard "$shard")
-  OPERATOR_LOG="operator-$shard.log" JAVA_OPTS="-Xmx358m -XX:+UseSerialGC" stack_operator \
+  # EXTRA_JAVA_OPTS adds flags to try (e.g. -XX:NativeMemoryTracking=summary, whose figures are then
+  # kept in $STATE/nmt-N.txt).
+  OPERATOR_LOG="operator-$shard.log" MALLOC_ARENA_MAX=2 \
+    JAVA_OPTS="-Xmx159m -XX:+UseSerialGC -Xss512k -XX:+ExitOnOutOfMemoryError ${EXTRA_JAVA_OPTS:-}" \
+    stack_operator \
     "${shard_args[@]}"
   OPERATOR_PIDS+=("$OPERATOR_PID")
   HTTP_PORTS+=("$HTTP_PORT")
@@ -83,6 +87,7 @@ for i in "${!OPERATOR_PIDS[@]}"; do
   pid=${OPERATOR_PIDS[$i]}
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
   ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  jcmd "$pid" VM.native_memory summary >"$STATE/nmt-$i.txt" 2>/dev/null || true
   jcmd "$pid" GC.run >/dev/null 2>&1 || true
   heap=$(jcmd "$pid" GC.heap_info 2>/dev/null | grep -E 'generation|heap' | tr '\n' ' ' || true)
   curl -sf "http://127.0.0.1:${HTTP_PORTS[$i]}/metrics" >"$STATE/metrics-$i.txt"
