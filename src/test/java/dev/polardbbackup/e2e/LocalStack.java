@@ -233,7 +233,7 @@ final class LocalStack implements AutoCloseable {
       List<String> full = new ArrayList<>(command.subList(0, 2));
       env.forEach((k, v) -> full.add(k + "=" + v));
       full.add(
-          "JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=31 -XX:+UseSerialGC -Xss512k -XX:+ExitOnOutOfMemoryError");
+          "JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=31 -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:+ExitOnOutOfMemoryError");
       full.addAll(command.subList(2, command.size()));
       full.addAll(args);
       return full;
