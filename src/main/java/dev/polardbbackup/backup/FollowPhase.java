@@ -80,7 +80,7 @@ final class FollowPhase {
 
     // At the end the cluster's usual duration predicts, the backup set first: once it is complete,
     // the jobs need no look. A set still running, or not listed, falls through to the jobs.
-    if (step.status.getJobStartTime() != null && pollTiming.endExpected(cluster, step.status)) {
+    if (step.status.getJobStartTime() != null && pollTiming.endExpected(cluster, uid)) {
       ApiResult<BackupSetLocator.Match> early = matching.locateShared(step, polarDb);
       Optional<Backup> done =
           early.isOk()

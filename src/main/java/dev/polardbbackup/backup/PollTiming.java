@@ -37,6 +37,9 @@ final class PollTiming {
   // Below this, progress is in its early stages (NoStart, Preparing): an estimate from it runs
   // long.
   static final int TRUSTED_PROGRESS = 20;
+  // A timer may fire this much early, or a neighbour's look be this much older than planned, and
+  // still count as the planned look.
+  private static final Duration TIMER_SLACK = Duration.ofMillis(500);
   // A due more than this in the past belongs to a backup no longer followed (deleted meanwhile).
   private static final Duration STALE_DUE = Duration.ofMinutes(1);
 
@@ -62,7 +65,8 @@ final class PollTiming {
    * A backup's next look: when it is due, when that was planned, and whether it was planned after a
    * look (not when the backup started).
    */
-  private record Plan(Instant due, Instant plannedAt, boolean afterLook, String jobId) {}
+  private record Plan(
+      Instant due, Instant plannedAt, boolean afterLook, boolean atEnd, String jobId) {}
 
   PollTiming(Clock clock, ControllerSettings settings) {
     this.clock = clock;
@@ -72,22 +76,24 @@ final class PollTiming {
   }
 
   /**
-   * The first look after PolarDB accepted a CreateBackup (just now): at the expected end when the
-   * cluster's usual duration is known, else after pollMin (to learn it); gathered with the
+   * The first look after PolarDB accepted a CreateBackup at {@code repliedAt}: at the expected end
+   * when the cluster's usual duration is known, else after pollMin (to learn it); gathered with the
    * cluster's others.
    */
-  Duration first(ClusterRef cluster, String uid, PolarDBBackupStatus status) {
+  Duration first(ClusterRef cluster, String uid, PolarDBBackupStatus status, Instant repliedAt) {
     Instant now = clock.instant();
     Pace pace = paces.computeIfAbsent(cluster, c -> new Pace());
     synchronized (pace) {
-      pace.replies.put(status.getBackupJobId(), now);
+      pace.replies.put(status.getBackupJobId(), repliedAt);
     }
-    Instant due =
+    Optional<Instant> end =
         usual(cluster)
             .map(d -> endOf(cluster, status, d))
-            .filter(end -> end.isAfter(now.plus(pollMin)))
-            .orElse(now.plus(pollMin));
-    return plan(cluster, uid, status.getBackupJobId(), due, false);
+            .filter(e -> e.isAfter(now.plus(pollMin)));
+    // Never later than pollMax: such a look is for the jobs' progress, not the end look.
+    boolean atEnd = end.filter(e -> !e.isAfter(now.plus(pollMax))).isPresent();
+    Instant due = end.map(e -> atEnd ? e : now.plus(pollMax)).orElse(now.plus(pollMin));
+    return plan(cluster, uid, status.getBackupJobId(), due, false, atEnd);
   }
 
   /**
@@ -98,8 +104,9 @@ final class PollTiming {
    */
   Duration next(ClusterRef cluster, String uid, PolarDBBackupStatus status) {
     Instant now = clock.instant();
+    Optional<Duration> usual = usual(cluster);
     Duration wait =
-        usual(cluster)
+        usual
             .map(d -> Duration.between(now, endOf(cluster, status, d)))
             .orElse(Duration.between(start(cluster, status), now));
     if (Optional.ofNullable(status.getProgress()).orElse(0) >= 100) {
@@ -108,10 +115,12 @@ final class PollTiming {
     if (wait.compareTo(pollMin) < 0) {
       wait = pollMin;
     }
+    // A look put off by pollMax is not the end look: it is for the jobs' progress.
+    boolean atEnd = usual.isPresent() && wait.compareTo(pollMax) <= 0;
     if (wait.compareTo(pollMax) > 0) {
       wait = pollMax;
     }
-    return plan(cluster, uid, status.getBackupJobId(), now.plus(wait), true);
+    return plan(cluster, uid, status.getBackupJobId(), now.plus(wait), true, atEnd);
   }
 
   /**
@@ -155,14 +164,21 @@ final class PollTiming {
       at = gathered(pace, own);
     }
     Duration wait = Duration.between(clock.instant(), at);
-    return wait.compareTo(Duration.ofMillis(250)) > 0 ? Optional.of(wait) : Optional.empty();
+    return wait.compareTo(TIMER_SLACK) > 0 ? Optional.of(wait) : Optional.empty();
   }
 
-  /** Whether the job should have ended by now, going by the cluster's usual duration. */
-  boolean endExpected(ClusterRef cluster, PolarDBBackupStatus status) {
-    return usual(cluster)
-        .map(d -> !endOf(cluster, status, d).isAfter(clock.instant()))
-        .orElse(false);
+  /** Whether this backup's look now is the one planned for its expected end. */
+  boolean endExpected(ClusterRef cluster, String uid) {
+    Pace pace = paces.get(cluster);
+    if (pace == null) {
+      return false;
+    }
+    synchronized (pace) {
+      Plan plan = pace.dues.get(uid);
+      return plan != null
+          && plan.atEnd()
+          && !plan.due().minus(TIMER_SLACK).isAfter(clock.instant());
+    }
   }
 
   /**
@@ -225,11 +241,11 @@ final class PollTiming {
    * one's, so that one look answers for all of them.
    */
   private Duration plan(
-      ClusterRef cluster, String uid, String jobId, Instant due, boolean afterLook) {
+      ClusterRef cluster, String uid, String jobId, Instant due, boolean afterLook, boolean atEnd) {
     Pace pace = paces.computeIfAbsent(cluster, c -> new Pace());
     Instant at;
     synchronized (pace) {
-      Plan own = new Plan(due, clock.instant(), afterLook, jobId);
+      Plan own = new Plan(due, clock.instant(), afterLook, atEnd, jobId);
       pace.dues.put(uid, own);
       at = gathered(pace, own);
     }
@@ -293,7 +309,7 @@ final class PollTiming {
     }
     synchronized (pace) {
       Plan plan = pace.dues.get(uid);
-      return plan == null ? Instant.EPOCH : plan.due();
+      return plan == null ? Instant.EPOCH : plan.due().minus(TIMER_SLACK);
     }
   }
 

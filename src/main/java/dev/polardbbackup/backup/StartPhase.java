@@ -114,7 +114,8 @@ final class StartPhase {
           ok.requestId());
       // No Event: status (phase Running, the job id) and the log line say it; Events are kept for
       // the outcome and for problems, one request per backup fewer.
-      return step.saveAndWait(pollTiming.first(step.cluster(), uid(step.backup), step.status));
+      return step.saveAndWait(
+          pollTiming.first(step.cluster(), uid(step.backup), step.status, sent.get().repliedAt()));
     }
     ApiError error = result.error();
     if (sent.get().action().equals("CreateBackup") && error.kind().isDefiniteRejection()) {
@@ -130,7 +131,8 @@ final class StartPhase {
    * What went out under the cluster's lock: the action whose reply {@code result} is, and whether
    * an earlier call with the token already had an unknown outcome.
    */
-  private record Sent(String action, ApiResult<String> result, boolean earlierUnknown) {}
+  private record Sent(
+      String action, ApiResult<String> result, boolean earlierUnknown, Instant repliedAt) {}
 
   /**
    * One CreateBackup, fenced: record the send in status with optimistic locking and call only if
@@ -159,7 +161,8 @@ final class StartPhase {
     }
     boolean earlierUnknown = step.status.sending(now, preexisting);
     step.save();
-    return new Sent("CreateBackup", polarDb.createBackup(step.clusterId(), token), earlierUnknown);
+    ApiResult<String> result = polarDb.createBackup(step.clusterId(), token);
+    return new Sent("CreateBackup", result, earlierUnknown, clock.instant());
   }
 
   /**

@@ -164,7 +164,7 @@ class PollTimingTest {
       ApiResult<String> created = polarDb.createBackup(f.cluster, "token-" + f.createAt);
       assertTrue(created.isOk(), () -> "CreateBackup: " + created);
       status.started(created.value(), "r", now);
-      return Optional.of(timing.first(cluster, f.uid, status));
+      return Optional.of(timing.first(cluster, f.uid, status, now));
     }
     Optional<Duration> gathering = timing.notYet(cluster, f.uid);
     f.gathering = gathering.isPresent();
@@ -181,7 +181,7 @@ class PollTimingTest {
           .flatMap(BackupTask::startTime)
           .ifPresent(status::jobStarted);
     }
-    if (status.getJobStartTime() != null && timing.endExpected(cluster, status)) {
+    if (status.getJobStartTime() != null && timing.endExpected(cluster, f.uid)) {
       Optional<Backup> done = ourSet(f, polarDb, observations, emulator, timing);
       if (done.isPresent()) {
         return finish(f, done.get(), timing, lateness);
@@ -333,10 +333,7 @@ class PollTimingTest {
     status.progressed(99, "Uploading", "req-2", clock.instant());
     PollTiming timing = new PollTiming(clock, ControllerSettings.defaults());
     ClusterRef cluster = new ClusterRef(REGION, "pc-1");
-    timing.learnFrom(
-        cluster,
-        List.of(new BackupTask("job-1", "Uploading", 99, "Manual", Optional.of(started), "t")),
-        clock.instant());
+    timing.learnFrom(cluster, List.of(job("job-1", "Uploading", 99, started)), clock.instant());
 
     assertEquals(Duration.ofSeconds(5), timing.next(cluster, "uid-1", status));
   }
@@ -349,27 +346,19 @@ class PollTimingTest {
     PollTiming timing = new PollTiming(clock, ControllerSettings.defaults());
     ClusterRef cluster = new ClusterRef(REGION, "pc-1");
     // 10% is an early stage: nothing learned from it.
-    timing.learnFrom(
-        cluster,
-        List.of(new BackupTask("job-2", "Preparing", 10, "Manual", Optional.of(late), "t")),
-        clock.instant());
+    timing.learnFrom(cluster, List.of(job("job-2", "Preparing", 10, late)), clock.instant());
     assertEquals(Optional.empty(), timing.usual(cluster));
 
     // A DBA's job counts too: the cluster's speed is the cluster's. 30 s (from the middle of its
     // whole second) at 50%: about a minute.
     timing.learnFrom(
         cluster,
-        List.of(
-            new BackupTask("job-2", "Preparing", 10, "Manual", Optional.of(late), "t"),
-            new BackupTask("job-1", "Uploading", 50, "Manual", Optional.of(early), "t")),
+        List.of(job("job-2", "Preparing", 10, late), job("job-1", "Uploading", 50, early)),
         clock.instant());
     assertEquals(Optional.of(Duration.ofSeconds(59)), timing.usual(cluster));
 
     // An estimate from less far along does not replace it; a finished backup's duration does.
-    timing.learnFrom(
-        cluster,
-        List.of(new BackupTask("job-2", "Uploading", 25, "Manual", Optional.of(late), "t")),
-        clock.instant());
+    timing.learnFrom(cluster, List.of(job("job-2", "Uploading", 25, late)), clock.instant());
     assertEquals(Optional.of(Duration.ofSeconds(59)), timing.usual(cluster));
     PolarDBBackupStatus done = new PolarDBBackupStatus();
     done.started("job-1", "req-1", early);
@@ -385,12 +374,12 @@ class PollTimingTest {
     ClusterRef cluster = new ClusterRef(REGION, "pc-1");
     PolarDBBackupStatus first = new PolarDBBackupStatus();
     first.started("job-1", "req-1", clock.instant());
-    assertEquals(Duration.ofSeconds(5), timing.first(cluster, "a", first));
+    assertEquals(Duration.ofSeconds(5), timing.first(cluster, "a", first, clock.instant()));
 
     clock.set(Instant.parse("2030-01-01T00:00:04Z"));
     PolarDBBackupStatus second = new PolarDBBackupStatus();
     second.started("job-2", "req-2", clock.instant());
-    timing.first(cluster, "b", second);
+    timing.first(cluster, "b", second, clock.instant());
     clock.set(Instant.parse("2030-01-01T00:00:05Z"));
     // a's look (due now) waits 4 s for b's, within the 10 s gather: one look for both.
     assertEquals(Optional.of(Duration.ofSeconds(4)), timing.notYet(cluster, "a"));
@@ -404,9 +393,14 @@ class PollTimingTest {
     PolarDBBackupStatus late = new PolarDBBackupStatus();
     late.started("job-3", "req-3", Instant.parse("2030-01-01T00:00:30Z"));
     clock.set(Instant.parse("2030-01-01T00:00:30Z"));
-    timing.first(cluster, "c", late);
+    timing.first(cluster, "c", late, clock.instant());
     clock.set(Instant.parse("2030-01-01T00:00:09Z"));
     // c is due 26 s after a: a does not wait for it.
     assertEquals(Optional.empty(), timing.notYet(cluster, "a"));
+  }
+
+  /** A manual job as DescribeBackupTasks lists it. */
+  private static BackupTask job(String id, String phase, int percent, Instant started) {
+    return new BackupTask(id, phase, percent, "Manual", Optional.of(started), "t");
   }
 }
