@@ -11,16 +11,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * When a running backup looks at its cluster again. This is what keeps PolarDB calls near one look
  * of each kind per cluster and burst of backups:
  *
  * <ul>
- *   <li>Each backup aims its look at its expected end: from its own reported progress once that is
- *       past the early stages, else from the cluster's usual duration (learned from the progress of
- *       its other backups, and from the backups it has finished), else it looks after pollMin to
- *       learn it.
+ *   <li>Each backup aims its look at its expected end, from the cluster's usual duration: learned
+ *       from the job furthest along past its early stages in any look at the cluster's jobs, and
+ *       from the backups it has finished. Until one is known, it looks after pollMin to learn it.
  *   <li>Looks of one cluster gather: a backup waits for a neighbour due at most {@code lookGather}
  *       after it, so that one look serves both. This is the price in lateness paid for fewer calls.
  *   <li>Never a look sooner than pollMin after the last, nor later than pollMax: a wrong estimate
@@ -151,34 +151,18 @@ final class PollTiming {
    * just started) looks now.
    */
   Optional<Duration> notYet(ClusterRef cluster, String uid) {
-    Pace pace = paces.get(cluster);
-    if (pace == null) {
-      return Optional.empty();
-    }
-    Instant at;
-    synchronized (pace) {
-      Plan own = pace.dues.get(uid);
-      if (own == null) {
-        return Optional.empty();
-      }
-      at = gathered(pace, own);
-    }
-    Duration wait = Duration.between(clock.instant(), at);
-    return wait.compareTo(TIMER_SLACK) > 0 ? Optional.of(wait) : Optional.empty();
+    return read(
+            cluster,
+            Optional.<Instant>empty(),
+            pace -> Optional.ofNullable(pace.dues.get(uid)).map(own -> gathered(pace, own)))
+        .map(at -> Duration.between(clock.instant(), at))
+        .filter(wait -> wait.compareTo(TIMER_SLACK) > 0);
   }
 
   /** Whether this backup's look now is the one planned for its expected end. */
   boolean endExpected(ClusterRef cluster, String uid) {
-    Pace pace = paces.get(cluster);
-    if (pace == null) {
-      return false;
-    }
-    synchronized (pace) {
-      Plan plan = pace.dues.get(uid);
-      return plan != null
-          && plan.atEnd()
-          && !plan.due().minus(TIMER_SLACK).isAfter(clock.instant());
-    }
+    Plan plan = read(cluster, null, pace -> pace.dues.get(uid));
+    return plan != null && plan.atEnd() && !plan.due().minus(TIMER_SLACK).isAfter(clock.instant());
   }
 
   /**
@@ -194,15 +178,13 @@ final class PollTiming {
 
   /** The backup is no longer followed (finished, failed, or deleted). */
   void forget(ClusterRef cluster, String uid) {
-    Pace pace = paces.get(cluster);
-    if (pace != null) {
-      synchronized (pace) {
-        Plan plan = pace.dues.remove(uid);
-        if (plan != null) {
-          pace.replies.remove(plan.jobId());
-        }
-      }
-    }
+    read(
+        cluster,
+        null,
+        pace -> {
+          Plan plan = pace.dues.remove(uid);
+          return plan == null ? null : pace.replies.remove(plan.jobId());
+        });
   }
 
   /** The cluster has no backup left in this process. */
@@ -211,12 +193,20 @@ final class PollTiming {
   }
 
   Optional<Duration> usual(ClusterRef cluster) {
+    return Optional.ofNullable(read(cluster, null, pace -> pace.usual));
+  }
+
+  /**
+   * {@code read} applied to the cluster's pace under its lock, or {@code absent} when this process
+   * keeps none for the cluster.
+   */
+  private <T> T read(ClusterRef cluster, T absent, Function<Pace, T> read) {
     Pace pace = paces.get(cluster);
     if (pace == null) {
-      return Optional.empty();
+      return absent;
     }
     synchronized (pace) {
-      return Optional.ofNullable(pace.usual);
+      return read.apply(pace);
     }
   }
 
@@ -303,14 +293,8 @@ final class PollTiming {
 
   /** When this backup's look was planned for, before gathering; the epoch when there is no plan. */
   private Instant planned(ClusterRef cluster, String uid) {
-    Pace pace = paces.get(cluster);
-    if (pace == null) {
-      return Instant.EPOCH;
-    }
-    synchronized (pace) {
-      Plan plan = pace.dues.get(uid);
-      return plan == null ? Instant.EPOCH : plan.due().minus(TIMER_SLACK);
-    }
+    Plan plan = read(cluster, null, pace -> pace.dues.get(uid));
+    return plan == null ? Instant.EPOCH : plan.due().minus(TIMER_SLACK);
   }
 
   private static Instant latest(Instant a, Instant b) {
@@ -350,12 +334,6 @@ final class PollTiming {
   }
 
   private Optional<Instant> replied(ClusterRef cluster, String jobId) {
-    Pace pace = paces.get(cluster);
-    if (pace == null) {
-      return Optional.empty();
-    }
-    synchronized (pace) {
-      return Optional.ofNullable(pace.replies.get(jobId));
-    }
+    return Optional.ofNullable(read(cluster, null, pace -> pace.replies.get(jobId)));
   }
 }
