@@ -5,6 +5,7 @@ import static dev.polardbbackup.backup.BackupPass.uid;
 
 import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.model.PolarDBBackup;
+import dev.polardbbackup.model.PolarDBBackupStatus;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.polardb.ApiResult;
 import dev.polardbbackup.polardb.Backup;
@@ -120,7 +121,7 @@ final class FollowPhase {
           t.progressPercent(),
           t.progressStatus(),
           next);
-      return step.saveProgressAndWait(next, progressWorthWriting(step));
+      return step.saveProgressAndWait(next, progressWorthWriting(step) || jobStartNew(step));
     }
     // The job has ended (Finished, or no longer listed after having been seen): the backup set
     // tells how. A job never seen in DescribeBackupTasks may just not be listed yet: only its own
@@ -190,6 +191,17 @@ final class FollowPhase {
   private boolean progressWorthWriting(BackupPass step) {
     Instant started = step.status.jobStartInstant().orElse(clock.instant());
     return Duration.between(started, clock.instant()).compareTo(PROGRESS_QUIET) >= 0;
+  }
+
+  /**
+   * PolarDB's start of the job, first seen: written at once. The other backups of the cluster match
+   * their sets by it (same-second jobs, possible owners); without it in status they would see only
+   * our reply time, and two jobs of one second could take each other's sets.
+   */
+  private static boolean jobStartNew(BackupPass step) {
+    PolarDBBackupStatus written = step.latest.getStatus();
+    return step.status.getJobStartTime() != null
+        && (written == null || written.getJobStartTime() == null);
   }
 
   /** Our backup set is known: record how it stands. */
