@@ -61,6 +61,8 @@ final class BackupPass {
   PolarDBBackup latest;
   // The cluster's jobs as the last DescribeBackupTasks of this pass listed them, if it looked.
   List<BackupTask> listedJobs = List.of();
+  // When the look at the cluster's jobs that this pass used was taken, if it used one.
+  Instant jobsLookedAt;
   // When to try again after credentials() found none.
   Duration credentialsRetry;
   private List<PolarDBBackupStatus> othersOnCluster;

@@ -173,7 +173,7 @@ final class DeletionPhase {
       return deletionProblem(backup, located.error());
     }
     BackupSetLocator.Match match = located.value();
-    if (match.undecided() && matching.jobMayHaveEnded(step.status)) {
+    if (match.undecided() && matching.jobMayHaveEnded(step)) {
       return leaveUndeleted(
           backup,
           "Backup job "

@@ -5,7 +5,6 @@ import static dev.polardbbackup.backup.BackupPass.uid;
 
 import dev.polardbbackup.kube.Events;
 import dev.polardbbackup.model.PolarDBBackup;
-import dev.polardbbackup.model.PolarDBBackupStatus;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.polardb.ApiResult;
 import dev.polardbbackup.polardb.Backup;
@@ -105,10 +104,8 @@ final class FollowPhase {
         tasks.value().stream().filter(t -> jobId.equals(t.backupJobId())).findFirst();
     task.flatMap(BackupTask::startTime).ifPresent(step.status::jobStarted);
     step.listedJobs = tasks.value();
-    pollTiming.learnFrom(
-        cluster,
-        tasks.value(),
-        observations.takenAt(step.observationKey("tasks")).orElse(clock.instant()));
+    step.jobsLookedAt = observations.takenAt(step.observationKey("tasks")).orElse(clock.instant());
+    pollTiming.learnFrom(cluster, tasks.value(), step.jobsLookedAt);
     if (task.isPresent() && !task.get().finished()) {
       BackupTask t = task.get();
       step.status.progressed(
@@ -121,12 +118,12 @@ final class FollowPhase {
           t.progressPercent(),
           t.progressStatus(),
           next);
-      return step.saveProgressAndWait(next, progressWorthWriting(step) || jobStartNew(step));
+      return step.saveProgressAndWait(next, progressWorthWriting(step));
     }
     // The job has ended (Finished, or no longer listed after having been seen): the backup set
     // tells how. A job never seen in DescribeBackupTasks may just not be listed yet: only its own
     // id can answer for it until the grace has passed.
-    boolean ended = task.isPresent() || matching.jobMayHaveEnded(step.status);
+    boolean ended = task.isPresent() || matching.jobMayHaveEnded(step);
     ApiResult<BackupSetLocator.Match> located = matching.locateShared(step, polarDb);
     if (!located.isOk()) {
       return failures.handle(step, located.error(), "DescribeBackups");
@@ -161,27 +158,20 @@ final class FollowPhase {
   }
 
   /**
-   * The job's start, and the jobs listed with it, from the cluster's last look at its jobs when
-   * status does not have them: the start is not written on its own (a write per backup for a time
-   * that the final write records anyway), and after a restart the next look learns it again.
+   * Our job's start, when status does not have it, from the looks at the cluster's jobs that this
+   * process took, and the jobs listed by the last one, when it listed ours. Neither is written on
+   * its own (a write per backup for a time that the outcome records anyway): the other backups of
+   * the cluster read the starts of their neighbours' jobs from the same memory ({@link
+   * MatchPhase}), and after a restart the next look learns them again.
    */
   private void recallLastJobsLook(BackupPass step, String jobId) {
-    if (step.status.getJobStartTime() != null) {
-      return;
+    if (step.status.getJobStartTime() == null) {
+      pollTiming.seenStart(step.cluster(), jobId).ifPresent(step.status::jobStarted);
     }
     observations
         .<List<BackupTask>>recent(step.observationKey("tasks"), Instant.MIN)
-        .ifPresent(
-            jobs ->
-                jobs.stream()
-                    .filter(t -> jobId.equals(t.backupJobId()))
-                    .findFirst()
-                    .flatMap(BackupTask::startTime)
-                    .ifPresent(
-                        started -> {
-                          step.status.jobStarted(started);
-                          step.listedJobs = jobs;
-                        }));
+        .filter(jobs -> jobs.stream().anyMatch(t -> jobId.equals(t.backupJobId())))
+        .ifPresent(jobs -> step.listedJobs = jobs);
   }
 
   /**
@@ -191,17 +181,6 @@ final class FollowPhase {
   private boolean progressWorthWriting(BackupPass step) {
     Instant started = step.status.jobStartInstant().orElse(clock.instant());
     return Duration.between(started, clock.instant()).compareTo(PROGRESS_QUIET) >= 0;
-  }
-
-  /**
-   * PolarDB's start of the job, first seen: written at once. The other backups of the cluster match
-   * their sets by it (same-second jobs, possible owners); without it in status they would see only
-   * our reply time, and two jobs of one second could take each other's sets.
-   */
-  private static boolean jobStartNew(BackupPass step) {
-    PolarDBBackupStatus written = step.latest.getStatus();
-    return step.status.getJobStartTime() != null
-        && (written == null || written.getJobStartTime() == null);
   }
 
   /** Our backup set is known: record how it stands. */

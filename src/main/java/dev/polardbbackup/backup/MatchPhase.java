@@ -42,21 +42,21 @@ final class MatchPhase {
 
   /**
    * A job that DescribeBackupTasks does not list has ended if it was listed before. One never
-   * listed may not be listed yet (PolarDB may list a new job late); it counts as ended only once it
-   * has been missing for the longest poll interval (pollMax), as it may have come and gone while
-   * nobody looked.
+   * listed may not be listed yet (PolarDB may list a new job late); it counts as ended only once a
+   * look at the cluster's jobs has missed it for the longest poll interval (pollMax) after our
+   * reply, as it may have come and gone while nobody looked. The look is this pass's, which may be
+   * a neighbour's shared look a little older than now.
    */
-  boolean jobMayHaveEnded(PolarDBBackupStatus status) {
+  boolean jobMayHaveEnded(BackupPass step) {
+    PolarDBBackupStatus status = step.status;
     if (status.getJobStartTime() != null) {
       return true;
     }
+    Instant lookedAt = Optional.ofNullable(step.jobsLookedAt).orElse(clock.instant());
     return status
         .startInstant()
         // startTime has whole seconds: add one so that the grace is never shorter than pollMax.
-        .map(
-            t ->
-                Duration.between(t, clock.instant()).compareTo(settings.pollMax().plusSeconds(1))
-                    >= 0)
+        .map(t -> Duration.between(t, lookedAt).compareTo(settings.pollMax().plusSeconds(1)) >= 0)
         .orElse(true);
   }
 
@@ -123,7 +123,7 @@ final class MatchPhase {
     if (exact.isPresent() || step.status.getBackupId() != null) {
       return new ApiResult.Ok<>(new BackupSetLocator.Match(exact, List.of()), requestId(listed));
     }
-    if (!jobMayHaveEnded(step.status)) {
+    if (!jobMayHaveEnded(step)) {
       return new ApiResult.Ok<>(BackupSetLocator.Match.NONE, requestId(listed));
     }
     ApiResult<List<Backup>> candidates = manual.get();
@@ -161,15 +161,16 @@ final class MatchPhase {
     Set<String> excluded = new java.util.HashSet<>(step.claimedByOthers());
     excluded.addAll(status.preexisting());
     Instant near = jobStart.orElse(lastSent);
+    List<PolarDBBackupStatus> others = withStartsSeen(step);
     List<PolarDBBackupStatus> unidentified =
-        step.othersOnCluster().stream()
+        others.stream()
             .filter(s -> s.getBackupJobId() != null && s.getBackupId() == null)
             .filter(s -> s.jobStartInstant().isPresent())
             .toList();
     // Others of ours that may own one of these sets: unidentified jobs, and calls whose outcome is
     // unknown, near ours in time.
     List<Instant> possibleOwners =
-        step.othersOnCluster().stream()
+        others.stream()
             .filter(
                 s ->
                     s.getBackupJobId() != null && s.getBackupId() == null
@@ -180,7 +181,7 @@ final class MatchPhase {
     Set<String> sameSecondJobs =
         jobStart
             .map(t -> sameSecondJobs(step, unidentified, t))
-            .orElseGet(() -> jobsSentMeanwhile(step, earliest, latest));
+            .orElseGet(() -> jobsSentMeanwhile(others, earliest, latest));
     int othersNear =
         (int)
             possibleOwners.stream()
@@ -196,6 +197,32 @@ final class MatchPhase {
         excluded,
         sameSecondJobs,
         othersNear);
+  }
+
+  /**
+   * The other PolarDBBackups of the cluster, each with PolarDB's start of its job where its status
+   * has only our reply time but a look at the cluster's jobs in this process listed it: the start
+   * is not written on its own, and the reply may come a second after PolarDB's start, so the
+   * reply's second would rank same-second jobs wrongly.
+   */
+  private List<PolarDBBackupStatus> withStartsSeen(BackupPass step) {
+    return step.othersOnCluster().stream()
+        .map(
+            other -> {
+              if (other.getJobStartTime() != null || other.getBackupJobId() == null) {
+                return other;
+              }
+              return pollTiming
+                  .seenStart(step.cluster(), other.getBackupJobId())
+                  .map(
+                      seen -> {
+                        PolarDBBackupStatus known = other.copy();
+                        known.jobStarted(seen);
+                        return known;
+                      })
+                  .orElse(other);
+            })
+        .toList();
   }
 
   /**
@@ -237,8 +264,9 @@ final class MatchPhase {
    * Other unidentified jobs of this cluster whose CreateBackup calls went out between {@code
    * earliest} and {@code latest}: their sets are among the same candidates.
    */
-  private static Set<String> jobsSentMeanwhile(BackupPass step, Instant earliest, Instant latest) {
-    return step.othersOnCluster().stream()
+  private static Set<String> jobsSentMeanwhile(
+      List<PolarDBBackupStatus> others, Instant earliest, Instant latest) {
+    return others.stream()
         .filter(s -> s.getBackupJobId() != null && s.getBackupId() == null)
         .filter(
             s ->

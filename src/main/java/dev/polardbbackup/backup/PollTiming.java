@@ -27,8 +27,12 @@ import java.util.function.Function;
  *       costs at most pollMax of lateness.
  * </ul>
  *
- * What is learned lives in this process only: after a restart, the first look of each backup learns
- * it again.
+ * It also keeps PolarDB's start of each manual job that a look at the cluster's jobs listed: the
+ * starts are not written to status on their own, and the other backups of the cluster match their
+ * sets by them ({@link MatchPhase}).
+ *
+ * <p>What is learned lives in this process only: after a restart, the first look of each backup
+ * learns it again.
  */
 final class PollTiming {
   // Looked-for end plus this: a look just before the end would cost one more.
@@ -42,6 +46,8 @@ final class PollTiming {
   private static final Duration TIMER_SLACK = Duration.ofMillis(500);
   // A due more than this in the past belongs to a backup no longer followed (deleted meanwhile).
   private static final Duration STALE_DUE = Duration.ofMinutes(1);
+  // A job's start is kept this long after it was last listed: its backup is matched at its end.
+  private static final Duration STARTS_KEPT = Duration.ofDays(1);
 
   private final Clock clock;
   private final Duration pollMin;
@@ -59,7 +65,11 @@ final class PollTiming {
     final Map<String, Plan> dues = new HashMap<>();
     // When CreateBackup answered, by job id: PolarDB's start has whole seconds, this is exact.
     final Map<String, Instant> replies = new HashMap<>();
+    // PolarDB's start of each manual job listed, by job id, with when it was last listed.
+    final Map<String, Seen> starts = new HashMap<>();
   }
+
+  private record Seen(Instant start, Instant listedAt) {}
 
   /**
    * A backup's next look: when it is due, when that was planned, and whether it was planned after a
@@ -129,6 +139,7 @@ final class PollTiming {
    * progress says little. A duration learned from further along, or from a finished backup, stays.
    */
   void learnFrom(ClusterRef cluster, List<BackupTask> jobs, Instant lookedAt) {
+    remember(cluster, jobs, lookedAt);
     Optional<BackupTask> furthest =
         jobs.stream()
             .filter(t -> !t.finished() && t.startTime().isPresent())
@@ -143,6 +154,29 @@ final class PollTiming {
     if (!ran.isNegative() && !ran.isZero()) {
       learn(cluster, ran.multipliedBy(100).dividedBy(t.progressPercent()), t.progressPercent());
     }
+  }
+
+  /** Keeps the starts of the manual jobs that a look taken at {@code lookedAt} lists. */
+  private void remember(ClusterRef cluster, List<BackupTask> jobs, Instant lookedAt) {
+    Pace pace = paces.computeIfAbsent(cluster, c -> new Pace());
+    synchronized (pace) {
+      jobs.stream()
+          .filter(t -> !"Automated".equalsIgnoreCase(t.jobMode()))
+          .forEach(
+              t ->
+                  t.startTime()
+                      .ifPresent(at -> pace.starts.put(t.backupJobId(), new Seen(at, lookedAt))));
+      pace.starts.values().removeIf(seen -> seen.listedAt().isBefore(lookedAt.minus(STARTS_KEPT)));
+    }
+  }
+
+  /** PolarDB's start of job {@code jobId}, if a look at the cluster's jobs listed it. */
+  Optional<Instant> seenStart(ClusterRef cluster, String jobId) {
+    return Optional.ofNullable(
+        read(
+            cluster,
+            null,
+            pace -> Optional.ofNullable(pace.starts.get(jobId)).map(Seen::start).orElse(null)));
   }
 
   /**

@@ -371,6 +371,33 @@ class PollTimingTest {
   }
 
   @Test
+  void theStartOfEveryListedManualJobIsKeptADayAfterItWasLastListed() {
+    // The starts are not written to status on their own: the cluster's other backups match their
+    // sets by them after the job has left the list, so they outlive the look that listed them.
+    MutableClock clock = MutableClock.at("2030-01-01T00:00:30Z");
+    Instant started = Instant.parse("2030-01-01T00:00:00Z");
+    PollTiming timing = new PollTiming(clock, ControllerSettings.defaults());
+    ClusterRef cluster = new ClusterRef(REGION, "pc-1");
+    BackupTask automated =
+        new BackupTask("job-auto", "Uploading", 50, "Automated", Optional.of(started), "Backup");
+    timing.learnFrom(
+        cluster, List.of(job("job-1", "Preparing", 10, started), automated), clock.instant());
+
+    clock.advance(Duration.ofMinutes(5));
+    timing.learnFrom(cluster, List.of(), clock.instant());
+    assertEquals(Optional.of(started), timing.seenStart(cluster, "job-1"));
+    assertEquals(Optional.empty(), timing.seenStart(cluster, "job-auto"), "only manual jobs");
+    assertEquals(Optional.empty(), timing.seenStart(new ClusterRef(REGION, "pc-2"), "job-1"));
+
+    clock.advance(Duration.ofDays(1));
+    timing.learnFrom(cluster, List.of(), clock.instant());
+    assertEquals(Optional.empty(), timing.seenStart(cluster, "job-1"), "a day after, forgotten");
+    timing.learnFrom(cluster, List.of(job("job-2", "Preparing", 10, started)), clock.instant());
+    timing.forget(cluster);
+    assertEquals(Optional.empty(), timing.seenStart(cluster, "job-2"), "and with the cluster");
+  }
+
+  @Test
   void aLookIsPutOffForANeighbourDueSoonButNotForOneDueMuchLater() {
     MutableClock clock = MutableClock.at("2030-01-01T00:00:00Z");
     PollTiming timing = new PollTiming(clock, ControllerSettings.defaults());
