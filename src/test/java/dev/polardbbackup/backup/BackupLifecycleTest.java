@@ -117,10 +117,9 @@ class BackupLifecycleTest {
   void aBackupCostsItsFinalizerThreeStatusWritesAndTwoEvents() throws Exception {
     // The Kubernetes requests of one backup: the finalizer; the accept folded into the fence
     // before CreateBackup; the job id; the outcome. PolarDB's start of the job is not written on
-    // its own (the cluster's other backups read it from the same look), nor is progress while the
-    // backup is
-    // young (it runs 2 s here and is looked at every 50 ms or more), and of Events only the
-    // outcome's and the cluster's retention Warning (once per namespace and cluster) are sent.
+    // its own (this process keeps it for the cluster's other backups), nor is progress while the
+    // backup is young (it runs 2 s here and is looked at every 50 ms or more), and of Events only
+    // the outcome's and the cluster's retention Warning (once per namespace and cluster) are sent.
     start(OperatorHarness.emulator().backupDuration(Duration.ofSeconds(2)));
     java.util.concurrent.atomic.AtomicInteger writes =
         new java.util.concurrent.atomic.AtomicInteger();
@@ -408,6 +407,54 @@ class BackupLifecycleTest {
     assertEquals(
         uid, done.getStatus().getClientToken(), "an unknown outcome retries the same token");
     assertTrue(harness.hasEvent("lost", Reasons.OUTCOME_UNKNOWN));
+  }
+
+  @Test
+  void atTheExpectedEndTheSetsAreLookedAtAndNotTheJobs() throws Exception {
+    // Two backups of one cluster learn its duration from their jobs' progress (looks after 50 ms,
+    // then doubling, until a job is past 20%), then aim one look just past their expected end.
+    // There
+    // the backup sets answer: a complete set needs no look at the jobs. pollMax (10 s) is longer
+    // than the backups (4 s), so no look is due between the learning and the end.
+    ControllerSettings settings =
+        OperatorHarness.fastSettings().toBuilder()
+            .pollMax(Duration.ofSeconds(10))
+            .lookGather(Duration.ZERO)
+            .build();
+    harness =
+        new OperatorHarness(
+                client,
+                OperatorHarness.emulator().backupDuration(Duration.ofSeconds(4)).build(),
+                settings)
+            .start();
+    List<String> pair = List.of("pair-0", "pair-1");
+    pair.forEach(harness::create);
+    List<PolarDBBackup> done =
+        pair.stream().map(n -> harness.awaitPhase(n, Phase.Succeeded)).toList();
+
+    // The emulator's own end of each job: made then, finished four seconds later.
+    Ledger ledger = harness.emulator.ledger();
+    java.time.Instant lastEnd =
+        done.stream()
+            .map(b -> b.getStatus().getBackupId())
+            .map(
+                id ->
+                    ledger.backups().stream()
+                        .filter(record -> record.backupId().equals(id))
+                        .findFirst()
+                        .orElseThrow())
+            .map(record -> record.createdAt().plusSeconds(4))
+            .max(java.time.Instant::compareTo)
+            .orElseThrow();
+    assertEquals(
+        List.of(),
+        ledger.callsTo("DescribeBackupTasks").stream()
+            .filter(call -> call.at().isAfter(lastEnd))
+            .toList(),
+        "no look at the jobs after both ended at " + lastEnd);
+    assertTrue(
+        ledger.callsTo("DescribeBackups").stream().anyMatch(call -> call.at().isAfter(lastEnd)),
+        "the sets told the ends");
   }
 
   @Test
