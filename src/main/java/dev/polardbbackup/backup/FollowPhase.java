@@ -76,7 +76,7 @@ final class FollowPhase {
     }
     PolarDbClient polarDb = clients.forRegion(step.regionId(), credentials.get());
     String jobId = step.status.getBackupJobId();
-    recallLastJobsLook(step, jobId);
+    recallJobsSeen(step, jobId);
 
     // At the end the cluster's usual duration predicts, the backup set first: once it is complete,
     // the jobs need no look. A set still running, or not listed, falls through to the jobs.
@@ -164,7 +164,7 @@ final class FollowPhase {
    * the cluster read the starts of their neighbours' jobs from the same memory ({@link
    * MatchPhase}), and after a restart the next look learns them again.
    */
-  private void recallLastJobsLook(BackupPass step, String jobId) {
+  private void recallJobsSeen(BackupPass step, String jobId) {
     if (step.status.getJobStartTime() == null) {
       pollTiming.seenStart(step.cluster(), jobId).ifPresent(step.status::jobStarted);
     }

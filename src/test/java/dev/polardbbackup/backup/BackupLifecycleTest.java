@@ -413,9 +413,8 @@ class BackupLifecycleTest {
   void atTheExpectedEndTheSetsAreLookedAtAndNotTheJobs() throws Exception {
     // Two backups of one cluster learn its duration from their jobs' progress (looks after 50 ms,
     // then doubling, until a job is past 20%), then aim one look just past their expected end.
-    // There
-    // the backup sets answer: a complete set needs no look at the jobs. pollMax (10 s) is longer
-    // than the backups (4 s), so no look is due between the learning and the end.
+    // There the backup sets answer: a complete set needs no look at the jobs. pollMax (10 s) is
+    // longer than the backups (4 s), so no look is due between the learning and the end.
     ControllerSettings settings =
         OperatorHarness.fastSettings().toBuilder()
             .pollMax(Duration.ofSeconds(10))
