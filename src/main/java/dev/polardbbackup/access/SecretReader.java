@@ -1,5 +1,6 @@
 package dev.polardbbackup.access;
 
+import dev.polardbbackup.kube.JsonPatch;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -153,33 +154,25 @@ public final class SecretReader {
   }
 
   /**
-   * A JSON patch of the finalizers alone, applied only to the version they were computed from: the
-   * resourceVersion it sets is a precondition (409 if the Secret changed meanwhile), so another
-   * controller's finalizer added a moment ago is never lost, and nothing else is touched. (Not a
-   * merge patch: fabric8's mock server appends to lists there instead of replacing them.) An
-   * emptied list is removed: the Secret, if being deleted, then goes.
+   * A JSON patch of the finalizers alone, applied only to the version they were computed from
+   * ({@link JsonPatch}): another controller's finalizer added a moment ago is never lost, and
+   * nothing else is touched. An emptied list is removed: the Secret, if being deleted, then goes.
    */
   private Secret patchFinalizers(Secret secret, List<String> finalizers) {
     var meta = secret.getMetadata();
-    String precondition =
-        "{\"op\":\"replace\",\"path\":\"/metadata/resourceVersion\",\"value\":"
-            + quoted(meta.getResourceVersion())
-            + "}";
     String change =
         finalizers.isEmpty()
             ? "{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}"
             : "{\"op\":\"add\",\"path\":\"/metadata/finalizers\",\"value\":["
-                + String.join(",", finalizers.stream().map(SecretReader::quoted).toList())
+                + String.join(",", finalizers.stream().map(JsonPatch::quoted).toList())
                 + "]}";
     return client
         .secrets()
         .inNamespace(meta.getNamespace())
         .withName(meta.getName())
-        .patch(PatchContext.of(PatchType.JSON), "[" + precondition + "," + change + "]");
-  }
-
-  private static String quoted(String text) {
-    return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        .patch(
+            PatchContext.of(PatchType.JSON),
+            JsonPatch.atVersion(meta.getResourceVersion(), List.of(change)));
   }
 
   /** How many Secrets are kept now; for tests. */

@@ -1,5 +1,6 @@
 package dev.polardbbackup.shard;
 
+import dev.polardbbackup.kube.JsonPatch;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupPolicy;
 import dev.polardbbackup.model.PolarDBBackupSchedule;
@@ -8,8 +9,11 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.javaoperatorsdk.operator.ReconcilerUtils;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +38,9 @@ public final class ShardLabeller implements AutoCloseable {
           PolarDBBackupSchedule.class,
           PolarDBBackupPolicy.class,
           PolarDBRestore.class);
+  // The kinds whose controller keeps a finalizer on each resource (JOSDK's default name).
+  private static final Set<Class<? extends HasMetadata>> FINALIZED =
+      Set.of(PolarDBBackup.class, PolarDBRestore.class);
 
   private final KubernetesClient client;
   private final ShardGuard guard;
@@ -105,7 +112,7 @@ public final class ShardLabeller implements AutoCloseable {
       if (!guard.shard().owns(bucket)) {
         return;
       }
-      ShardGuard.label(resource, bucket, client);
+      labelAndHold(resource, bucket);
       log.debug(
           "labelled {}/{} bucket {}",
           resource.getMetadata().getNamespace(),
@@ -120,6 +127,49 @@ public final class ShardLabeller implements AutoCloseable {
           resource.getMetadata().getName(),
           e.getMessage() == null ? e.getClass().getSimpleName() : e.getCode());
     }
+  }
+
+  /**
+   * Sets the bucket label and, on a kind that has one, the controller's finalizer, in one request:
+   * otherwise the controller's first act would be a second request for the finalizer. The patch
+   * applies to the version read only (a change meanwhile makes it fail, and that change brings the
+   * resource back here), so no other label or finalizer is lost. A resource being deleted gets the
+   * label alone: the API server takes no new finalizer then, and there is nothing to hold.
+   */
+  private void labelAndHold(HasMetadata resource, int bucket) {
+    var meta = resource.getMetadata();
+    String label = JsonPatch.pointerStep(Shard.LABEL);
+    String value = JsonPatch.quoted(Integer.toString(bucket));
+    List<String> operations = new ArrayList<>();
+    // No labels read as an empty map, and a JSON patch cannot add a key under a missing path.
+    operations.add(
+        meta.getLabels() == null || meta.getLabels().isEmpty()
+            ? "{\"op\":\"add\",\"path\":\"/metadata/labels\",\"value\":{"
+                + JsonPatch.quoted(Shard.LABEL)
+                + ":"
+                + value
+                + "}}"
+            : "{\"op\":\"add\",\"path\":\"/metadata/labels/"
+                + label
+                + "\",\"value\":"
+                + value
+                + "}");
+    if (FINALIZED.contains(resource.getClass()) && meta.getDeletionTimestamp() == null) {
+      String finalizer = ReconcilerUtils.getDefaultFinalizerName(resource.getClass());
+      List<String> finalizers = meta.getFinalizers() == null ? List.of() : meta.getFinalizers();
+      if (!finalizers.contains(finalizer)) {
+        String quoted = JsonPatch.quoted(finalizer);
+        operations.add(
+            finalizers.isEmpty()
+                ? "{\"op\":\"add\",\"path\":\"/metadata/finalizers\",\"value\":[" + quoted + "]}"
+                : "{\"op\":\"add\",\"path\":\"/metadata/finalizers/-\",\"value\":" + quoted + "}");
+      }
+    }
+    client
+        .resource(resource)
+        .patch(
+            PatchContext.of(PatchType.JSON),
+            JsonPatch.atVersion(meta.getResourceVersion(), operations));
   }
 
   @Override

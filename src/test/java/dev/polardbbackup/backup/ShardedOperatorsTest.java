@@ -13,6 +13,7 @@ import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupSpec;
 import dev.polardbbackup.shard.Shard;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.ReconcilerUtils;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -195,5 +196,40 @@ class ShardedOperatorsTest {
     }
     assertTrue(byZero.clusters.isEmpty() && byOne.clusters.isEmpty(), "no backup started again");
     assertExactlyOnce(emulator.ledger(), names);
+  }
+
+  @Test
+  void aBackupDeletedBeforeItsShardFirstActsGoesWithoutACall() throws Exception {
+    // The labeller gives a new backup its bucket and the controller's finalizer in one write
+    // (ShardLabellerTest; the mock API server cannot serve the labeller's selector, so the backup
+    // is created as that write leaves it). The user deletes it before the shard's controller has
+    // reconciled it once: the finalizer is the controller's, which must let it go without a call.
+    Shard zero = new Shard(0, 2);
+    String target = ownedBy(zero).iterator().next();
+    PolarDbEmulator emulator = emulator(Duration.ofMillis(600));
+    PolarDBBackup backup =
+        new PolarDBBackup(NAMESPACE, "short-lived", new PolarDBBackupSpec(target, REGION));
+    backup
+        .getMetadata()
+        .setLabels(Map.of(Shard.LABEL, Integer.toString(Shard.bucket(REGION, target))));
+    backup
+        .getMetadata()
+        .setFinalizers(List.of(ReconcilerUtils.getDefaultFinalizerName(PolarDBBackup.class)));
+    client.resource(backup).create();
+    client.resources(PolarDBBackup.class).inNamespace(NAMESPACE).withName("short-lived").delete();
+    assertTrue(
+        client
+                .resources(PolarDBBackup.class)
+                .inNamespace(NAMESPACE)
+                .withName("short-lived")
+                .get()
+                .getMetadata()
+                .getDeletionTimestamp()
+            != null,
+        "the finalizer holds it until its shard has acted");
+
+    operator(emulator, zero, new Started());
+    last.awaitGone("short-lived");
+    assertEquals(0, emulator.ledger().callsTo("CreateBackup").size(), "no backup was made");
   }
 }
