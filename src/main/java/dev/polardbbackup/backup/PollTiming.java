@@ -278,24 +278,40 @@ final class PollTiming {
   }
 
   /**
-   * The latest look due at most {@code lookGather} after {@code own}. A backup that started since
-   * is waited for (its first look is the one that lists all of them), but one whose look was
+   * When {@code own}'s look is taken: the cluster's wanted looks, in order of due time, are cut
+   * into groups, each from its first due to the last one due within {@code lookGather} of that
+   * first, and every look of a group is taken at the group's last due. Counted from the group's
+   * first due, not from each look's own, so that every member computes the same time (a chain of
+   * looks each due just within the gather of the one before would otherwise have each wait for the
+   * next, and none share), and no look waits longer than {@code lookGather}. A backup that started
+   * since is waited for (its first look is the one that lists all of them), but one whose look was
    * planned after a look taken since {@code own} fell due is not: that look answers for this one
    * too.
    */
   private Instant gathered(Pace pace, Plan own) {
-    Instant latestNeighbour = own.due().plus(gather);
     Instant stale = clock.instant().minus(STALE_DUE);
     pace.dues.values().removeIf(d -> d.due().isBefore(stale));
-    Instant at = own.due();
-    for (Plan d : pace.dues.values()) {
-      if (d.due().isAfter(at)
-          && !d.due().isAfter(latestNeighbour)
-          && (!d.afterLook() || d.plannedAt().isBefore(own.due()))) {
-        at = d.due();
+    List<Instant> dues =
+        pace.dues.values().stream()
+            .filter(d -> d == own || !d.afterLook() || d.plannedAt().isBefore(own.due()))
+            .map(Plan::due)
+            .sorted()
+            .toList();
+    Instant groupEnd = null;
+    Instant at = null;
+    for (Instant due : dues) {
+      if (at != null && due.isAfter(groupEnd)) {
+        if (!own.due().isAfter(at)) {
+          return at;
+        }
+        at = null;
       }
+      if (at == null) {
+        groupEnd = due.plus(gather);
+      }
+      at = due;
     }
-    return at;
+    return at == null || at.isBefore(own.due()) ? own.due() : at;
   }
 
   /**

@@ -88,6 +88,16 @@ class PollTimingTest {
    */
   private static Outcome run(int clusters, int perCluster, Duration spacing, Duration duration)
       throws Exception {
+    return run(clusters, perCluster, spacing, duration, ControllerSettings.defaults());
+  }
+
+  private static Outcome run(
+      int clusters,
+      int perCluster,
+      Duration spacing,
+      Duration duration,
+      ControllerSettings settings)
+      throws Exception {
     // Off the grid on purpose: a start on a multiple of pollMin would flatter the figures.
     MutableClock clock = MutableClock.at("2030-01-01T00:00:01.300Z");
     PolarDbEmulator.Builder builder =
@@ -110,7 +120,6 @@ class PollTimingTest {
               PolarDbClientFactory.httpClient(Duration.ofSeconds(2), Duration.ofSeconds(5)),
               clock,
               CallListener.NONE);
-      ControllerSettings settings = ControllerSettings.defaults();
       PollTiming timing = new PollTiming(clock, settings);
       ClusterObservations observations = new ClusterObservations(clock);
 
@@ -432,5 +441,43 @@ class PollTimingTest {
   /** A manual job as DescribeBackupTasks lists it. */
   private static BackupTask job(String id, String phase, int percent, Instant started) {
     return new BackupTask(id, phase, percent, "Manual", Optional.of(started), "t");
+  }
+
+  @Test
+  void looksDueOneAfterAnotherGatherInGroupsCountedFromTheFirst() {
+    // Three backups of one cluster due 8 s apart, with the 10 s gather: a and b share b's look and
+    // c looks alone. Counted from each look's own due instead, a would wait for b, b for c, and a
+    // would look alone at b's due, having waited for nothing.
+    MutableClock clock = MutableClock.at("2030-01-01T00:00:00Z");
+    PollTiming timing = new PollTiming(clock, ControllerSettings.defaults());
+    ClusterRef cluster = new ClusterRef(REGION, "pc-1");
+    for (String uid : List.of("a", "b", "c")) {
+      PolarDBBackupStatus status = new PolarDBBackupStatus();
+      status.started("job-" + uid, "req-" + uid, clock.instant());
+      timing.first(cluster, uid, status, clock.instant());
+      clock.set(clock.instant().plusSeconds(8));
+    }
+    // First looks due at 5, 13 and 21 s.
+    clock.set(Instant.parse("2030-01-01T00:00:05Z"));
+    assertEquals(Optional.of(Duration.ofSeconds(8)), timing.notYet(cluster, "a"));
+    clock.set(Instant.parse("2030-01-01T00:00:13Z"));
+    assertEquals(Optional.empty(), timing.notYet(cluster, "a"));
+    assertEquals(Optional.empty(), timing.notYet(cluster, "b"), "b looks with a, not after c");
+    clock.set(Instant.parse("2030-01-01T00:00:21Z"));
+    assertEquals(Optional.empty(), timing.notYet(cluster, "c"));
+  }
+
+  @Test
+  void aClustersBackupsStartedEveryFewSecondsShareTheirLooksTwoByTwo() throws Exception {
+    // scripts/bench.sh 5000 200 60s in miniature: 25 one-minute backups a cluster, created 7.5 s
+    // apart. Each look serves two backups at least (the 10 s gather spans two ends), instead of
+    // nearly one look per backup when each waited for the next.
+    Outcome bench = run(10, 25, Duration.ofMillis(750), MINUTE);
+
+    long sets = bench.calls().get("DescribeBackups");
+    assertTrue(sets <= 160, () -> "looks at the sets of 250 backups: " + bench.calls());
+    assertTrue(
+        bench.latest().compareTo(Duration.ofSeconds(12)) <= 0,
+        "the last was seen to end " + bench.latest() + " after it ended");
   }
 }
