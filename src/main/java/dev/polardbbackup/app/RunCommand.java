@@ -67,7 +67,7 @@ public final class RunCommand implements Callable<Integer> {
 
   @Option(
       names = "--look-gather",
-      defaultValue = "${env:LOOK_GATHER:-10s}",
+      defaultValue = "${env:LOOK_GATHER:-12s}",
       converter = DurationConverter.class,
       description =
           "How much later a backup's look at its cluster may be put off to share it with another"

@@ -62,7 +62,7 @@ public record ControllerSettings(
         Duration.ofSeconds(10),
         Duration.ofSeconds(5),
         Duration.ofMinutes(2),
-        Duration.ofSeconds(10),
+        Duration.ofSeconds(12),
         Duration.ofMinutes(30),
         Duration.ofHours(1),
         Duration.ofSeconds(15),

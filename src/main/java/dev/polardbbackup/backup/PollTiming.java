@@ -21,8 +21,9 @@ import java.util.function.Function;
  *   <li>Each backup aims its look at its expected end, from the cluster's usual duration: learned
  *       from the job furthest along past its early stages in any look at the cluster's jobs, and
  *       from the backups it has finished. Until one is known, it looks after pollMin to learn it.
- *   <li>Looks of one cluster gather: a backup waits for a neighbour due at most {@code lookGather}
- *       after it, so that one look serves both. This is the price in lateness paid for fewer calls.
+ *   <li>Looks of one cluster gather: the looks wanted, in order of due time, fall into groups that
+ *       each span at most {@code lookGather} from their first, and a group's members look together
+ *       at its last due. This is the price in lateness paid for fewer calls.
  *   <li>Never a look sooner than pollMin after the last, nor later than pollMax: a wrong estimate
  *       costs at most pollMax of lateness.
  * </ul>
@@ -67,6 +68,8 @@ final class PollTiming {
     final Map<String, Instant> replies = new HashMap<>();
     // PolarDB's start of each manual job listed, by job id, with when it was last listed.
     final Map<String, Seen> starts = new HashMap<>();
+    // When a backup of the cluster was last let look ({@link #notYet}).
+    Instant lookLetAt;
   }
 
   private record Seen(Instant start, Instant listedAt) {}
@@ -182,15 +185,29 @@ final class PollTiming {
   /**
    * When a timer fires: how much longer to wait for a neighbour's look that will serve this backup
    * too, or empty when the look is due now. A backup that has no look planned (this process has
-   * just started) looks now.
+   * just started) looks now, and so does one whose look fell due before a backup of the cluster was
+   * let look: that look answers for it too (its group's others must not wait on for a group that
+   * its first members have left, finished).
    */
   Optional<Duration> notYet(ClusterRef cluster, String uid) {
+    Instant now = clock.instant();
     return read(
-            cluster,
-            Optional.<Instant>empty(),
-            pace -> Optional.ofNullable(pace.dues.get(uid)).map(own -> gathered(pace, own)))
-        .map(at -> Duration.between(clock.instant(), at))
-        .filter(wait -> wait.compareTo(TIMER_SLACK) > 0);
+        cluster,
+        Optional.empty(),
+        pace -> {
+          Plan own = pace.dues.get(uid);
+          if (own == null
+              || (pace.lookLetAt != null
+                  && !pace.lookLetAt.isBefore(own.due().minus(TIMER_SLACK)))) {
+            return Optional.empty();
+          }
+          Duration wait = Duration.between(now, gathered(pace, own));
+          if (wait.compareTo(TIMER_SLACK) > 0) {
+            return Optional.of(wait);
+          }
+          pace.lookLetAt = now;
+          return Optional.empty();
+        });
   }
 
   /** Whether this backup's look now is the one planned for its expected end. */

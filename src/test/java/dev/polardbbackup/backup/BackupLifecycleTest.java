@@ -194,7 +194,7 @@ class BackupLifecycleTest {
 
   @Test
   void backupsOfOneClusterShareTheirProgressChecks() throws Exception {
-    // Production's proportions: pollMin and lookGather (5 and 10 s) are coarser than the spread of
+    // Production's proportions: pollMin and lookGather (5 and 12 s) are coarser than the spread of
     // a burst's starts (here about half a second), and a backup runs many times pollMin.
     harness =
         new OperatorHarness(
