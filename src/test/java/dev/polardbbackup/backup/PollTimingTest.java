@@ -443,6 +443,19 @@ class PollTimingTest {
     return new BackupTask(id, phase, percent, "Manual", Optional.of(started), "t");
   }
 
+  /**
+   * Starts a backup per uid, 8 s apart, from the clock's time; their first looks are due 5 s in.
+   */
+  private static void startEightSecondsApart(
+      PollTiming timing, MutableClock clock, ClusterRef cluster, String... uids) {
+    for (String uid : uids) {
+      PolarDBBackupStatus status = new PolarDBBackupStatus();
+      status.started("job-" + uid, "req-" + uid, clock.instant());
+      timing.first(cluster, uid, status, clock.instant());
+      clock.set(clock.instant().plusSeconds(8));
+    }
+  }
+
   @Test
   void looksDueOneAfterAnotherGatherInGroupsCountedFromTheFirst() {
     // Three backups of one cluster due 8 s apart, with the 12 s gather: a and b share b's look and
@@ -451,12 +464,7 @@ class PollTimingTest {
     MutableClock clock = MutableClock.at("2030-01-01T00:00:00Z");
     PollTiming timing = new PollTiming(clock, ControllerSettings.defaults());
     ClusterRef cluster = new ClusterRef(REGION, "pc-1");
-    for (String uid : List.of("a", "b", "c")) {
-      PolarDBBackupStatus status = new PolarDBBackupStatus();
-      status.started("job-" + uid, "req-" + uid, clock.instant());
-      timing.first(cluster, uid, status, clock.instant());
-      clock.set(clock.instant().plusSeconds(8));
-    }
+    startEightSecondsApart(timing, clock, cluster, "a", "b", "c");
     // First looks due at 5, 13 and 21 s.
     clock.set(Instant.parse("2030-01-01T00:00:05Z"));
     assertEquals(Optional.of(Duration.ofSeconds(8)), timing.notYet(cluster, "a"));
@@ -475,12 +483,7 @@ class PollTimingTest {
     MutableClock clock = MutableClock.at("2030-01-01T00:00:00Z");
     PollTiming timing = new PollTiming(clock, ControllerSettings.defaults());
     ClusterRef cluster = new ClusterRef(REGION, "pc-1");
-    for (String uid : List.of("a", "b", "c")) {
-      PolarDBBackupStatus status = new PolarDBBackupStatus();
-      status.started("job-" + uid, "req-" + uid, clock.instant());
-      timing.first(cluster, uid, status, clock.instant());
-      clock.set(clock.instant().plusSeconds(8));
-    }
+    startEightSecondsApart(timing, clock, cluster, "a", "b", "c");
     clock.set(Instant.parse("2030-01-01T00:00:13Z"));
     assertEquals(Optional.empty(), timing.notYet(cluster, "a"));
     timing.forget(cluster, "a");
