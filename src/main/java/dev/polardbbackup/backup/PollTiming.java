@@ -23,7 +23,9 @@ import java.util.function.Function;
  *       from the backups it has finished. Until one is known, it looks after pollMin to learn it.
  *   <li>Looks of one cluster gather: the looks wanted, in order of due time, fall into groups that
  *       each span at most {@code lookGather} from their first, and a group's members look together
- *       at its last due. This is the price in lateness paid for fewer calls.
+ *       at its last due. This is the price in lateness paid for fewer calls. The cluster's last
+ *       looks (none wanted after them) are one group if they span at most a quarter more: cut off
+ *       there, a straggler would look alone, where within a run of looks it joins the next group.
  *   <li>Never a look sooner than pollMin after the last, nor later than pollMax: a wrong estimate
  *       costs at most pollMax of lateness.
  * </ul>
@@ -54,6 +56,7 @@ final class PollTiming {
   private final Duration pollMin;
   private final Duration pollMax;
   private final Duration gather;
+  private final Duration lastGather;
   private final Map<ClusterRef, Pace> paces = new ConcurrentHashMap<>();
 
   /**
@@ -86,6 +89,7 @@ final class PollTiming {
     this.pollMin = settings.pollMin();
     this.pollMax = settings.pollMax();
     this.gather = settings.lookGather();
+    this.lastGather = gather.plus(gather.dividedBy(4));
   }
 
   /**
@@ -300,10 +304,11 @@ final class PollTiming {
    * first, and every look of a group is taken at the group's last due. Counted from the group's
    * first due, not from each look's own, so that every member computes the same time (a chain of
    * looks each due just within the gather of the one before would otherwise have each wait for the
-   * next, and none share), and no look waits longer than {@code lookGather}. A backup that started
-   * since is waited for (its first look is the one that lists all of them), but one whose look was
-   * planned after a look taken since {@code own} fell due is not: that look answers for this one
-   * too.
+   * next, and none share), and no look waits longer than {@code lookGather}. The cluster's last
+   * looks are one group if they span at most a quarter more: at the end of a burst a look cut off
+   * would serve itself alone. A backup that started since is waited for (its first look is the one
+   * that lists all of them), but one whose look was planned after a look taken since {@code own}
+   * fell due is not: that look answers for this one too.
    */
   private Instant gathered(Pace pace, Plan own) {
     Instant stale = clock.instant().minus(STALE_DUE);
@@ -314,6 +319,7 @@ final class PollTiming {
             .map(Plan::due)
             .sorted()
             .toList();
+    Instant last = dues.isEmpty() ? own.due() : dues.get(dues.size() - 1);
     Instant groupEnd = null;
     Instant at = null;
     for (Instant due : dues) {
@@ -325,6 +331,10 @@ final class PollTiming {
       }
       if (at == null) {
         groupEnd = due.plus(gather);
+        // The cluster's last looks: one group, if they fit in a quarter more.
+        if (!last.isAfter(due.plus(lastGather))) {
+          groupEnd = last;
+        }
       }
       at = due;
     }
