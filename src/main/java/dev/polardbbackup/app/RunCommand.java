@@ -71,7 +71,8 @@ public final class RunCommand implements Callable<Integer> {
       converter = DurationConverter.class,
       description =
           "How much later a backup's look at its cluster may be put off to share it with another"
-              + " backup of the cluster (env LOOK_GATHER; 0s: never). Default: ${DEFAULT-VALUE}.")
+              + " backup of the cluster; a quarter more for the cluster's last looks (env"
+              + " LOOK_GATHER; 0s: never). Default: ${DEFAULT-VALUE}.")
   Duration lookGather;
 
   @Option(

@@ -16,8 +16,9 @@ import java.time.Duration;
  * @param pollMax longest interval between progress checks of a running backup; also how long a job
  *     that DescribeBackupTasks has never listed may stay unlisted before it counts as ended
  * @param lookGather how much later a backup's look may be put off to share it with a backup of the
- *     same cluster due after it: longer saves PolarDB calls when a cluster's backups end apart, at
- *     the price of seeing the earlier ones end that much later
+ *     same cluster due after it (a quarter more for the cluster's last looks): longer saves PolarDB
+ *     calls when a cluster's backups end apart, at the price of seeing the earlier ones end that
+ *     much later
  * @param backupNotFoundTimeout how long a finished job may have no visible backup set before Failed
  * @param deletionTimeout how long deletion of the cloud backup is tried before the finalizer is
  *     released anyway (with a Warning event)
