@@ -67,8 +67,9 @@ final class PollTiming {
     Duration usual;
     int learnedAt;
     final Map<String, Plan> dues = new HashMap<>();
-    // When CreateBackup answered, by job id: PolarDB's start has whole seconds, this is exact.
-    final Map<String, Instant> replies = new HashMap<>();
+    // When CreateBackup was sent and answered, by job id: PolarDB's start, in whole seconds, lies
+    // between the two.
+    final Map<String, Sent> calls = new HashMap<>();
     // PolarDB's start of each manual job listed, by job id, with when it was last listed.
     final Map<String, Seen> starts = new HashMap<>();
     // When a backup of the cluster was last let look ({@link #notYet}).
@@ -76,6 +77,9 @@ final class PollTiming {
   }
 
   private record Seen(Instant start, Instant listedAt) {}
+
+  /** When the CreateBackup that made a job was sent and when its reply came. */
+  private record Sent(Instant at, Instant repliedAt) {}
 
   /**
    * A backup's next look: when it is due, when that was planned, and whether it was planned after a
@@ -93,15 +97,20 @@ final class PollTiming {
   }
 
   /**
-   * The first look after PolarDB accepted a CreateBackup at {@code repliedAt}: at the expected end
-   * when the cluster's usual duration is known, else after pollMin (to learn it); gathered with the
-   * cluster's others.
+   * The first look after a CreateBackup sent at {@code sentAt} that PolarDB accepted at {@code
+   * repliedAt}: at the expected end when the cluster's usual duration is known, else after pollMin
+   * (to learn it); gathered with the cluster's others.
    */
-  Duration first(ClusterRef cluster, String uid, PolarDBBackupStatus status, Instant repliedAt) {
+  Duration first(
+      ClusterRef cluster,
+      String uid,
+      PolarDBBackupStatus status,
+      Instant sentAt,
+      Instant repliedAt) {
     Instant now = clock.instant();
     Pace pace = paces.computeIfAbsent(cluster, c -> new Pace());
     synchronized (pace) {
-      pace.replies.put(status.getBackupJobId(), repliedAt);
+      pace.calls.put(status.getBackupJobId(), new Sent(sentAt, repliedAt));
     }
     Optional<Instant> end =
         usual(cluster)
@@ -156,7 +165,9 @@ final class PollTiming {
       return;
     }
     BackupTask t = furthest.get();
-    Instant started = start(cluster, t.backupJobId(), t.startTime().get());
+    // From the earliest start the job can have had: progress is rounded down, so the estimate is
+    // never short, and a look aimed by it never comes before the end.
+    Instant started = earliestStart(cluster, t.backupJobId(), t.startTime().get());
     Duration ran = Duration.between(started, lookedAt);
     if (!ran.isNegative() && !ran.isZero()) {
       learn(cluster, ran.multipliedBy(100).dividedBy(t.progressPercent()), t.progressPercent());
@@ -238,7 +249,7 @@ final class PollTiming {
         null,
         pace -> {
           Plan plan = pace.dues.remove(uid);
-          return plan == null ? null : pace.replies.remove(plan.jobId());
+          return plan == null ? null : pace.calls.remove(plan.jobId());
         });
   }
 
@@ -388,29 +399,52 @@ final class PollTiming {
     return elapsed.isNegative() ? Duration.ZERO : elapsed;
   }
 
-  /** When the job of {@code status} started, as well as it is known. */
+  /**
+   * When the job of {@code status} started, as well as it is known; the latest it can have been, so
+   * that an end aimed from it is not early.
+   */
   private Instant start(ClusterRef cluster, PolarDBBackupStatus status) {
     Optional<Instant> polarDb = Optional.ofNullable(status.getJobStartTime()).map(Instant::parse);
     if (polarDb.isPresent()) {
-      return start(cluster, status.getBackupJobId(), polarDb.get());
+      return latestStart(cluster, status.getBackupJobId(), polarDb.get());
     }
-    return replied(cluster, status.getBackupJobId())
+    return sent(cluster, status.getBackupJobId())
+        .map(Sent::repliedAt)
         .or(status::startInstant)
         .orElse(clock.instant());
   }
 
   /**
-   * When a job that PolarDB says started at {@code second} (whole seconds) started: no later than
-   * CreateBackup answered, if this process sent it, else the middle of that second.
+   * The latest a job that PolarDB says started at {@code second} (whole seconds) can have started:
+   * when CreateBackup answered, if this process sent it, else the middle of that second.
    */
-  private Instant start(ClusterRef cluster, String jobId, Instant second) {
-    Instant latest = second.plusSeconds(1);
-    return replied(cluster, jobId)
-        .filter(r -> !r.isBefore(second) && r.isBefore(latest))
+  private Instant latestStart(ClusterRef cluster, String jobId, Instant second) {
+    return sentWithin(cluster, jobId, second)
+        .map(
+            s ->
+                s.repliedAt().isBefore(second.plusSeconds(1))
+                    ? s.repliedAt()
+                    : second.plusSeconds(1))
         .orElse(second.plusMillis(500));
   }
 
-  private Optional<Instant> replied(ClusterRef cluster, String jobId) {
-    return Optional.ofNullable(read(cluster, null, pace -> pace.replies.get(jobId)));
+  /**
+   * The earliest a job that PolarDB says started at {@code second} can have started: when
+   * CreateBackup was sent, if this process sent it, else the middle of that second.
+   */
+  private Instant earliestStart(ClusterRef cluster, String jobId, Instant second) {
+    return sentWithin(cluster, jobId, second)
+        .map(s -> s.at().isAfter(second) ? s.at() : second)
+        .orElse(second.plusMillis(500));
+  }
+
+  /** This process's CreateBackup for the job, if its call overlaps {@code second}. */
+  private Optional<Sent> sentWithin(ClusterRef cluster, String jobId, Instant second) {
+    return sent(cluster, jobId)
+        .filter(s -> !s.repliedAt().isBefore(second) && s.at().isBefore(second.plusSeconds(1)));
+  }
+
+  private Optional<Sent> sent(ClusterRef cluster, String jobId) {
+    return Optional.ofNullable(read(cluster, null, pace -> pace.calls.get(jobId)));
   }
 }

@@ -115,7 +115,12 @@ final class StartPhase {
       // No Event: status (phase Running, the job id) and the log line say it; Events are kept for
       // the outcome and for problems, one request per backup fewer.
       return step.saveAndWait(
-          pollTiming.first(step.cluster(), uid(step.backup), step.status, sent.get().repliedAt()));
+          pollTiming.first(
+              step.cluster(),
+              uid(step.backup),
+              step.status,
+              sent.get().at(),
+              sent.get().repliedAt()));
     }
     ApiError error = result.error();
     if (sent.get().action().equals("CreateBackup") && error.kind().isDefiniteRejection()) {
@@ -128,11 +133,15 @@ final class StartPhase {
   }
 
   /**
-   * What went out under the cluster's lock: the action whose reply {@code result} is, and whether
-   * an earlier call with the token already had an unknown outcome.
+   * What went out under the cluster's lock: the action whose reply {@code result} is, whether an
+   * earlier call with the token already had an unknown outcome, and when it was sent and answered.
    */
   private record Sent(
-      String action, ApiResult<String> result, boolean earlierUnknown, Instant repliedAt) {}
+      String action,
+      ApiResult<String> result,
+      boolean earlierUnknown,
+      Instant at,
+      Instant repliedAt) {}
 
   /**
    * One CreateBackup, fenced: record the send in status with optimistic locking and call only if
@@ -161,8 +170,9 @@ final class StartPhase {
     }
     boolean earlierUnknown = step.status.sending(now, preexisting);
     step.save();
+    Instant sentAt = clock.instant();
     ApiResult<String> result = polarDb.createBackup(step.clusterId(), token);
-    return new Sent("CreateBackup", result, earlierUnknown, clock.instant());
+    return new Sent("CreateBackup", result, earlierUnknown, sentAt, clock.instant());
   }
 
   /**

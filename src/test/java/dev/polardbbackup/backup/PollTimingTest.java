@@ -173,7 +173,7 @@ class PollTimingTest {
       ApiResult<String> created = polarDb.createBackup(f.cluster, "token-" + f.createAt);
       assertTrue(created.isOk(), () -> "CreateBackup: " + created);
       status.started(created.value(), "r", now);
-      return Optional.of(timing.first(cluster, f.uid, status, now));
+      return Optional.of(timing.first(cluster, f.uid, status, now, now));
     }
     Optional<Duration> gathering = timing.notYet(cluster, f.uid);
     f.gathering = gathering.isPresent();
@@ -380,6 +380,35 @@ class PollTimingTest {
   }
 
   @Test
+  void aSlowReplyToCreateBackupDoesNotMakeTheLearnedDurationShort() {
+    // PolarDB started the job at 00:00:00.0 (it says 00:00:00); CreateBackup, sent just before,
+    // answered only at 00:00:00.8, as the run's first call or one under load does. At 17 s the job
+    // reads 28% (it runs a minute). Counted from the reply it would have run 16.2 s: 57.9 s, and
+    // the look at its end would come at 59.7 s, before it ended, and cost a second look.
+    Instant second = Instant.parse("2030-01-01T00:00:00Z");
+    MutableClock clock = MutableClock.at("2030-01-01T00:00:00.800Z");
+    PollTiming timing = new PollTiming(clock, ControllerSettings.defaults());
+    ClusterRef cluster = new ClusterRef(REGION, "pc-1");
+    PolarDBBackupStatus status = new PolarDBBackupStatus();
+    status.started("job-1", "req-1", clock.instant());
+    timing.first(cluster, "uid-1", status, second.minusMillis(5), clock.instant());
+
+    clock.set(Instant.parse("2030-01-01T00:00:17Z"));
+    timing.learnFrom(cluster, List.of(job("job-1", "Uploading", 28, second)), clock.instant());
+    status.jobStarted(second);
+    status.progressed(28, "Uploading", "req-2", clock.instant());
+    Duration wait = timing.next(cluster, "uid-1", status);
+
+    Instant end = second.plus(MINUTE);
+    assertTrue(
+        timing.usual(cluster).orElseThrow().compareTo(MINUTE) >= 0,
+        "learned " + timing.usual(cluster));
+    assertTrue(
+        !clock.instant().plus(wait).isBefore(end),
+        "the look at the end comes at " + clock.instant().plus(wait) + ", before " + end);
+  }
+
+  @Test
   void theStartOfEveryListedManualJobIsKeptADayAfterItWasLastListed() {
     // The starts are not written to status on their own: the cluster's other backups match their
     // sets by them after the job has left the list, so they outlive the look that listed them.
@@ -413,12 +442,13 @@ class PollTimingTest {
     ClusterRef cluster = new ClusterRef(REGION, "pc-1");
     PolarDBBackupStatus first = new PolarDBBackupStatus();
     first.started("job-1", "req-1", clock.instant());
-    assertEquals(Duration.ofSeconds(5), timing.first(cluster, "a", first, clock.instant()));
+    assertEquals(
+        Duration.ofSeconds(5), timing.first(cluster, "a", first, clock.instant(), clock.instant()));
 
     clock.set(Instant.parse("2030-01-01T00:00:04Z"));
     PolarDBBackupStatus second = new PolarDBBackupStatus();
     second.started("job-2", "req-2", clock.instant());
-    timing.first(cluster, "b", second, clock.instant());
+    timing.first(cluster, "b", second, clock.instant(), clock.instant());
     clock.set(Instant.parse("2030-01-01T00:00:05Z"));
     // a's look (due now) waits 4 s for b's, within the 12 s gather: one look for both.
     assertEquals(Optional.of(Duration.ofSeconds(4)), timing.notYet(cluster, "a"));
@@ -432,7 +462,7 @@ class PollTimingTest {
     PolarDBBackupStatus late = new PolarDBBackupStatus();
     late.started("job-3", "req-3", Instant.parse("2030-01-01T00:00:30Z"));
     clock.set(Instant.parse("2030-01-01T00:00:30Z"));
-    timing.first(cluster, "c", late, clock.instant());
+    timing.first(cluster, "c", late, clock.instant(), clock.instant());
     clock.set(Instant.parse("2030-01-01T00:00:09Z"));
     // c is due 26 s after a: a does not wait for it.
     assertEquals(Optional.empty(), timing.notYet(cluster, "a"));
@@ -452,7 +482,7 @@ class PollTimingTest {
     for (String uid : uids) {
       PolarDBBackupStatus status = new PolarDBBackupStatus();
       status.started("job-" + uid, "req-" + uid, clock.instant());
-      timing.first(cluster, uid, status, clock.instant());
+      timing.first(cluster, uid, status, clock.instant(), clock.instant());
       clock.set(clock.instant().plus(apart));
     }
   }
