@@ -389,6 +389,10 @@ final class PollTiming {
     return a.isAfter(b) ? a : b;
   }
 
+  private static Instant earliest(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
+  }
+
   private Instant endOf(ClusterRef cluster, PolarDBBackupStatus status, Duration duration) {
     return start(cluster, status).plus(duration).plus(POLL_MARGIN);
   }
@@ -420,11 +424,7 @@ final class PollTiming {
    */
   private Instant latestStart(ClusterRef cluster, String jobId, Instant second) {
     return sentWithin(cluster, jobId, second)
-        .map(
-            s ->
-                s.repliedAt().isBefore(second.plusSeconds(1))
-                    ? s.repliedAt()
-                    : second.plusSeconds(1))
+        .map(s -> earliest(s.repliedAt(), second.plusSeconds(1)))
         .orElse(second.plusMillis(500));
   }
 
@@ -434,7 +434,7 @@ final class PollTiming {
    */
   private Instant earliestStart(ClusterRef cluster, String jobId, Instant second) {
     return sentWithin(cluster, jobId, second)
-        .map(s -> s.at().isAfter(second) ? s.at() : second)
+        .map(s -> latest(s.at(), second))
         .orElse(second.plusMillis(500));
   }
 
