@@ -20,7 +20,7 @@ final class ClusterObservations {
   record Key(ClusterRef cluster, String what, String credential) {}
 
   /** What a look returned and when; {@code value} is the successful result. */
-  private record Look(ApiResult<?> result, Instant at) {}
+  private record Look(ApiResult<?> result, Instant at, Instant answeredAt) {}
 
   private final Clock clock;
   private final Map<Key, Look> looks = new ConcurrentHashMap<>();
@@ -58,7 +58,7 @@ final class ClusterObservations {
       Instant at = clock.instant();
       ApiResult<T> result = fetch.get();
       if (result.isOk() || shareFailures) {
-        looks.put(key, new Look(result, at));
+        looks.put(key, new Look(result, at, clock.instant()));
       } else {
         looks.remove(key);
       }
@@ -86,6 +86,11 @@ final class ClusterObservations {
   /** When the look that {@code key} holds was taken, if it holds one. */
   java.util.Optional<Instant> takenAt(Key key) {
     return java.util.Optional.ofNullable(looks.get(key)).map(Look::at);
+  }
+
+  /** When PolarDB answered the look that {@code key} holds, if it holds one. */
+  java.util.Optional<Instant> answeredAt(Key key) {
+    return java.util.Optional.ofNullable(looks.get(key)).map(Look::answeredAt);
   }
 
   /** The last successful look for {@code key} taken at or after {@code notBefore}, if any. */

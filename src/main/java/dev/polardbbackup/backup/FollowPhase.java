@@ -105,7 +105,10 @@ final class FollowPhase {
     task.flatMap(BackupTask::startTime).ifPresent(step.status::jobStarted);
     step.listedJobs = tasks.value();
     step.jobsLookedAt = observations.takenAt(step.observationKey("tasks")).orElse(clock.instant());
-    pollTiming.learnFrom(cluster, tasks.value(), step.jobsLookedAt);
+    pollTiming.learnFrom(
+        cluster,
+        tasks.value(),
+        observations.answeredAt(step.observationKey("tasks")).orElse(clock.instant()));
     if (task.isPresent() && !task.get().finished()) {
       BackupTask t = task.get();
       step.status.progressed(

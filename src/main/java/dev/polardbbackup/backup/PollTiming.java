@@ -19,8 +19,9 @@ import java.util.function.Function;
  *
  * <ul>
  *   <li>Each backup aims its look at its expected end, from the cluster's usual duration: learned
- *       from the job furthest along past its early stages in any look at the cluster's jobs, and
- *       from the backups it has finished. Until one is known, it looks after pollMin to learn it.
+ *       from the tightest bound that the jobs past their early stages give in a look at the
+ *       cluster's jobs, and from the backups it has finished. Until one is known, it looks after
+ *       pollMin to learn it.
  *   <li>Looks of one cluster gather: the looks wanted, in order of due time, fall into groups that
  *       each span at most {@code lookGather} from their first, and a group's members look together
  *       at its last due. This is the price in lateness paid for fewer calls. The cluster's last
@@ -150,28 +151,38 @@ final class PollTiming {
   }
 
   /**
-   * Learns the cluster's usual duration from a look at its jobs taken at {@code lookedAt}: from the
-   * job furthest along (its estimate is the best), if it is past the early stages, in which
-   * progress says little. A duration learned from further along, or from a finished backup, stays.
+   * Learns the cluster's usual duration from a look at its jobs that PolarDB answered at {@code
+   * answeredAt}: the tightest bound on it that the jobs past their early stages give (in those,
+   * progress says little). Progress is rounded down, so a job at p% that has run t since the
+   * earliest start it can have had takes at most t × 100 / p, and a look aimed by the least of
+   * these does not come before the end, if the cluster's backups take equally long. The jobs this
+   * process started are preferred (it knows their starts to the reply's latency, and they are the
+   * kind of backup it follows); a DBA's counts when none of ours is far enough along. A duration
+   * learned from further along, or from a finished backup, stays.
    */
-  void learnFrom(ClusterRef cluster, List<BackupTask> jobs, Instant lookedAt) {
-    remember(cluster, jobs, lookedAt);
-    Optional<BackupTask> furthest =
+  void learnFrom(ClusterRef cluster, List<BackupTask> jobs, Instant answeredAt) {
+    remember(cluster, jobs, answeredAt);
+    List<BackupTask> trusted =
         jobs.stream()
             .filter(t -> !t.finished() && t.startTime().isPresent())
             .filter(t -> t.progressPercent() >= TRUSTED_PROGRESS && t.progressPercent() < 100)
-            .max(Comparator.comparingInt(BackupTask::progressPercent));
-    if (furthest.isEmpty()) {
-      return;
-    }
-    BackupTask t = furthest.get();
-    // From the earliest start the job can have had: progress is rounded down, so the estimate is
-    // never short, and a look aimed by it never comes before the end.
-    Instant started = earliestStart(cluster, t.backupJobId(), t.startTime().get());
-    Duration ran = Duration.between(started, lookedAt);
-    if (!ran.isNegative() && !ran.isZero()) {
-      learn(cluster, ran.multipliedBy(100).dividedBy(t.progressPercent()), t.progressPercent());
-    }
+            .toList();
+    List<BackupTask> ours =
+        trusted.stream().filter(t -> sent(cluster, t.backupJobId()).isPresent()).toList();
+    List<BackupTask> bounding = ours.isEmpty() ? trusted : ours;
+    Optional<Duration> bound =
+        bounding.stream()
+            .map(t -> atMost(cluster, t, answeredAt))
+            .filter(d -> d.compareTo(Duration.ZERO) > 0)
+            .min(Comparator.naturalOrder());
+    int furthest = bounding.stream().mapToInt(BackupTask::progressPercent).max().orElse(0);
+    bound.ifPresent(d -> learn(cluster, d, furthest));
+  }
+
+  /** The longest that {@code job} can take, by its progress when PolarDB answered. */
+  private Duration atMost(ClusterRef cluster, BackupTask job, Instant answeredAt) {
+    Instant started = earliestStart(cluster, job.backupJobId(), job.startTime().get());
+    return Duration.between(started, answeredAt).multipliedBy(100).dividedBy(job.progressPercent());
   }
 
   /** Keeps the starts of the manual jobs that a look taken at {@code lookedAt} lists. */
@@ -429,13 +440,11 @@ final class PollTiming {
   }
 
   /**
-   * The earliest a job that PolarDB says started at {@code second} can have started: when
-   * CreateBackup was sent, if this process sent it, else the middle of that second.
+   * The earliest a job that PolarDB says started at {@code second} (whole seconds) can have
+   * started: when CreateBackup was sent, if this process sent it, else the second itself.
    */
   private Instant earliestStart(ClusterRef cluster, String jobId, Instant second) {
-    return sentWithin(cluster, jobId, second)
-        .map(s -> latest(s.at(), second))
-        .orElse(second.plusMillis(500));
+    return sentWithin(cluster, jobId, second).map(s -> latest(s.at(), second)).orElse(second);
   }
 
   /** This process's CreateBackup for the job, if its call overlaps {@code second}. */

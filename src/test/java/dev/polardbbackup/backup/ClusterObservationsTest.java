@@ -47,6 +47,22 @@ class ClusterObservationsTest {
   }
 
   @Test
+  void aLookKnowsWhenItWasSentAndWhenPolarDbAnswered() {
+    // Freshness counts from the send (the answer says nothing older than that); what a job had
+    // done counts up to the answer (PolarDB read its progress at some time between the two).
+    observations.look(
+        K,
+        clock.instant(),
+        () -> {
+          clock.advance(Duration.ofMillis(800));
+          return fetch();
+        });
+    assertEquals(Optional.of(clock.instant().minusMillis(800)), observations.takenAt(K));
+    assertEquals(Optional.of(clock.instant()), observations.answeredAt(K));
+    assertEquals(Optional.empty(), observations.answeredAt(OTHER));
+  }
+
+  @Test
   void failuresAreNeverShared() {
     ApiResult<String> failed =
         observations.look(

@@ -20,6 +20,7 @@ import dev.polardbbackup.polardb.PolarDbClientFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -205,7 +206,7 @@ class PollTimingTest {
     Optional<BackupTask> task =
         tasks.value().stream().filter(t -> jobId.equals(t.backupJobId())).findFirst();
     task.flatMap(BackupTask::startTime).ifPresent(status::jobStarted);
-    timing.learnFrom(cluster, tasks.value(), observations.takenAt(tasksKey).orElseThrow());
+    timing.learnFrom(cluster, tasks.value(), observations.answeredAt(tasksKey).orElseThrow());
     if (task.isPresent() && !task.get().finished()) {
       status.progressed(task.get().progressPercent(), task.get().progressStatus(), "r", now);
       return Optional.of(timing.next(cluster, f.uid, status));
@@ -351,7 +352,7 @@ class PollTimingTest {
   }
 
   @Test
-  void theUsualDurationIsLearnedFromTheJobFurthestAlongPastItsEarlyStages() {
+  void theUsualDurationIsTheBoundAJobPastItsEarlyStagesGives() {
     MutableClock clock = MutableClock.at("2030-01-01T00:00:30Z");
     Instant early = Instant.parse("2030-01-01T00:00:00Z");
     Instant late = Instant.parse("2030-01-01T00:00:20Z");
@@ -361,22 +362,62 @@ class PollTimingTest {
     timing.learnFrom(cluster, List.of(job("job-2", "Preparing", 10, late)), clock.instant());
     assertEquals(Optional.empty(), timing.usual(cluster));
 
-    // A DBA's job counts too: the cluster's speed is the cluster's. 30 s (from the middle of its
-    // whole second) at 50%: about a minute.
+    // A DBA's job counts too when none of ours is far enough along: the cluster's speed is the
+    // cluster's. At most 30 s (from the start of its whole second) at 50%: a minute at most.
     timing.learnFrom(
         cluster,
         List.of(job("job-2", "Preparing", 10, late), job("job-1", "Uploading", 50, early)),
         clock.instant());
-    assertEquals(Optional.of(Duration.ofSeconds(59)), timing.usual(cluster));
+    assertEquals(Optional.of(MINUTE), timing.usual(cluster));
 
     // An estimate from less far along does not replace it; a finished backup's duration does.
     timing.learnFrom(cluster, List.of(job("job-2", "Uploading", 25, late)), clock.instant());
-    assertEquals(Optional.of(Duration.ofSeconds(59)), timing.usual(cluster));
+    assertEquals(Optional.of(MINUTE), timing.usual(cluster));
     PolarDBBackupStatus done = new PolarDBBackupStatus();
     done.started("job-1", "req-1", early);
     done.jobStarted(early);
     timing.finished(cluster, "uid-1", done, Optional.of(early.plusSeconds(62)));
     assertEquals(Optional.of(Duration.ofSeconds(62)), timing.usual(cluster));
+  }
+
+  @Test
+  void theUsualDurationIsTheTightestBoundOfTheJobsThisProcessStarted() {
+    // Two one-minute backups of ours, started 3.51 s apart, answered at 20.34 s: the first reads
+    // 33% (33.9, rounded down), so it bounds the minute by 61.6 s; the second reads 28% (28.05),
+    // so by 60.1 s. The look at their end comes 1.5 s sooner when aimed by the second. A DBA's job
+    // at 50% after 20 s (it takes 40 s) is not ours, and does not make ours look early.
+    Instant first = Instant.parse("2030-01-01T00:00:00Z");
+    Instant second = Instant.parse("2030-01-01T00:00:03.510Z");
+    MutableClock clock = MutableClock.at("2030-01-01T00:00:00Z");
+    PollTiming timing = new PollTiming(clock, ControllerSettings.defaults());
+    ClusterRef cluster = new ClusterRef(REGION, "pc-1");
+    started(timing, cluster, "uid-1", "job-1", first);
+    clock.set(second);
+    started(timing, cluster, "uid-2", "job-2", second);
+
+    clock.set(Instant.parse("2030-01-01T00:00:20.340Z"));
+    Instant dba = Instant.parse("2030-01-01T00:00:00.340Z");
+    timing.learnFrom(
+        cluster,
+        List.of(
+            job("job-1", "Uploading", 33, first),
+            job("job-2", "Uploading", 28, second.truncatedTo(ChronoUnit.SECONDS)),
+            job("job-dba", "Uploading", 50, dba.truncatedTo(ChronoUnit.SECONDS))),
+        clock.instant());
+
+    Duration usual = timing.usual(cluster).orElseThrow();
+    assertTrue(usual.compareTo(MINUTE) >= 0, "never short of the minute: " + usual);
+    assertTrue(
+        usual.compareTo(Duration.ofMillis(60_200)) <= 0,
+        "the second job's bound, not the first's 61.6 s: " + usual);
+  }
+
+  /** A CreateBackup of ours for {@code jobId}, sent and answered at the clock's time. */
+  private static void started(
+      PollTiming timing, ClusterRef cluster, String uid, String jobId, Instant at) {
+    PolarDBBackupStatus status = new PolarDBBackupStatus();
+    status.started(jobId, "req-" + jobId, at);
+    timing.first(cluster, uid, status, at, at);
   }
 
   @Test
