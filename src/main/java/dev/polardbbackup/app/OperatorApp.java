@@ -44,6 +44,7 @@ final class OperatorApp implements AutoCloseable {
   private final ShardGuard shardGuard;
   private final Optional<LeaseFence> fence;
   private final ShardLabeller labeller;
+  private final Events events;
 
   private OperatorApp(OperatorSettings settings, Config kubeConfig, Map<String, String> env)
       throws IOException {
@@ -91,6 +92,8 @@ final class OperatorApp implements AutoCloseable {
                   .leaderElection()
                   .ifPresent(le -> o.withLeaderElectionConfiguration(leaderElection(settings, le)));
             });
+    // One writer of Events for the whole process: a reconcile does not wait for its Events.
+    events = new Events(kubernetes, clock);
     // One reader of Secrets by GET for the whole process, in whatever namespace they are.
     var secrets = new SecretReader(kubernetes, clock, settings.controller().secretCacheTtl());
     var reconciler =
@@ -100,21 +103,20 @@ final class OperatorApp implements AutoCloseable {
             settings.controller(),
             clock,
             new SecureRandom(),
-            new Events(kubernetes, clock),
+            events,
             metrics,
             secrets,
             settings.operatorNamespace().orElse(null),
             shardGuard);
     var schedules =
-        new PolarDBBackupScheduleReconciler(
-            ScheduleSettings.defaults(), clock, new Events(kubernetes, clock), shardGuard);
+        new PolarDBBackupScheduleReconciler(ScheduleSettings.defaults(), clock, events, shardGuard);
     var policies =
         new PolarDBBackupPolicyReconciler(
             clients,
             credentials,
             settings.policies(),
             clock,
-            new Events(kubernetes, clock),
+            events,
             secrets,
             settings.operatorNamespace().orElse(null),
             shardGuard);
@@ -124,7 +126,7 @@ final class OperatorApp implements AutoCloseable {
             credentials,
             restoreSettings(settings.controller()),
             clock,
-            new Events(kubernetes, clock),
+            events,
             secrets,
             settings.operatorNamespace().orElse(null),
             shardGuard);
@@ -281,6 +283,8 @@ final class OperatorApp implements AutoCloseable {
         fence.ifPresent(LeaseFence::close);
         operator.stop();
       } finally {
+        // After the reconciles: the Events they recorded are written before the client closes.
+        events.close();
         endpoints.close();
         kubernetes.close();
       }

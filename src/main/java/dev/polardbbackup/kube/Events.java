@@ -14,7 +14,16 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Objects;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +35,17 @@ import org.slf4j.LoggerFactory;
  * {@code count} goes up and its {@code lastTimestamp} moves, as client-go's recorder and Flink's
  * operator do, so a condition that persists across many reconcile passes is one line in {@code
  * kubectl describe} ("x12 over 5m"), not a page of copies that pushes the rest out of sight.
+ *
+ * <p>Normal Events are written off the caller's thread, as client-go's recorder writes them: a
+ * reconcile does not wait for its Normal Event, so a burst of backups that end together takes one
+ * write each (their status) before the next one's turn, and their Events follow at a steady pace.
+ * Each carries the time it was recorded, and one object's are written by one writer in the order
+ * they were recorded. What is still waiting when the process stops is written within a few seconds
+ * ({@link #close}); a Normal Event says again what status already records. A Warning is written
+ * before the caller goes on: it may be the only record of a problem (some come just before their
+ * object goes), and a process killed a moment later must not lose it.
  */
-public final class Events {
+public final class Events implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Events.class);
   public static final String COMPONENT = "polardb-backup-operator";
 
@@ -49,12 +67,64 @@ public final class Events {
    */
   static final int MAX_ATTEMPTS = 4;
 
+  /** Writers, each writing the Normal Events of the objects whose namespace and name hash to it. */
+  static final int WRITERS = 4;
+
+  /**
+   * Normal Events recorded and not yet written, at most, per writer; past that a new one is dropped
+   * and logged (client-go's recorder keeps 1000 in all). A thousand backups that end within seconds
+   * queue a thousand; this is room for ten times that.
+   */
+  static final int MAX_QUEUED = 2500;
+
+  /**
+   * Event writes a second, at most, for the whole process (client-go's clients allow 5, with a
+   * burst of 10): when a thousand backups end together, their statuses are written first, and their
+   * Events follow over the next seconds instead of halving the API server's pace for both.
+   */
+  static final int WRITES_PER_SECOND = 50;
+
+  /** How long {@link #close} waits for the Events still queued. */
+  static final Duration DRAIN = Duration.ofSeconds(5);
+
   private final KubernetesClient client;
   private final Clock clock;
+  private final boolean normalsInline;
+  private final ThreadPoolExecutor[] writers = new ThreadPoolExecutor[WRITERS];
+  private final AtomicInteger unwritten = new AtomicInteger();
+  private final AtomicLong dropped = new AtomicLong();
+  // When the next write may start (System.nanoTime), for WRITES_PER_SECOND.
+  private final AtomicLong nextWrite = new AtomicLong(System.nanoTime());
 
   public Events(KubernetesClient client, Clock clock) {
+    this(client, clock, false);
+  }
+
+  /**
+   * With {@code normalsInline}, Normal Events too are written before the caller goes on: for a test
+   * that holds a reconcile in the write of its Event (the API server answering late).
+   */
+  public Events(KubernetesClient client, Clock clock, boolean normalsInline) {
     this.client = client;
     this.clock = clock;
+    this.normalsInline = normalsInline;
+    for (int i = 0; i < WRITERS; i++) {
+      String thread = "event-writer-" + i;
+      writers[i] =
+          new ThreadPoolExecutor(
+              1,
+              1,
+              1,
+              TimeUnit.MINUTES,
+              new LinkedBlockingQueue<>(MAX_QUEUED),
+              r -> {
+                Thread t = new Thread(r, thread);
+                t.setDaemon(true);
+                return t;
+              });
+      // An idle process (or a test's) keeps no writer thread.
+      writers[i].allowCoreThreadTimeOut(true);
+    }
   }
 
   public void normal(HasMetadata resource, String reason, String message) {
@@ -133,6 +203,47 @@ public final class Events {
     }
   }
 
+  /**
+   * Waits until every Event recorded so far is written (or given up), at most {@code timeout}.
+   * Returns whether they all were.
+   */
+  public boolean awaitWritten(Duration timeout) throws InterruptedException {
+    Instant until = Instant.now().plus(timeout);
+    synchronized (unwritten) {
+      while (unwritten.get() > 0) {
+        long left = Duration.between(Instant.now(), until).toMillis();
+        if (left <= 0) {
+          return false;
+        }
+        unwritten.wait(left);
+      }
+    }
+    return true;
+  }
+
+  /** Events dropped because their writer's queue was full or the process was stopping. */
+  long dropped() {
+    return dropped.get();
+  }
+
+  /** Writes what is queued, for at most {@link #DRAIN}, and takes no more. */
+  @Override
+  public void close() {
+    for (ThreadPoolExecutor writer : writers) {
+      writer.shutdown();
+    }
+    try {
+      if (!awaitWritten(DRAIN)) {
+        log.warn("{} Events not written at shutdown", unwritten.get());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (ThreadPoolExecutor writer : writers) {
+      writer.shutdownNow();
+    }
+  }
+
   private void record(HasMetadata resource, String type, String reason, String message) {
     var meta = resource.getMetadata();
     String namespace =
@@ -148,19 +259,72 @@ public final class Events {
             .withResourceVersion(meta.getResourceVersion())
             .build();
     String name = eventName(meta.getName(), sameEventKey(object, type, reason, written));
+    Event event =
+        newEvent(namespace, name, object, type, reason, written, clock.instant().toString());
+    if ("Warning".equals(type) || normalsInline) {
+      write(event);
+      return;
+    }
+    ThreadPoolExecutor writer =
+        writers[Math.floorMod(Objects.hash(namespace, meta.getName()), WRITERS)];
+    unwritten.incrementAndGet();
+    try {
+      writer.execute(
+          () -> {
+            try {
+              paced();
+              write(event);
+            } catch (InterruptedException stopping) {
+              Thread.currentThread().interrupt();
+            } finally {
+              done();
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      done();
+      log.warn(
+          "{}/{}: event {} dropped: {} ({} dropped since start)",
+          namespace,
+          meta.getName(),
+          reason,
+          writer.isShutdown() ? "stopping" : MAX_QUEUED + " Events wait to be written",
+          dropped.incrementAndGet());
+    }
+  }
+
+  /** Waits for this write's turn: at most {@link #WRITES_PER_SECOND} writes start a second. */
+  private void paced() throws InterruptedException {
+    long interval = TimeUnit.SECONDS.toNanos(1) / WRITES_PER_SECOND;
+    long now = System.nanoTime();
+    long turn = nextWrite.getAndUpdate(next -> Math.max(next, now) + interval);
+    if (turn - now > 0) {
+      TimeUnit.NANOSECONDS.sleep(turn - now);
+    }
+  }
+
+  private void done() {
+    if (unwritten.decrementAndGet() == 0) {
+      synchronized (unwritten) {
+        unwritten.notifyAll();
+      }
+    }
+  }
+
+  private void write(Event event) {
+    String namespace = event.getMetadata().getNamespace();
+    String name = event.getMetadata().getName();
     var events = client.v1().events().inNamespace(namespace);
     String failure = null;
     // Create first: a new Event, the common case, takes one request and only the `create` verb
     // the shipped RBAC grants. A 409 on create means the Event exists: read it and count on it
-    // (that needs `get` and `update` on events). A 409 on update means another replica, or another
-    // thread of this one, wrote it after our read: read it again, so that no repeat is lost from
-    // the count. A 404 on read or update means it expired meanwhile: create it again.
+    // (that needs `get` and `update` on events). A 409 on update means another replica wrote it
+    // after our read: read it again, so that no repeat is lost from the count. A 404 on read or
+    // update means it expired meanwhile: create it again.
     boolean exists = false;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       try {
-        String now = clock.instant().toString();
         if (!exists) {
-          events.resource(newEvent(namespace, name, object, type, reason, written, now)).create();
+          events.resource(event).create();
           return;
         }
         Event existing = events.withName(name).get();
@@ -169,7 +333,7 @@ public final class Events {
           continue;
         }
         existing.setCount(existing.getCount() == null ? 2 : existing.getCount() + 1);
-        existing.setLastTimestamp(now);
+        existing.setLastTimestamp(event.getLastTimestamp());
         // update() sends the resourceVersion that was read: a stale one gets 409.
         events.resource(existing).update();
         return;
@@ -186,7 +350,12 @@ public final class Events {
         }
       }
     }
-    log.warn("{}/{}: could not record event {}: {}", namespace, meta.getName(), reason, failure);
+    log.warn(
+        "{}/{}: could not record event {}: {}",
+        namespace,
+        event.getInvolvedObject().getName(),
+        event.getReason(),
+        failure);
   }
 
   private static Event newEvent(

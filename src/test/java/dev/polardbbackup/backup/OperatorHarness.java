@@ -106,6 +106,11 @@ public final class OperatorHarness implements AutoCloseable {
   /** The operator's reader of Secrets, made at start. */
   public SecretReader secrets;
 
+  // Writers of the operator's Events, one per clock the reconcilers use; new at each start.
+  private Events eventWriter;
+  private Events scheduleEventWriter;
+  private boolean eventsInline;
+
   /** The running backup controller, for tests that look at what it keeps in memory. */
   public PolarDBBackupReconciler reconciler;
 
@@ -205,6 +210,15 @@ public final class OperatorHarness implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Every Event written before the reconcile goes on, Normal ones too (the operator writes those
+   * off the reconcile thread): for a test that holds a reconcile by answering its Event late.
+   */
+  public OperatorHarness withEventsWrittenInline() {
+    eventsInline = true;
+    return this;
+  }
+
   /** Runs the schedule controller too (off by default: the backup tests need only backups). */
   public OperatorHarness withSchedules() {
     schedules = true;
@@ -283,6 +297,8 @@ public final class OperatorHarness implements AutoCloseable {
           .createOr(existing -> existing.update());
     }
     secrets = new SecretReader(client, clock, settings.secretCacheTtl());
+    eventWriter = new Events(client, clock, eventsInline);
+    scheduleEventWriter = new Events(client, scheduleClock, eventsInline);
     operator =
         new Operator(
             o ->
@@ -297,7 +313,7 @@ public final class OperatorHarness implements AutoCloseable {
             settings,
             clock,
             new Random(7),
-            new Events(client, clock),
+            eventWriter,
             listener,
             secrets,
             OPERATOR_NAMESPACE,
@@ -306,7 +322,7 @@ public final class OperatorHarness implements AutoCloseable {
     if (schedules) {
       operator.register(
           new PolarDBBackupScheduleReconciler(
-              scheduleSettings, scheduleClock, new Events(client, scheduleClock), shardGuard),
+              scheduleSettings, scheduleClock, scheduleEventWriter, shardGuard),
           c -> c.settingNamespaces(NAMESPACE));
     }
     if (policySettings != null) {
@@ -317,7 +333,7 @@ public final class OperatorHarness implements AutoCloseable {
               CredentialsProvider.of(Credentials.of(KEY_ID, KEY_SECRET, "test")),
               policySettings,
               clock,
-              new Events(client, clock),
+              eventWriter,
               secrets,
               OPERATOR_NAMESPACE,
               shardGuard);
@@ -331,7 +347,7 @@ public final class OperatorHarness implements AutoCloseable {
               CredentialsProvider.of(Credentials.of(KEY_ID, KEY_SECRET, "test")),
               restoreSettings,
               clock,
-              new Events(client, clock),
+              eventWriter,
               secrets,
               OPERATOR_NAMESPACE,
               shardGuard);
@@ -361,6 +377,25 @@ public final class OperatorHarness implements AutoCloseable {
     if (operator != null) {
       operator.stop();
       operator = null;
+      eventWriter.close();
+      scheduleEventWriter.close();
+    }
+  }
+
+  /**
+   * Waits for the Events the operator recorded so far to be written: it writes them off the
+   * reconcile thread, so one can still be on its way when the status it goes with is seen.
+   */
+  public void awaitEventsWritten() {
+    try {
+      for (Events writer : new Events[] {eventWriter, scheduleEventWriter}) {
+        if (writer != null && !writer.awaitWritten(Duration.ofSeconds(10))) {
+          throw new AssertionError("Events recorded by the operator still unwritten after 10 s");
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
     }
   }
 
@@ -385,6 +420,7 @@ public final class OperatorHarness implements AutoCloseable {
     String encoded = java.util.Base64.getEncoder().encodeToString(secret.getBytes());
     found.addAll(logs.linesContaining(encoded));
     try {
+      awaitEventsWritten();
       for (Event e : client.v1().events().inAnyNamespace().list().getItems()) {
         if (e.getMessage() != null && e.getMessage().contains(secret)) {
           found.add("Event " + e.getReason() + ": " + e.getMessage());
@@ -586,6 +622,7 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   public List<Event> events(String name) {
+    awaitEventsWritten();
     return client.v1().events().inAnyNamespace().list().getItems().stream()
         .filter(e -> name.equals(e.getInvolvedObject().getName()))
         .toList();

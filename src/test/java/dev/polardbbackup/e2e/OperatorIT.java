@@ -227,17 +227,13 @@ class OperatorIT {
         "--timeout=90s");
 
     assertEquals("Succeeded", status("orders-before-migration", "default", "phase"));
-    String events =
-        admin.ok(
-            "get",
-            "events",
-            "-n",
-            "default",
-            "--field-selector",
-            "involvedObject.name=orders-before-migration",
-            "-o",
-            "jsonpath={.items[*].reason}");
-    assertTrue(events.contains("BackupSucceeded"), events);
+    // Events are written off the reconcile thread: one may follow its status by a moment.
+    stack.awaitTrue(
+        "the BackupSucceeded Event",
+        Duration.ofSeconds(15),
+        () ->
+            eventsOf("orders-before-migration", "jsonpath={.items[*].reason}")
+                .contains("BackupSucceeded"));
 
     // The longest name an object can have (253) still gets its Events. This does not catch an
     // over-long Event name: the core/v1 Events API skips name validation for backward
@@ -246,17 +242,10 @@ class OperatorIT {
     String longest = "longest-" + "n".repeat(240) + "-name";
     admin.apply(LocalStack.backup(longest, "pc-demo1", "Delete")).orFail("apply " + longest);
     admin.ok("wait", "--for=condition=Ready", "pdbb/" + longest, "-n", "default", "--timeout=90s");
-    String longEvents =
-        admin.ok(
-            "get",
-            "events",
-            "-n",
-            "default",
-            "--field-selector",
-            "involvedObject.name=" + longest,
-            "-o",
-            "jsonpath={.items[*].reason}");
-    assertTrue(longEvents.contains("BackupSucceeded"), longEvents);
+    stack.awaitTrue(
+        "the longest name's BackupSucceeded Event",
+        Duration.ofSeconds(15),
+        () -> eventsOf(longest, "jsonpath={.items[*].reason}").contains("BackupSucceeded"));
     admin.ok("delete", "pdbb", longest, "-n", "default", "--timeout=60s");
 
     String printed = admin.ok("get", "pdbb", "-n", "default");
@@ -619,17 +608,22 @@ class OperatorIT {
     assertEquals(
         "False",
         admin.field("pdbb", "lost", "default", ".status.conditions[?(@.type==\"Ready\")].status"));
-    String events =
-        admin.ok(
-            "get",
-            "events",
-            "-n",
-            "default",
-            "--field-selector",
-            "involvedObject.name=lost,reason=BackupGone",
-            "-o",
-            "jsonpath={.items[*].type}");
-    assertEquals("Warning", events.trim());
+    stack.awaitTrue(
+        "one BackupGone Warning",
+        Duration.ofSeconds(15),
+        () ->
+            admin
+                .ok(
+                    "get",
+                    "events",
+                    "-n",
+                    "default",
+                    "--field-selector",
+                    "involvedObject.name=lost,reason=BackupGone",
+                    "-o",
+                    "jsonpath={.items[*].type}")
+                .trim()
+                .equals("Warning"));
   }
 
   @Test
@@ -767,5 +761,18 @@ class OperatorIT {
   @Order(99)
   void noSecretValueInAnyOperatorLogEventOrResource() throws Exception {
     stack.assertNoSecretLeaked();
+  }
+
+  /** The Events about {@code name} in namespace default, printed by {@code output}. */
+  private String eventsOf(String name, String output) {
+    return admin.ok(
+        "get",
+        "events",
+        "-n",
+        "default",
+        "--field-selector",
+        "involvedObject.name=" + name,
+        "-o",
+        output);
   }
 }

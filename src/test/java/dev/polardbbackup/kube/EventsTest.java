@@ -1,6 +1,7 @@
 package dev.polardbbackup.kube;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +18,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -129,6 +132,7 @@ class EventsTest {
     events.warning(namespace, "BackupLeftUndeleted", "Backup b-1 of team/orphaned was kept.");
     events.warning(namespace, "BackupLeftUndeleted", "Backup b-1 of team/orphaned was kept.");
 
+    written();
     List<Event> inDefault = client.v1().events().inNamespace("default").list().getItems();
     assertEquals(1, inDefault.size(), () -> inDefault.toString());
     assertEquals(2, inDefault.get(0).getCount());
@@ -206,8 +210,8 @@ class EventsTest {
 
     int before = kube.server.getRequestCount();
 
-    assertTimeoutPreemptively(
-        Duration.ofSeconds(10), () -> events.warning(backup, "ApiThrottled", "Throttled."));
+    events.warning(backup, "ApiThrottled", "Throttled.");
+    written();
 
     int sent = kube.server.getRequestCount() - before;
     assertTrue(sent <= 2 * Events.MAX_ATTEMPTS, "a read and a write per attempt: " + sent);
@@ -229,9 +233,77 @@ class EventsTest {
     assertEquals(List.of(), allEvents());
   }
 
+  @Test
+  void recordingAnEventDoesNotWaitForTheApiServerAndKeepsItsTimeAndOrder() throws Exception {
+    PolarDBBackup backup = backup("nightly", "uid-1");
+    // The API server holds the first Event's create until the test lets it go.
+    CountDownLatch apiServer = new CountDownLatch(1);
+    kube.server
+        .expect()
+        .post()
+        .withPath("/api/v1/namespaces/" + NAMESPACE + "/events")
+        .andReply(
+            201,
+            request -> {
+              try {
+                apiServer.await(30, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return request.getBody().readUtf8();
+            })
+        .once();
+
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(5), () -> events.normal(backup, "BackupStarted", "Started."));
+    clock.advance(Duration.ofSeconds(30));
+    events.normal(backup, "BackupSucceeded", "Complete.");
+    clock.advance(Duration.ofSeconds(30));
+    assertFalse(events.awaitWritten(Duration.ofMillis(300)), "still held by the API server");
+
+    apiServer.countDown();
+    assertTrue(events.awaitWritten(Duration.ofSeconds(10)));
+    // The held create was answered, not stored; the second was written after it, at the time it
+    // was recorded, not when it was written.
+    Event succeeded = allEvents().get(0);
+    assertEquals("BackupSucceeded", succeeded.getReason());
+    assertEquals("2026-03-01T02:00:30Z", succeeded.getFirstTimestamp());
+    assertEquals("2026-03-01T02:00:30Z", succeeded.getLastTimestamp());
+  }
+
+  @Test
+  void aWarningIsWrittenBeforeTheCallerGoesOn() {
+    PolarDBBackup backup = backup("nightly", "uid-1");
+    events.warning(backup, "BackupLeftUndeleted", "Backup set b-1 was left undeleted.");
+    // Not waited for: a Warning may be the last word before its object goes, and a process killed
+    // right after must not lose it.
+    assertEquals(1, client.v1().events().inAnyNamespace().list().getItems().size());
+  }
+
+  @Test
+  void closingWritesWhatWasRecordedAndThenTakesNoMore() {
+    PolarDBBackup backup = backup("nightly", "uid-1");
+    events.normal(backup, "BackupSucceeded", "Complete.");
+    events.close();
+    assertEquals(1, client.v1().events().inAnyNamespace().list().getItems().size());
+
+    events.normal(backup, "BackupDeleted", "Deleted.");
+    assertEquals(1, events.dropped(), "recorded after close: dropped, and logged");
+    assertEquals(1, client.v1().events().inAnyNamespace().list().getItems().size());
+  }
+
   // ---- fixtures ----
 
+  private void written() {
+    try {
+      assertTrue(events.awaitWritten(Duration.ofSeconds(10)), "Events written");
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   private List<Event> allEvents() {
+    written();
     return client.v1().events().inAnyNamespace().list().getItems().stream()
         .sorted(Comparator.comparing(e -> e.getMetadata().getName()))
         .toList();

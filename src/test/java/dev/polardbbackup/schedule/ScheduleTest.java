@@ -668,10 +668,15 @@ class ScheduleTest {
 
   @Test
   void aPassWithAStaleViewNeverWritesOverNewerStatus() throws IOException {
-    start();
+    harness =
+        new OperatorHarness(
+                client, OperatorHarness.emulator().build(), OperatorHarness.fastSettings())
+            .withSchedules()
+            .withEventsWrittenInline()
+            .start();
     create(hourly());
-    // Events are answered 3 s late: the 02:00 pass sits between creating its backup and writing
-    // status, with the schedule as it read it.
+    // Events are written inline and answered 3 s late: the 02:00 pass sits between creating its
+    // backup and writing status, with the schedule as it read it.
     server
         .expect()
         .post()
