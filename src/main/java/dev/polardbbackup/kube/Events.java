@@ -78,9 +78,10 @@ public final class Events implements AutoCloseable {
   static final int MAX_QUEUED = 2500;
 
   /**
-   * Event writes a second, at most, for the whole process (client-go's clients allow 5, with a
-   * burst of 10): when a thousand backups end together, their statuses are written first, and their
-   * Events follow over the next seconds instead of halving the API server's pace for both.
+   * Normal Event writes a second, at most, for the whole process (client-go's clients allow 5
+   * requests of any kind, with a burst of 10): when a thousand backups end together, their statuses
+   * are written first, and their Events follow over the next seconds instead of halving the API
+   * server's pace for both.
    */
   static final int WRITES_PER_SECOND = 50;
 
