@@ -92,9 +92,10 @@ final class FollowPhase {
     }
 
     // Progress: one look at the cluster's jobs answers for every backup of it.
+    ClusterObservations.Key tasksKey = step.observationKey("tasks");
     ApiResult<List<BackupTask>> tasks =
         observations.look(
-            step.observationKey("tasks"),
+            tasksKey,
             pollTiming.oldestUsableTasksLook(cluster, uid, step.status),
             () -> polarDb.describeBackupTasks(step.clusterId(), Optional.empty()));
     if (!tasks.isOk()) {
@@ -104,11 +105,9 @@ final class FollowPhase {
         tasks.value().stream().filter(t -> jobId.equals(t.backupJobId())).findFirst();
     task.flatMap(BackupTask::startTime).ifPresent(step.status::jobStarted);
     step.listedJobs = tasks.value();
-    step.jobsLookedAt = observations.takenAt(step.observationKey("tasks")).orElse(clock.instant());
+    step.jobsLookedAt = observations.takenAt(tasksKey).orElse(clock.instant());
     pollTiming.learnFrom(
-        cluster,
-        tasks.value(),
-        observations.answeredAt(step.observationKey("tasks")).orElse(clock.instant()));
+        cluster, tasks.value(), observations.answeredAt(tasksKey).orElse(clock.instant()));
     if (task.isPresent() && !task.get().finished()) {
       BackupTask t = task.get();
       step.status.progressed(

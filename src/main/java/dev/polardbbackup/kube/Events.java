@@ -318,9 +318,10 @@ public final class Events implements AutoCloseable {
     String failure = null;
     // Create first: a new Event, the common case, takes one request and only the `create` verb
     // the shipped RBAC grants. A 409 on create means the Event exists: read it and count on it
-    // (that needs `get` and `update` on events). A 409 on update means another replica wrote it
-    // after our read: read it again, so that no repeat is lost from the count. A 404 on read or
-    // update means it expired meanwhile: create it again.
+    // (that needs `get` and `update` on events). A 409 on update means another replica, or another
+    // thread of this one (two Warnings on one Namespace), wrote it after our read: read it again,
+    // so that no repeat is lost from the count. A 404 on read or update means it expired
+    // meanwhile: create it again.
     boolean exists = false;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       try {
