@@ -26,6 +26,7 @@ cluster_args=()
 for i in $(seq 1 "$CLUSTERS"); do cluster_args+=(--cluster "pc-bench$i"); done
 # The quota is far above N so that it does not interfere; the benchmark measures the operator.
 stack_emulator --backup-duration "$DURATION" --quota 1000000 "${cluster_args[@]}"
+EMULATOR_PID=${STACK_PIDS[-1]}
 # The operator acts only where a PolarDBAccessGrant allows (deploy/base grants the examples'
 # pc-demo clusters); the bench clusters need their own, in place before the operator starts.
 kubectl apply -f - >/dev/null <<'YAML'
@@ -66,9 +67,31 @@ for i in range(n):
           f"metadata: {{name: bench-{i:05d}, namespace: default}}\n"
           f"spec: {{dbClusterId: pc-bench{i % clusters + 1}, regionId: cn-hangzhou}}")
 PY
+# CPU of every process of the stack and of the machine, snapshot at the first create, when kubectl
+# is done creating, and when the figures are taken: the 2-core machine is shared by all of them,
+# and how fast it creates decides how close together a cluster's backups start.
+cpu_names=(etcd kube-apiserver kube-controller-manager emulator)
+cpu_pids=("$ETCD_PID" "$APISERVER_PID" "$KCM_PID" "$EMULATOR_PID")
+for i in "${!OPERATOR_PIDS[@]}"; do
+  cpu_names+=("operator-$i")
+  cpu_pids+=("${OPERATOR_PIDS[$i]}")
+done
+cpu_snapshot() {
+  {
+    for i in "${!cpu_pids[@]}"; do
+      printf '%s\t%s\n' "${cpu_names[$i]}" "$(awk '{print $14 + $15}' "/proc/${cpu_pids[$i]}/stat")"
+    done
+    awk '/^cpu / {print "machine-busy\t" $2 + $3 + $4 + $7 + $8 + $9; print "machine-idle\t" $5 + $6}' /proc/stat
+  } >"$STATE/cpu-$1.tsv"
+}
 stack_say "creating $N PolarDBBackups over $CLUSTERS clusters (backups take $DURATION)…"
+cpu_snapshot start
 FIRST_CREATE=$(date +%s.%N)
-kubectl create -f "$STATE/backups.yaml" >/dev/null
+TIMEFORMAT='%U %S'
+{ time kubectl create -f "$STATE/backups.yaml" >/dev/null 2>"$STATE/kubectl.err"; } 2>"$STATE/kubectl-cpu.txt" ||
+  { cat "$STATE/kubectl.err"; exit 1; }
+CREATED=$(date +%s.%N)
+cpu_snapshot created
 stack_say "created; waiting for all to succeed…"
 while true; do
   # One list a round: listing N resources costs this 2-core machine about half a core for a
@@ -96,6 +119,7 @@ for i in "${!OPERATOR_PIDS[@]}"; do
   done
 done
 
+cpu_snapshot end
 # Operator process figures, taken while they still run: one line per process (shard).
 : >"$STATE/processes.txt"
 for i in "${!OPERATOR_PIDS[@]}"; do
@@ -112,10 +136,10 @@ curl -sf "$EMULATOR_URL/_emulator/ledger?calls=true" >"$STATE/ledger.json"
 kubectl get pdbb -n default -o json >"$STATE/backups.json"
 mkdir -p target
 python3 - "$N" "$CLUSTERS" "$DURATION" "$FIRST_CREATE" "$DONE" "$SHARDS" "$(getconf CLK_TCK)" \
-  "$STATE" >"target/bench-$N.json" <<'PY'
-import json, re, sys, zlib
+  "$STATE" "$CREATED" >"target/bench-$N.json" <<'PY'
+import json, re, statistics, sys, zlib
 from datetime import datetime
-n, clusters, duration, first, done, shards, hz, state = sys.argv[1:9]
+n, clusters, duration, first, done, shards, hz, state, created = sys.argv[1:10]
 shards = int(shards)
 items = json.load(open(f"{state}/backups.json"))["items"]
 ledger = json.load(open(f"{state}/ledger.json"))
@@ -163,6 +187,24 @@ for s in range(shards if shards > 1 else 0):
         "operatorPeakRssMiB": round(int(processes[s][0]) / 1024, 1),
         "operatorCpuSeconds": round(int(processes[s][1]) / int(hz), 1),
     })
+def cpu(name):
+    return {k: int(v) for k, v in (line.split("\t") for line in open(f"{state}/cpu-{name}.tsv").read().split("\n") if line)}
+def cpu_between(a, b, kubectl=None):
+    before, after = cpu(a), cpu(b)
+    used = {k: round((after[k] - before[k]) / int(hz), 1) for k in after if not k.startswith("machine-")}
+    if kubectl is not None:
+        used["kubectl"] = kubectl
+    busy = after["machine-busy"] - before["machine-busy"]
+    idle = after["machine-idle"] - before["machine-idle"]
+    return {"processSeconds": used, "machineBusyShare": round(busy / max(1, busy + idle), 2)}
+kubectl_cpu = round(sum(float(x) for x in open(f"{state}/kubectl-cpu.txt").read().split()[-2:]), 1)
+# How close together each cluster's backups started (PolarDB's CreateBackup, from the ledger):
+# the spread from a cluster's first start to its last, and the gap between two in a row.
+starts = {}
+for b in ledger["backups"]:
+    starts.setdefault(b["dbClusterId"], []).append(ts(b["createdAt"]))
+spreads = sorted(max(v) - min(v) for v in starts.values())
+gaps = sorted(y - x for v in starts.values() for x, y in zip(sorted(v), sorted(v)[1:]))
 out = {
     "resources": int(n), "clusters": int(clusters), "backupDuration": duration,
     "firstCreateToLastSucceededSeconds": round(max(ready) - float(first), 1),
@@ -178,6 +220,13 @@ out = {
     "perShard": per_shard,
     "kubernetesApiRequests": int(k8s), "kubernetesApiRequestsPerBackup": round(k8s / int(n), 2),
     "waitWallSeconds": round(float(done) - float(first), 1),
+    "creation": {"seconds": round(float(created) - float(first), 1),
+                 "perSecond": round(int(n) / max(0.001, float(created) - float(first)), 1),
+                 **cpu_between("start", "created", kubectl_cpu)},
+    "firstCreateToFigures": cpu_between("start", "end"),
+    "clusterStarts": {"spreadMedianSeconds": round(statistics.median(spreads), 1),
+                      "spreadP90Seconds": pct(spreads, 0.9),
+                      "gapMedianSeconds": round(statistics.median(gaps), 1) if gaps else None},
 }
 print(json.dumps(out, indent=2))
 PY
@@ -197,6 +246,14 @@ rows = [
     ("operator heap after GC (all processes)", f"{r['operatorHeapAfterGcMiB']} MiB"),
     ("operator CPU (all processes)", f"{r['operatorCpuSeconds']} s"),
     ("Kubernetes API requests (per backup)", f"{r['kubernetesApiRequests']} ({r['kubernetesApiRequestsPerBackup']})"),
+]
+c, w, shape = r["creation"], r["firstCreateToFigures"], r["clusterStarts"]
+cpu_line = lambda d: ", ".join(f"{k} {v}" for k, v in d["processSeconds"].items())
+rows += [
+    ("kubectl created them in", f"{c['seconds']} s ({c['perSecond']} a second); the machine {round(c['machineBusyShare'] * 100)}% busy meanwhile"),
+    ("CPU s while creating", cpu_line(c)),
+    ("CPU s first create -> figures", f"{cpu_line(w)}; the machine {round(w['machineBusyShare'] * 100)}% busy"),
+    ("a cluster's starts: spread median / p90, gap", f"{shape['spreadMedianSeconds']} / {shape['spreadP90Seconds']} s, {shape['gapMedianSeconds']} s"),
 ]
 for k, v in rows:
     print(f"  {k:<48} {v}")
