@@ -108,16 +108,16 @@ final class BackupPass {
   }
 
   /**
-   * The statuses of the other PolarDBBackups of this cluster, as this process knows them: one scan
-   * of the cache and one read of the claims per reconcile, so that every rule of a match reads the
-   * same snapshot. A set that another one claimed here counts as identified by it, though the cache
-   * may not show that write yet: its set is not a candidate, so its job must not be counted as one
-   * still looking for a set either.
+   * The statuses of the other PolarDBBackups of this cluster, as this process knows them: one read
+   * of the cache's index and one read of the claims per reconcile, so that every rule of a match
+   * reads the same snapshot. A set that another one claimed here counts as identified by it, though
+   * the cache may not show that write yet: its set is not a candidate, so its job must not be
+   * counted as one still looking for a set either.
    */
   List<PolarDBBackupStatus> othersOnCluster() {
     if (othersOnCluster == null) {
       List<PolarDBBackup> others =
-          LiveCache.list(context)
+          LiveCache.byIndex(context, BackupIndexes.ACCEPTED_CLUSTER_ID, clusterId())
               .filter(o -> !Objects.equals(o.getMetadata().getUid(), backup.getMetadata().getUid()))
               .filter(o -> o.getStatus() != null)
               .filter(o -> clusterId().equals(o.getStatus().getAcceptedDbClusterId()))

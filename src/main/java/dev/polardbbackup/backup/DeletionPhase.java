@@ -264,7 +264,9 @@ final class DeletionPhase {
    * tries now instead of at the end of its backoff (up to the quota backoff's maximum).
    */
   private void wakeOldestWaiter(BackupPass step) {
-    ClusterQueue.oldestWaiter(step.cluster(), LiveCache.list(step.context))
+    ClusterQueue.oldestWaiter(
+            step.cluster(),
+            LiveCache.byIndex(step.context, BackupIndexes.CLUSTER, step.cluster().toString()))
         .ifPresent(
             waiter -> {
               step.log("a slot is free; waking {}", waiter.getMetadata().getName());

@@ -164,6 +164,7 @@ public class PolarDBBackupReconciler implements Reconciler<PolarDBBackup>, Clean
     sources.addAll(grantWatch.eventSources(context));
     sources.add(slotFreed);
     backups = context.getPrimaryCache();
+    backups.addIndexers(BackupIndexes.all());
     return sources;
   }
 

@@ -80,7 +80,10 @@ final class StartPhase {
     // that the older waiters are waiting for.
     if (!step.status.tokenSent()) {
       Optional<PolarDBBackup> older =
-          ClusterQueue.olderWaiter(step.backup, LiveCache.list(step.context));
+          ClusterQueue.olderWaiter(
+              step.backup,
+              LiveCache.byIndex(
+                  step.context, BackupIndexes.CLUSTER, ClusterRef.of(step.backup).toString()));
       if (older.isPresent()) {
         Instant next = clock.instant().plus(settings.queueRecheck());
         step.status.queued(

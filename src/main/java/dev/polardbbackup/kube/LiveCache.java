@@ -29,6 +29,18 @@ public final class LiveCache {
         () -> context.getPrimaryCache().list());
   }
 
+  /**
+   * The objects of the primary cache under one key of one of its indexes, or {@link
+   * StoppedException} when the cache has stopped.
+   */
+  public static <P extends HasMetadata> Stream<P> byIndex(
+      Context<P> context, String index, String key) {
+    return list(
+        context.eventSourceRetriever().getControllerEventSource().isRunning(),
+        () ->
+            key == null ? Stream.empty() : context.getPrimaryCache().byIndex(index, key).stream());
+  }
+
   static <P> Stream<P> list(boolean running, java.util.function.Supplier<Stream<P>> cache) {
     if (!running) {
       throw new StoppedException();
