@@ -2,6 +2,7 @@ package dev.polardbbackup.kube;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
@@ -31,14 +32,15 @@ public final class LiveCache {
 
   /**
    * The objects of the primary cache under one key of one of its indexes, or {@link
-   * StoppedException} when the cache has stopped.
+   * StoppedException} when the cache has stopped. A missing key is an error, never read as "there
+   * are none".
    */
   public static <P extends HasMetadata> Stream<P> byIndex(
       Context<P> context, String index, String key) {
+    Objects.requireNonNull(key, "the key to read the cache's index " + index + " by");
     return list(
         context.eventSourceRetriever().getControllerEventSource().isRunning(),
-        () ->
-            key == null ? Stream.empty() : context.getPrimaryCache().byIndex(index, key).stream());
+        () -> context.getPrimaryCache().byIndex(index, key).stream());
   }
 
   static <P> Stream<P> list(boolean running, java.util.function.Supplier<Stream<P>> cache) {
