@@ -1,10 +1,13 @@
 package dev.polardbbackup.backup;
 
+import dev.polardbbackup.kube.LiveCache;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.PolarDBBackupStatus;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * Indexes of the controller's cache by cluster, so that a rule about "the other backups of this
@@ -24,9 +27,23 @@ final class BackupIndexes {
   static Map<String, Function<PolarDBBackup, List<String>>> all() {
     return Map.of(
         CLUSTER,
-        b -> List.of(ClusterRef.of(b).toString()),
+        b -> List.of(key(ClusterRef.of(b))),
         ACCEPTED_CLUSTER_ID,
         BackupIndexes::acceptedClusterId);
+  }
+
+  /** The backups whose {@link ClusterRef#of} is {@code cluster} (and, rarely, a few others). */
+  static Stream<PolarDBBackup> onCluster(Context<PolarDBBackup> context, ClusterRef cluster) {
+    return LiveCache.byIndex(context, CLUSTER, key(cluster));
+  }
+
+  /** The backups that accepted the cluster id {@code dbClusterId} at first sight. */
+  static Stream<PolarDBBackup> acceptedOn(Context<PolarDBBackup> context, String dbClusterId) {
+    return LiveCache.byIndex(context, ACCEPTED_CLUSTER_ID, dbClusterId);
+  }
+
+  private static String key(ClusterRef cluster) {
+    return cluster.toString();
   }
 
   private static List<String> acceptedClusterId(PolarDBBackup b) {

@@ -2,7 +2,6 @@ package dev.polardbbackup.backup;
 
 import dev.polardbbackup.access.CloudAccess;
 import dev.polardbbackup.kube.Events;
-import dev.polardbbackup.kube.LiveCache;
 import dev.polardbbackup.kube.ResourceLog;
 import dev.polardbbackup.kube.StatusWriter;
 import dev.polardbbackup.model.DeletionPolicy;
@@ -117,7 +116,7 @@ final class BackupPass {
   List<PolarDBBackupStatus> othersOnCluster() {
     if (othersOnCluster == null) {
       List<PolarDBBackup> others =
-          LiveCache.byIndex(context, BackupIndexes.ACCEPTED_CLUSTER_ID, clusterId())
+          BackupIndexes.acceptedOn(context, clusterId())
               .filter(o -> !Objects.equals(o.getMetadata().getUid(), backup.getMetadata().getUid()))
               .filter(o -> o.getStatus() != null)
               .filter(o -> clusterId().equals(o.getStatus().getAcceptedDbClusterId()))

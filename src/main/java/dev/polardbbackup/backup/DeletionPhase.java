@@ -5,7 +5,6 @@ import static dev.polardbbackup.backup.TokenEvidence.ownsToken;
 import dev.polardbbackup.access.SecretReader;
 import dev.polardbbackup.backup.TokenEvidence.Evidence;
 import dev.polardbbackup.kube.Events;
-import dev.polardbbackup.kube.LiveCache;
 import dev.polardbbackup.kube.ResourceLog;
 import dev.polardbbackup.model.DeletionPolicy;
 import dev.polardbbackup.model.GrantedAction;
@@ -264,9 +263,7 @@ final class DeletionPhase {
    * tries now instead of at the end of its backoff (up to the quota backoff's maximum).
    */
   private void wakeOldestWaiter(BackupPass step) {
-    ClusterQueue.oldestWaiter(
-            step.cluster(),
-            LiveCache.byIndex(step.context, BackupIndexes.CLUSTER, step.cluster().toString()))
+    ClusterQueue.oldestWaiter(step.cluster(), BackupIndexes.onCluster(step.context, step.cluster()))
         .ifPresent(
             waiter -> {
               step.log("a slot is free; waking {}", waiter.getMetadata().getName());

@@ -6,7 +6,6 @@ import static dev.polardbbackup.backup.TokenEvidence.ownsToken;
 
 import dev.polardbbackup.backup.TokenEvidence.Evidence;
 import dev.polardbbackup.kube.Events;
-import dev.polardbbackup.kube.LiveCache;
 import dev.polardbbackup.model.PolarDBBackup;
 import dev.polardbbackup.model.Reasons;
 import dev.polardbbackup.polardb.ApiError;
@@ -81,9 +80,7 @@ final class StartPhase {
     if (!step.status.tokenSent()) {
       Optional<PolarDBBackup> older =
           ClusterQueue.olderWaiter(
-              step.backup,
-              LiveCache.byIndex(
-                  step.context, BackupIndexes.CLUSTER, ClusterRef.of(step.backup).toString()));
+              step.backup, BackupIndexes.onCluster(step.context, ClusterRef.of(step.backup)));
       if (older.isPresent()) {
         Instant next = clock.instant().plus(settings.queueRecheck());
         step.status.queued(
