@@ -119,18 +119,18 @@ for i in "${!OPERATOR_PIDS[@]}"; do
   done
 done
 
+# The CPU of every process (the operators' totals too), then the operators' memory, taken while
+# they still run: one line per process (shard).
 cpu_snapshot end
-# Operator process figures, taken while they still run: one line per process (shard).
 : >"$STATE/processes.txt"
 for i in "${!OPERATOR_PIDS[@]}"; do
   pid=${OPERATOR_PIDS[$i]}
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
-  ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   jcmd "$pid" VM.native_memory summary >"$STATE/nmt-$i.txt" 2>/dev/null || true
   jcmd "$pid" GC.run >/dev/null 2>&1 || true
   heap=$(jcmd "$pid" GC.heap_info 2>/dev/null | grep -E 'generation|heap' | tr '\n' ' ' || true)
   curl -sf "http://127.0.0.1:${HTTP_PORTS[$i]}/metrics" >"$STATE/metrics-$i.txt"
-  printf '%s\t%s\t%s\n' "$rss" "$ticks" "$heap" >>"$STATE/processes.txt"
+  printf '%s\t%s\n' "$rss" "$heap" >>"$STATE/processes.txt"
 done
 curl -sf "$EMULATOR_URL/_emulator/ledger?calls=true" >"$STATE/ledger.json"
 kubectl get pdbb -n default -o json >"$STATE/backups.json"
@@ -171,7 +171,10 @@ calls = ledger["callsByAction"]
 total_calls = sum(calls.values())
 k8s = sum(k8s_requests(m) for m in metrics)
 per_resource = [by_uid.get(it["metadata"]["uid"], 0) for it in items]
-heap_used = sum(int(k) for p in processes for k in re.findall(r'used (\d+)K', p[2] if len(p) > 2 else ""))
+heap_used = sum(int(k) for p in processes for k in re.findall(r'used (\d+)K', p[1] if len(p) > 1 else ""))
+def cpu(name):
+    return {k: int(v) for k, v in (line.split("\t") for line in open(f"{state}/cpu-{name}.tsv").read().split("\n") if line)}
+operator_ticks = [cpu("end")[f"operator-{i}"] for i in range(len(processes))]
 per_shard = []
 for s in range(shards if shards > 1 else 0):
     mine = [(r, e) for it, r, e in zip(items, ready, ends) if shard_of_cluster(it["spec"]["dbClusterId"]) == s]
@@ -185,10 +188,8 @@ for s in range(shards if shards > 1 else 0):
         "lastSucceededAfterLastEmulatedCompletionSeconds": round(max(r for r, _ in mine) - max(e for _, e in mine), 1) if mine else None,
         "succeededAfterOwnCompletionSeconds": {"p99": pct(lag_s, 0.99), "max": round(lag_s[-1], 1)} if lag_s else None,
         "operatorPeakRssMiB": round(int(processes[s][0]) / 1024, 1),
-        "operatorCpuSeconds": round(int(processes[s][1]) / int(hz), 1),
+        "operatorCpuSeconds": round(operator_ticks[s] / int(hz), 1),
     })
-def cpu(name):
-    return {k: int(v) for k, v in (line.split("\t") for line in open(f"{state}/cpu-{name}.tsv").read().split("\n") if line)}
 def cpu_between(a, b, kubectl=None):
     before, after = cpu(a), cpu(b)
     used = {k: round((after[k] - before[k]) / int(hz), 1) for k in after if not k.startswith("machine-")}
@@ -203,8 +204,10 @@ kubectl_cpu = round(sum(float(x) for x in open(f"{state}/kubectl-cpu.txt").read(
 starts = {}
 for b in ledger["backups"]:
     starts.setdefault(b["dbClusterId"], []).append(ts(b["createdAt"]))
-spreads = sorted(max(v) - min(v) for v in starts.values())
-gaps = sorted(y - x for v in starts.values() for x, y in zip(sorted(v), sorted(v)[1:]))
+for v in starts.values():
+    v.sort()
+spreads = sorted(v[-1] - v[0] for v in starts.values())
+gaps = sorted(y - x for v in starts.values() for x, y in zip(v, v[1:]))
 out = {
     "resources": int(n), "clusters": int(clusters), "backupDuration": duration,
     "firstCreateToLastSucceededSeconds": round(max(ready) - float(first), 1),
@@ -216,7 +219,7 @@ out = {
     "shards": shards,
     "operatorPeakRssMiB": max(round(int(p[0]) / 1024, 1) for p in processes),
     "operatorHeapAfterGcMiB": round(heap_used / 1024, 1) if heap_used else None,
-    "operatorCpuSeconds": round(sum(int(p[1]) for p in processes) / int(hz), 1),
+    "operatorCpuSeconds": round(sum(operator_ticks) / int(hz), 1),
     "perShard": per_shard,
     "kubernetesApiRequests": int(k8s), "kubernetesApiRequestsPerBackup": round(k8s / int(n), 2),
     "waitWallSeconds": round(float(done) - float(first), 1),
